@@ -1,0 +1,26 @@
+"""The booth's exceptions.
+
+Each error is one line an operator can act on: what went wrong, and the fix. Like gpiozero's errors, each
+subclasses both :class:`BoothError` (so the command line can catch all of ours at once and print the line
+instead of a traceback) and the builtin that describes it.
+"""
+
+
+class BoothError(Exception):
+    """Base of every error the booth raises on purpose; ``str(err)`` is the one-line message."""
+
+
+class ModelError(BoothError, RuntimeError):
+    """A model file is missing, corrupt or of the wrong version."""
+
+
+class RuntimeMissingError(BoothError, ImportError):
+    """No TFLite runtime could be imported."""
+
+
+class MediaError(BoothError, ValueError):
+    """An image or video could not be read."""
+
+
+class ConfigError(BoothError, ValueError):
+    """The configuration file is malformed or holds an invalid value."""

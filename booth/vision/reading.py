@@ -1,0 +1,74 @@
+"""What perception says about one face in one frame.
+
+Conventions used throughout ``booth.vision``:
+
+* Pixel coordinates are the analysed frame's, origin top left, x right, y down.
+* "left" and "right" are the **sitter's own** left and right (the sitter's left eye appears on the image's
+  right side).
+* Angles are degrees. Head yaw is positive when the sitter turns to their left (face toward image right),
+  pitch positive when the chin goes up, roll positive when the head tilts toward the sitter's left shoulder
+  ... measured as image-plane rotation of the eye line, clockwise positive.
+* Gaze ``(x, y)`` is the angle between the sitter's line of sight and the direction from the face to the lens:
+  ``(0, 0)`` is looking straight into the lens; x positive toward image right, y positive toward image down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    yaw: float
+    pitch: float
+    roll: float
+
+
+@dataclass(frozen=True, eq=False)
+class FaceReading:
+    """Everything perception measured on one face; looks and verdicts are layered on top elsewhere."""
+
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in frame pixels
+    score: float  # detection / face-presence confidence, 0..1
+    landmarks: np.ndarray  # 478 x 3 (x, y in frame pixels; z in the same scale, smaller = nearer)
+    blendshapes: dict[str, float]  # 52 ARKit-style scores, 0..1
+    emotions: dict[str, float]  # FER2013 seven classes, softmax
+    head_pose: HeadPose
+    eye_openness: tuple[float, float]  # (left, right): 0 closed .. 1 fully open
+    eyes_open: bool
+    iris_offset: tuple[tuple[float, float], tuple[float, float]]  # (left, right) iris offset / eye width
+    gaze: tuple[float, float]  # degrees off the lens direction, see module docstring
+    gaze_engaged: bool
+    face_size: float  # face box height / frame height
+    sharpness: float  # variance of the Laplacian of the face crop (grey levels squared)
+    frame_size: tuple[int, int]  # width, height of the analysed frame
+    track_id: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def area(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+    def to_json(self) -> dict:
+        """The per-face fields of ``booth analyze --json`` (rounded for reading)."""
+        return {
+            "box": [round(v, 1) for v in self.box],
+            "score": round(self.score, 4),
+            "blendshapes": {k: round(v, 4) for k, v in self.blendshapes.items()},
+            "emotions": {k: round(v, 4) for k, v in self.emotions.items()},
+            "head_pose": {k: round(v, 2) for k, v in vars(self.head_pose).items()},
+            "eye_openness": {"left": round(self.eye_openness[0], 3), "right": round(self.eye_openness[1], 3)},
+            "eyes_open": self.eyes_open,
+            "iris_offset": {
+                "left": [round(v, 3) for v in self.iris_offset[0]],
+                "right": [round(v, 3) for v in self.iris_offset[1]],
+            },
+            "gaze": {"x": round(self.gaze[0], 2), "y": round(self.gaze[1], 2)},
+            "gaze_engaged": self.gaze_engaged,
+            "face_size": round(self.face_size, 4),
+            "sharpness": round(self.sharpness, 1),
+            "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},
+        }

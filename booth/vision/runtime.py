@@ -1,0 +1,88 @@
+"""The one place that imports a TFLite runtime.
+
+``ai_edge_litert`` is preferred (maintained, wheels for current Pythons); ``tflite_runtime`` 2.14 is the
+fallback that Raspberry Pi OS setups often already have. Both expose the same ``Interpreter`` class.
+
+:class:`Model` wraps an interpreter so the hot path writes straight into the input tensor's own buffer and
+reads outputs with one copy, which avoids fresh numpy allocations every frame (with ai_edge_litert on glibc
+those page-fault on every frame; see README.md in this folder).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from booth.errors import ModelError, RuntimeMissingError
+
+log = logging.getLogger(__name__)
+
+RUNTIMES = ("ai_edge_litert", "tflite_runtime")
+
+
+def load_interpreter_class(prefer: str | None = None) -> tuple[type, str]:
+    """Return ``(Interpreter class, runtime name)``, trying ``prefer`` first, then the default order."""
+    order = [prefer, *RUNTIMES] if prefer else list(RUNTIMES)
+    errors = []
+    for name in dict.fromkeys(order):
+        try:
+            if name == "ai_edge_litert":
+                from ai_edge_litert.interpreter import Interpreter
+            elif name == "tflite_runtime":
+                from tflite_runtime.interpreter import Interpreter
+            else:
+                raise ImportError(f"unknown runtime {name!r}")
+        except ImportError as err:
+            errors.append(f"{name}: {err}")
+            continue
+        return Interpreter, name
+    raise RuntimeMissingError(
+        "no TFLite runtime: install ai-edge-litert (pip install ai-edge-litert) or tflite-runtime "
+        f"(pip install 'tflite-runtime==2.14.*' 'numpy<2') [{'; '.join(errors)}]"
+    )
+
+
+class Model:
+    """A loaded TFLite model with one float32 input, invoked in place.
+
+    ``input`` is a numpy view of the interpreter's input tensor: fill it, call :meth:`run`, read the outputs
+    returned (copies, safe to keep).
+    """
+
+    def __init__(self, path: Path, threads: int = 1, runtime: str | None = None) -> None:
+        interpreter_class, self.runtime = load_interpreter_class(runtime)
+        self.path = Path(path)
+        try:
+            self._interpreter: Any = interpreter_class(model_path=str(path), num_threads=threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise ModelError(
+                f"{path}: the TFLite runtime cannot load it ({first}); delete it and run `booth models fetch`"
+            ) from None
+        inputs = self._interpreter.get_input_details()
+        if len(inputs) != 1 or inputs[0]["dtype"] != np.float32:
+            raise ModelError(f"{path}: expected one float32 input; is this the model the manifest names?")
+        self.input_shape = tuple(int(n) for n in inputs[0]["shape"])
+        self._input_index = inputs[0]["index"]
+        self.outputs = self._interpreter.get_output_details()
+
+    @property
+    def input(self) -> np.ndarray:
+        """Writable view of the input tensor (valid until the next :meth:`run`)."""
+        return self._interpreter.tensor(self._input_index)()
+
+    def run(self) -> list[np.ndarray]:
+        """Invoke the model; return every output as a float32 array, in the model's output order."""
+        self._interpreter.invoke()
+        return [self._interpreter.get_tensor(d["index"]) for d in self.outputs]
+
+    def output_named(self, outputs: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+        """Pick the output whose shape is ``shape`` (output order is not stable across converters)."""
+        for detail, value in zip(self.outputs, outputs, strict=True):
+            if tuple(detail["shape"]) == shape:
+                return value
+        raise ModelError(f"{self.path}: no output of shape {shape}; is this the model the manifest names?")
