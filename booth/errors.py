@@ -24,3 +24,23 @@ class MediaError(BoothError, ValueError):
 
 class ConfigError(BoothError, ValueError):
     """The configuration file is malformed or holds an invalid value."""
+
+
+class StorageError(BoothError, OSError):
+    """The photo store (database or files) cannot be read or written."""
+
+
+class DiskFullError(StorageError):
+    """Too little free space to start a session or keep a photo; nothing half-written is left behind."""
+
+
+class CameraFault(BoothError, RuntimeError):
+    """The camera is absent, lost, stalled or its replay file is unreadable; the camera layer retries."""
+
+
+class PinFactoryError(BoothError, RuntimeError):
+    """The GPIO pin library could not start on a Raspberry Pi (never silently replaced by mock pins)."""
+
+
+class PinOpenError(BoothError, RuntimeError):
+    """A GPIO pin could not be claimed (in use, wrong number, no permission)."""

@@ -8,6 +8,7 @@ decoding (JPEG draft mode) and then to :data:`MAX_SIDE`, so memory stays bounded
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm"})
 #: resolution only costs memory and time.
 MAX_SIDE = 1920
 #: Refuse images whose header claims more pixels than this before decoding anything (decompression bombs).
-MAX_PIXELS = 200_000_000
+#: Below Pillow's own hard limit; Pillow's warning for smaller sizes is silenced because this check replaces it.
+MAX_PIXELS = 150_000_000
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,10 @@ def load_image(path: Path | str, max_side: int = MAX_SIDE) -> np.ndarray:
     """Decode a photo into an HxWx3 uint8 RGB array no larger than ``max_side`` on its long side."""
     path = Path(path)
     try:
-        with Image.open(path) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+        with image:
             if image.width * image.height > MAX_PIXELS:
                 raise MediaError(f"{path}: {image.width}x{image.height} is too large to be a photo")
             image.draft("RGB", (max_side, max_side))  # JPEG: decode at reduced scale, bounded memory
@@ -75,7 +80,7 @@ def iter_video(path: Path | str, every: int = 1, max_side: int = MAX_SIDE) -> It
         container = av.open(str(path))
     except FileNotFoundError:
         raise MediaError(f"{path}: no such file") from None
-    except av.error.FFmpegError as err:
+    except (av.error.FFmpegError, OSError) as err:
         raise MediaError(f"{path}: not a video PyAV can open ({err})") from None
     with container:
         if not container.streams.video:

@@ -1,0 +1,232 @@
+"""Geometry from the 478 landmarks: head pose, eye openness, iris offset, gaze, face size, sharpness.
+
+Head pose is a weighted Procrustes fit of MediaPipe's canonical 3D face (centimetres, x toward image right,
+y up, z out of the face) to the observed landmarks. The observed z comes from the landmark model itself, so
+the fit is a full 3D rotation without a camera model (weak perspective).
+
+Gaze is the head's rotation composed with each eye's rotation in the head. The eyeball centre is placed in
+the canonical face (behind the midpoint of the eye corners), carried into the image by the head pose, and the
+gaze ray runs from that centre through the iris: the iris's image offset from the projected centre, divided by
+the eyeball radius, gives the ray's two image-plane components. This is why a sitter who turns the head but
+brings the eyes back to the lens still reads as looking at the lens, and one facing the lens with the eyes
+elsewhere does not.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from booth.vision.reading import HeadPose
+
+#: Eye contour landmarks: (outer corner, inner corner, upper lid x3, lower lid x3), per sitter's eye.
+RIGHT_EYE = (33, 133, (160, 159, 158), (144, 145, 153))
+LEFT_EYE = (263, 362, (387, 386, 385), (373, 374, 380))
+RIGHT_IRIS, LEFT_IRIS = 468, 473  # iris centres (468..472 ring the sitter's right iris)
+
+#: Eye aspect ratio (mean lid gap / corner distance, measured in 3D) of a closed and a fully open eye;
+#: openness is the ratio mapped linearly between them.
+EAR_CLOSED, EAR_OPEN = 0.10, 0.30
+#: Anatomy in the canonical face's centimetres: eyeball radius, and how far its centre sits behind the
+#: midpoint of the eye corners. On the frontal test photos the iris sits about 0.35 cm in front of the
+#: corner midpoint, so the centre is 1.2 - 0.35 cm behind it.
+EYEBALL_RADIUS_CM = 1.2
+EYEBALL_DEPTH_CM = 0.85
+#: ... and how far above it: with the head level and the eyes on the lens, the iris sits about 0.15 cm above
+#: the corner midpoint on the frontal test photos.
+EYEBALL_RAISE_CM = 0.15
+
+
+@dataclass(frozen=True)
+class CanonicalFace:
+    vertices: np.ndarray  # 468 x 3, centimetres
+    basis: np.ndarray  # landmark ids used for the fit
+    weights: np.ndarray  # their weights
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        byte = buf[i]
+        i += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            return result, i
+
+
+def _fields(buf: bytes):
+    """Minimal protobuf wire-format reader: yields (field number, wire type, value)."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i : i + size], i + size
+        elif wire == 5:
+            value, i = buf[i : i + 4], i + 4
+        elif wire == 1:
+            value, i = buf[i : i + 8], i + 8
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        yield number, wire, value
+
+
+@cache
+def load_canonical(path: Path) -> CanonicalFace:
+    """Read MediaPipe's ``geometry_pipeline_metadata_landmarks.binarypb``.
+
+    GeometryPipelineMetadata: field 1 is the canonical Mesh3d (field 3: vertex buffer, 5 floats per vertex:
+    x, y, z, u, v), field 2 the Procrustes landmark basis (landmark id, weight). Parsed by hand to avoid a
+    protobuf dependency for 20 KB of numbers.
+    """
+    data = Path(path).read_bytes()
+    floats: list[float] = []
+    basis, weights = [], []
+    for number, wire, value in _fields(data):
+        if number == 1 and wire == 2:
+            for sub, sub_wire, item in _fields(value):
+                if sub == 3 and sub_wire == 5:
+                    floats.append(struct.unpack("<f", item)[0])
+                elif sub == 3 and sub_wire == 2:
+                    floats.extend(struct.unpack(f"<{len(item) // 4}f", item))
+        elif number == 2 and wire == 2:
+            entry = dict((n, v) for n, _, v in _fields(value))
+            basis.append(entry.get(1, 0))
+            weights.append(struct.unpack("<f", entry[2])[0] if 2 in entry else 0.0)
+    vertices = np.array(floats, dtype=np.float64).reshape(-1, 5)[:, :3]
+    if vertices.shape[0] != 468 or not basis:
+        raise ValueError(f"{path}: not MediaPipe's canonical face geometry")
+    return CanonicalFace(vertices, np.array(basis, dtype=np.intp), np.array(weights, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Similarity transform from the canonical face to the observed one (y up, z toward the camera)."""
+
+    rotation: np.ndarray  # 3 x 3
+    scale: float  # pixels per centimetre
+    translation: np.ndarray  # 3
+
+    def head_pose(self) -> HeadPose:
+        forward = self.rotation[:, 2]  # out of the face
+        across = self.rotation[:, 0]  # toward the sitter's left (image right when frontal)
+        yaw = math.degrees(math.atan2(forward[0], forward[2]))
+        pitch = math.degrees(math.atan2(forward[1], math.hypot(forward[0], forward[2])))
+        roll = -math.degrees(math.atan2(across[1], across[0]))
+        return HeadPose(yaw, pitch, roll)
+
+    def to_image(self, points: np.ndarray) -> np.ndarray:
+        """Canonical points (N x 3) to image pixels (N x 2, y down)."""
+        cam = self.scale * points @ self.rotation.T + self.translation
+        return np.stack([cam[:, 0], -cam[:, 1]], axis=1)
+
+
+def solve_pose(landmarks: np.ndarray, canonical: CanonicalFace) -> Pose:
+    """Weighted Procrustes (rotation, uniform scale, translation) of the canonical face onto the landmarks."""
+    observed = landmarks[canonical.basis].astype(np.float64) * np.array([1.0, -1.0, -1.0])
+    model = canonical.vertices[canonical.basis]
+    w = canonical.weights[:, None]
+    total = w.sum()
+    mean_obs, mean_model = (w * observed).sum(0) / total, (w * model).sum(0) / total
+    obs_c, model_c = observed - mean_obs, model - mean_model
+    cov = (w * model_c).T @ obs_c
+    u, sing, vt = np.linalg.svd(cov)
+    d = np.sign(np.linalg.det(vt.T @ u.T)) or 1.0
+    fix = np.diag([1.0, 1.0, d])
+    rotation = vt.T @ fix @ u.T
+    scale = float((sing * np.diag(fix)).sum() / (w * model_c**2).sum())
+    translation = mean_obs - scale * rotation @ mean_model
+    return Pose(rotation, scale, translation)
+
+
+def eye_openness(landmarks: np.ndarray) -> tuple[float, float]:
+    """(left, right) openness 0..1 from the 3D eye aspect ratio (rotation- and yaw-robust)."""
+    out = []
+    for outer, inner, upper, lower in (LEFT_EYE, RIGHT_EYE):
+        width = np.linalg.norm(landmarks[outer] - landmarks[inner])
+        gap = np.linalg.norm(landmarks[list(upper)] - landmarks[list(lower)], axis=1).mean()
+        ear = gap / max(width, 1e-6)
+        out.append(float(np.clip((ear - EAR_CLOSED) / (EAR_OPEN - EAR_CLOSED), 0.0, 1.0)))
+    return out[0], out[1]
+
+
+def iris_offsets(landmarks: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(left, right) iris offset from the eye's centre in the eye's own frame, in eye widths.
+
+    x runs from the sitter's right to left along the corner line, y downward across it: a pure image-plane
+    measure, independent of head roll.
+    """
+    out = []
+    for (outer, inner, upper, lower), iris in ((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)):
+        a, b = landmarks[outer, :2], landmarks[inner, :2]
+        if outer == LEFT_EYE[0]:
+            a, b = b, a  # always measure from the image-left corner to the image-right one
+        axis = b - a
+        width = float(np.hypot(*axis)) or 1e-6
+        ux = axis / width
+        uy = np.array([-ux[1], ux[0]])
+        lids = landmarks[list(upper) + list(lower), :2].mean(axis=0)
+        centre = np.array([(a + b) / 2 @ ux, lids @ uy])
+        rel = landmarks[iris, :2]
+        out.append(((float(rel @ ux - centre[0]) / width), float(rel @ uy - centre[1]) / width))
+    return out[0], out[1]
+
+
+def gaze_direction(
+    landmarks: np.ndarray, pose: Pose, frame_size: tuple[int, int], hfov_deg: float | None
+) -> tuple[float, float]:
+    """Gaze angle (x, y) in degrees off the direction from the face to the lens; (0, 0) = into the lens.
+
+    Each eye's centre is its observed corner midpoint moved :data:`EYEBALL_DEPTH_CM` into the head and
+    :data:`EYEBALL_RAISE_CM` up (head axes, projected into the image); the ray runs from there through the
+    iris. ``hfov_deg`` is the camera's horizontal field of view, used to find the lens from an off-centre
+    face; ``None`` (a photo of unknown framing) takes the lens to be straight ahead of the face. The two
+    eyes are averaged, weighted by how wide each appears (the far eye of a turned head is the less reliable).
+    """
+    back = pose.rotation @ np.array([0.0, EYEBALL_RAISE_CM, -EYEBALL_DEPTH_CM]) * pose.scale
+    back_img = np.array([back[0], -back[1]])
+    radius = pose.scale * EYEBALL_RADIUS_CM
+    vectors, weights = [], []
+    for iris, (outer, inner, *_) in ((RIGHT_IRIS, RIGHT_EYE), (LEFT_IRIS, LEFT_EYE)):
+        corners = landmarks[[outer, inner], :2]
+        centre = corners.mean(axis=0) + back_img
+        g = (landmarks[iris, :2] - centre) / radius
+        norm = float(np.hypot(*g))
+        if norm > 0.95:
+            g = g * (0.95 / norm)
+        vectors.append(g)
+        weights.append(float(np.hypot(*(corners[0] - corners[1]))))
+    g = np.average(np.array(vectors), axis=0, weights=np.array(weights) + 1e-6)
+    gz = math.sqrt(max(1e-6, 1.0 - float(g @ g)))
+    lens_x = lens_y = 0.0
+    if hfov_deg:
+        width, height = frame_size
+        focal = (width / 2) / math.tan(math.radians(hfov_deg) / 2)
+        face_x, face_y = landmarks[[RIGHT_IRIS, LEFT_IRIS], :2].mean(axis=0)
+        # The lens seen from the face: off-centre faces must look back toward the middle to meet it.
+        lens_x = -math.atan((face_x - width / 2) / focal)
+        lens_y = -math.atan((face_y - height / 2) / focal)
+    return (
+        math.degrees(math.atan2(g[0], gz) - lens_x),
+        math.degrees(math.atan2(g[1], gz) - lens_y),
+    )
+
+
+def sharpness(crop: np.ndarray) -> float:
+    """Variance of the Laplacian over the middle of the face crop (grey levels squared).
+
+    Measured on every second pixel of the central half of the 256 px landmark crop: the face, at a fixed
+    scale, so the value compares frames of one sitter rather than absolute focus.
+    """
+    grey = crop[64:192:2, 64:192:2].astype(np.float32).mean(axis=2)
+    lap = 4 * grey[1:-1, 1:-1] - grey[:-2, 1:-1] - grey[2:, 1:-1] - grey[1:-1, :-2] - grey[1:-1, 2:]
+    return float(lap.var())

@@ -1,0 +1,58 @@
+"""FaceMesh v2: 478 landmarks (468 mesh points and 10 iris points) from an eye-level face crop."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from booth.vision.crop import RotatedRect, crop, to_frame
+from booth.vision.runtime import Model
+
+INPUT_SIZE = 256
+#: Below this face-presence probability the crop no longer holds a face and tracking is dropped.
+MIN_PRESENCE = 0.5
+#: The landmarks that fix the eye line of the next frame's crop (outer eye corners).
+EYE_LINE = (33, 263)
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    points: np.ndarray  # 478 x 3, frame pixels (z scaled like x)
+    presence: float  # face-presence probability of the crop
+    crop: np.ndarray  # the 256 x 256 x 3 uint8 crop the model saw (for sharpness)
+
+
+def roi_from_landmarks(points: np.ndarray) -> RotatedRect:
+    """Next frame's crop from this frame's landmarks: eye-level, 1.5x the face's extent, square.
+
+    The extent is measured along the eye line, so a tilted head does not inflate the crop.
+    """
+    (x0, y0), (x1, y1) = points[EYE_LINE[0], :2], points[EYE_LINE[1], :2]
+    angle = math.atan2(y1 - y0, x1 - x0)
+    cos, sin = math.cos(angle), math.sin(angle)
+    xy = points[:, :2]
+    u = xy[:, 0] * cos + xy[:, 1] * sin
+    v = -xy[:, 0] * sin + xy[:, 1] * cos
+    cu, cv = (u.min() + u.max()) / 2, (v.min() + v.max()) / 2
+    cx, cy = cu * cos - cv * sin, cu * sin + cv * cos
+    return RotatedRect(cx, cy, float(u.max() - u.min()), float(v.max() - v.min()), angle).scaled(1.5)
+
+
+class LandmarkModel:
+    def __init__(self, model: Model) -> None:
+        if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
+            raise ValueError(f"{model.path}: not the FaceMesh v2 landmark model")
+        self.model = model
+
+    def run(self, image: Image.Image, roi: RotatedRect) -> Landmarks:
+        patch, matrix = crop(image, roi, INPUT_SIZE)
+        pixels = np.asarray(patch)
+        np.multiply(pixels, np.float32(1 / 255), out=self.model.input[0])
+        outputs = self.model.run()
+        raw = self.model.output_named(outputs, (1, 1, 1, 1434)).reshape(478, 3)
+        logit = float(self.model.output_named(outputs, (1, 1, 1, 1)).ravel()[0])
+        presence = 1.0 / (1.0 + math.exp(-max(-100.0, min(100.0, logit))))
+        return Landmarks(to_frame(raw, matrix), presence, pixels)

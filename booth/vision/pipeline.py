@@ -1,0 +1,211 @@
+"""The per-frame perception pipeline: detect or track, landmarks, blendshapes, emotions, geometry.
+
+On video the detector runs only when nothing is tracked, or every ``detect_every`` frames to notice a new
+face; otherwise each face's crop comes from its previous landmarks (MediaPipe's VIDEO mode does the same).
+A track ends when the landmark model's face-presence probability drops below
+:data:`~booth.vision.landmarks.MIN_PRESENCE`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+from booth import assets
+from booth.config import VisionSettings
+from booth.vision import geometry
+from booth.vision.blendshapes import NAMES as BLENDSHAPE_NAMES
+from booth.vision.blendshapes import BlendshapeModel
+from booth.vision.crop import RotatedRect
+from booth.vision.detector import FaceDetector, iou, overlap
+from booth.vision.emotion import NAMES as EMOTION_NAMES
+from booth.vision.emotion import EmotionModel
+from booth.vision.landmarks import MIN_PRESENCE, LandmarkModel, roi_from_landmarks
+from booth.vision.reading import FaceReading
+from booth.vision.runtime import Model
+
+log = logging.getLogger(__name__)
+
+#: Both eyes at least this open (0..1, see geometry.eye_openness) and not blinking per the blendshapes.
+EYES_OPEN_MIN = 0.30
+EYE_BLINK_MAX = 0.55
+#: Gaze within this many degrees of the lens direction counts as looking into the lens.
+GAZE_ENGAGED_DEG = 12.0
+#: The emotion crop is the face's eye-level extent grown by this factor (forehead to chin, as FER's
+#: training faces were framed).
+EMOTION_CROP_SCALE = 1.1
+#: Two tracks whose boxes overlap more than this (intersection over the smaller) are one face.
+SAME_FACE = 0.5
+
+
+@dataclass
+class _Track:
+    id: int
+    roi: RotatedRect
+    age: int = 0
+
+
+@dataclass
+class Models:
+    """The loaded models; built once per process (loading takes ~50 ms) and shared by pipelines."""
+
+    detector: FaceDetector
+    landmarks: LandmarkModel
+    blendshapes: BlendshapeModel
+    emotion: EmotionModel | None
+    canonical: geometry.CanonicalFace
+    runtime: str = ""
+
+    @classmethod
+    def load(cls, settings: VisionSettings | None = None) -> Models:
+        settings = settings or VisionSettings()
+        runtime = None if settings.runtime == "auto" else settings.runtime
+
+        def model(name: str) -> Model:
+            return Model(assets.model_path(name), threads=settings.threads, runtime=runtime)
+
+        detector = FaceDetector(model("face_detector"))
+        return cls(
+            detector=detector,
+            landmarks=LandmarkModel(model("face_landmarks")),
+            blendshapes=BlendshapeModel(model("face_blendshapes")),
+            emotion=EmotionModel(model("emotion")) if settings.emotions else None,
+            canonical=geometry.load_canonical(assets.model_path("face_geometry")),
+            runtime=detector.model.runtime,
+        )
+
+
+@dataclass
+class FacePipeline:
+    """Turns RGB frames into :class:`FaceReading` s. Not thread-safe: one pipeline per analysis thread."""
+
+    models: Models = None  # type: ignore[assignment]
+    settings: VisionSettings = field(default_factory=VisionSettings)
+    #: The camera's horizontal field of view (Camera Module 3: 66); None for photos of unknown framing.
+    hfov_deg: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.models is None:
+            self.models = Models.load(self.settings)
+        self._tracks: list[_Track] = []
+        self._ids = itertools.count(1)
+        self._frame = 0
+
+    def reset(self) -> None:
+        """Forget tracked faces (next frame runs the detector)."""
+        self._tracks.clear()
+
+    def analyze(self, pixels: np.ndarray, track: bool = True) -> list[FaceReading]:
+        """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still."""
+        start = time.perf_counter()
+        image = Image.fromarray(pixels)
+        timings: dict[str, float] = {}
+        if not track:
+            self._tracks.clear()
+        detect_now = not self._tracks or self._frame % self.settings.detect_every == 0
+        self._frame += 1
+        if detect_now:
+            self._detect(image, timings, tiled=not track)
+        readings = self._follow(image, timings)
+        if not readings and not detect_now:
+            # Every track was lost this frame: look again at once rather than miss a frame.
+            self._detect(image, timings)
+            readings = self._follow(image, timings)
+        total = (time.perf_counter() - start) * 1000
+        for reading in readings:
+            reading.timings_ms["total"] = total
+        return readings
+
+    def _detect(self, image: Image.Image, timings: dict[str, float], tiled: bool = False) -> None:
+        t0 = time.perf_counter()
+        if tiled:
+            detections = self.models.detector.detect_tiled(image, max_faces=self.settings.max_faces)
+        else:
+            detections = self.models.detector.detect(image, max_faces=self.settings.max_faces)
+        timings["detect"] = timings.get("detect", 0.0) + (time.perf_counter() - t0) * 1000
+        for det in detections:
+            box = np.array(det.box)
+            tracked = [np.array(t.roi.axis_box()) for t in self._tracks]
+            if any(iou(box, np.array([t]))[0] > 0.2 for t in tracked):
+                continue
+            if len(self._tracks) < self.settings.max_faces:
+                self._tracks.append(_Track(next(self._ids), det.roi()))
+
+    def _follow(self, image: Image.Image, timings: dict[str, float]) -> list[FaceReading]:
+        readings: list[FaceReading] = []
+        kept: list[_Track] = []
+        for trk in self._tracks:
+            reading = self._read(image, trk, dict(timings))
+            if reading is None:
+                continue
+            if (
+                readings
+                and overlap(np.array(reading.box), np.array([r.box for r in readings])).max() > SAME_FACE
+            ):
+                continue
+            kept.append(trk)
+            readings.append(reading)
+        self._tracks = kept
+        return readings
+
+    def _read(self, image: Image.Image, trk: _Track, timings: dict[str, float]) -> FaceReading | None:
+        m = self.models
+        t0 = time.perf_counter()
+        marks = m.landmarks.run(image, trk.roi)
+        t1 = time.perf_counter()
+        timings["landmarks"] = (t1 - t0) * 1000
+        if marks.presence < MIN_PRESENCE:
+            return None
+        points = marks.points
+        trk.roi = roi_from_landmarks(points)
+        trk.age += 1
+
+        blend = m.blendshapes.run(points)
+        t2 = time.perf_counter()
+        timings["blendshapes"] = (t2 - t1) * 1000
+
+        if m.emotion is not None:
+            face_rect = trk.roi.scaled(EMOTION_CROP_SCALE / 1.5, square=True)
+            probs = m.emotion.run(image, face_rect)
+            emotions = dict(zip(EMOTION_NAMES, map(float, probs), strict=True))
+        else:
+            emotions = {}
+        t3 = time.perf_counter()
+        timings["emotion"] = (t3 - t2) * 1000
+
+        width, height = image.size
+        pose = geometry.solve_pose(points, m.canonical)
+        openness = geometry.eye_openness(points)
+        blendshapes = dict(zip(BLENDSHAPE_NAMES, map(float, blend), strict=True))
+        blink = max(blendshapes["eyeBlinkLeft"], blendshapes["eyeBlinkRight"])
+        eyes_open = min(openness) >= EYES_OPEN_MIN and blink <= EYE_BLINK_MAX
+        gaze = geometry.gaze_direction(points, pose, (width, height), self.hfov_deg)
+        engaged = eyes_open and float(np.hypot(*gaze)) <= GAZE_ENGAGED_DEG
+        x0, y0 = points[:, :2].min(axis=0)
+        x1, y1 = points[:, :2].max(axis=0)
+        sharp = geometry.sharpness(marks.crop)
+        timings["geometry"] = (time.perf_counter() - t3) * 1000
+
+        return FaceReading(
+            box=(float(x0), float(y0), float(x1), float(y1)),
+            score=marks.presence,
+            landmarks=points,
+            blendshapes=blendshapes,
+            emotions=emotions,
+            head_pose=pose.head_pose(),
+            eye_openness=openness,
+            eyes_open=eyes_open,
+            iris_offset=geometry.iris_offsets(points),
+            gaze=gaze,
+            gaze_engaged=engaged,
+            face_size=float((y1 - y0) / height),
+            sharpness=sharp,
+            frame_size=(width, height),
+            track_id=trk.id,
+            timings_ms=timings,
+        )

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Turn a fresh Raspberry Pi OS Bookworm (64-bit, Pi 4 or Pi 5) into a headshot booth.
+#
+#   sudo firmware/provision.sh              install or update from this checkout
+#   firmware/provision.sh --dry-run         print every command instead of running it (no root needed)
+#
+# Safe to run twice: every step checks before it changes anything, so running it again after a `git pull`
+# is also how the booth is updated. Steps: apt packages; users booth (groups video, gpio) and booth-kiosk;
+# the code in /opt/booth with a venv that sees the system's picamera2; the models, fetched and verified;
+# /etc/booth/booth.toml if absent; udev rules; the config.txt block; the systemd units, enabled.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+Usage: provision.sh [--dry-run] [--source DIR | --git URL [--ref REF]] [--no-kiosk] [--no-firmware]
+
+  --dry-run      print each command instead of running it
+  --source DIR   checkout to install from (default: the one holding this script)
+  --git URL      clone URL into /opt/booth instead of copying a checkout (--ref: branch or tag, default main)
+  --no-kiosk     do not install cage + Chromium or enable booth-kiosk.service (headless booth)
+  --no-firmware  leave /boot/firmware/config.txt alone
+  --only STEPS   run only these comma-separated steps, in order: packages, users, code, venv, models,
+                 config, udev, firmware, units
+
+Locations can be moved for testing with BOOTH_PREFIX, BOOTH_ETC, BOOTH_UNIT_DIR, BOOTH_UDEV_DIR,
+BOOTH_SYSTEMD_CONF_DIR and BOOTH_BOOT_CONFIG.
+USAGE
+}
+
+DRY_RUN=0
+KIOSK=1
+FIRMWARE=1
+SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+GIT_URL=""
+GIT_REF="main"
+ONLY=""
+
+PREFIX="${BOOTH_PREFIX:-/opt/booth}"
+ETC="${BOOTH_ETC:-/etc/booth}"
+UNIT_DIR="${BOOTH_UNIT_DIR:-/etc/systemd/system}"
+UDEV_DIR="${BOOTH_UDEV_DIR:-/etc/udev/rules.d}"
+SYSTEMD_CONF_DIR="${BOOTH_SYSTEMD_CONF_DIR:-/etc/systemd/system.conf.d}"
+BOOT_CONFIG="${BOOTH_BOOT_CONFIG:-/boot/firmware/config.txt}"
+DATA=/var/lib/booth
+CACHE=/var/cache/booth
+USER_NAME=booth
+KIOSK_USER=booth-kiosk
+
+APT_PACKAGES=(
+    python3-picamera2 python3-libcamera python3-venv python3-pip python3-numpy python3-lgpio
+    git rsync ca-certificates
+)
+KIOSK_PACKAGES=(cage fonts-dejavu-core)
+
+while (($#)); do
+    case "$1" in
+        --dry-run) DRY_RUN=1 ;;
+        --source)
+            SOURCE="$(cd "${2:?--source needs a directory}" && pwd)"
+            shift
+            ;;
+        --git)
+            GIT_URL="${2:?--git needs a URL}"
+            shift
+            ;;
+        --ref)
+            GIT_REF="${2:?--ref needs a branch or tag}"
+            shift
+            ;;
+        --no-kiosk) KIOSK=0 ;;
+        --no-firmware) FIRMWARE=0 ;;
+        --only)
+            ONLY=",${2:?--only needs a list of steps},"
+            shift
+            ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        *)
+            usage >&2
+            echo "provision: unknown option $1" >&2
+            exit 64
+            ;;
+    esac
+    shift
+done
+
+say() { printf '==> %s\n' "$*"; }
+
+# Every command that changes the system goes through run: printed (shell-quoted) in a dry run.
+run() {
+    if ((DRY_RUN)); then
+        local arg line="+"
+        for arg in "$@"; do
+            if [[ "$arg" =~ ^[][A-Za-z0-9_./=:,@%+*-]+$ ]]; then
+                line+=" $arg"
+            else
+                line+=" $(printf '%q' "$arg")"
+            fi
+        done
+        printf '%s\n' "$line"
+    else
+        "$@"
+    fi
+}
+
+if ((!DRY_RUN)) && ((EUID != 0)); then
+    echo "provision: must run as root: sudo $0 $*" >&2
+    exit 1
+fi
+if [[ -r /etc/os-release ]] && ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-release; then
+    say "warning: this is not Debian/Raspberry Pi OS Bookworm; continuing, but only Bookworm is tested"
+fi
+
+install_packages() {
+    say "apt packages"
+    local packages=("${APT_PACKAGES[@]}")
+    if ((KIOSK)); then
+        packages+=("${KIOSK_PACKAGES[@]}")
+        # Raspberry Pi OS named it chromium-browser until late 2024, chromium since; take what apt has.
+        if command -v apt-cache >/dev/null && apt-cache show chromium >/dev/null 2>&1; then
+            packages+=(chromium)
+        else
+            packages+=(chromium-browser)
+        fi
+    fi
+    run apt-get update
+    # No recommends: picamera2's pull in a Qt desktop preview the booth never uses.
+    run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
+}
+
+# Groups this run created (or, in a dry run, would have created), which getent cannot see yet.
+CREATED_GROUPS=" "
+has_group() { [[ "$CREATED_GROUPS" == *" $1 "* ]] || getent group "$1" >/dev/null 2>&1; }
+
+ensure_group() {
+    if ! has_group "$1"; then
+        run groupadd --system "$1"
+        CREATED_GROUPS+="$1 "
+    fi
+}
+
+# ensure_user NAME HOME GROUP...: a system user in (at least) the listed groups, however often it runs.
+ensure_user() {
+    local name="$1" home="$2"
+    shift 2
+    local group wanted=()
+    for group in "$@"; do
+        if has_group "$group"; then
+            wanted+=("$group")
+        else
+            say "warning: group $group does not exist; $name is not added to it"
+        fi
+    done
+    local groups
+    groups="$(IFS=,; echo "${wanted[*]}")"
+    if ! id -u "$name" >/dev/null 2>&1; then
+        run useradd --system --user-group --home-dir "$home" --no-create-home \
+            --shell /usr/sbin/nologin --groups "$groups" "$name"
+        return
+    fi
+    local have
+    have=" $(id -nG "$name") "
+    for group in "${wanted[@]}"; do
+        if [[ "$have" != *" $group "* ]]; then
+            run usermod --append --groups "$groups" "$name"
+            return
+        fi
+    done
+}
+
+create_users() {
+    say "users"
+    # Raspberry Pi OS has both; a plain Debian test image may lack gpio.
+    ensure_group video
+    ensure_group gpio
+    ensure_user "$USER_NAME" "$DATA" video gpio
+    if ((KIOSK)); then
+        ensure_user "$KIOSK_USER" /var/lib/booth-kiosk video render input
+    fi
+}
+
+install_code() {
+    say "code in $PREFIX"
+    if [[ -n "$GIT_URL" ]]; then
+        if [[ -d "$PREFIX/.git" ]]; then
+            run git -C "$PREFIX" fetch --depth 1 origin "$GIT_REF"
+            run git -C "$PREFIX" reset --hard FETCH_HEAD
+        else
+            run git clone --depth 1 --branch "$GIT_REF" "$GIT_URL" "$PREFIX"
+        fi
+    elif [[ "$SOURCE" -ef "$PREFIX" ]]; then
+        say "installing in place from $PREFIX"
+    else
+        # Excluded paths are also kept from --delete: the venv and fetched models survive an update.
+        run install -d -m 0755 "$PREFIX"
+        run rsync -a --delete --chown=root:root \
+            --exclude=/.venv/ --exclude=/.git/ --exclude=/var/ --exclude='/models/*.tflite' \
+            --exclude=__pycache__/ --exclude='*.egg-info/' --exclude=.pytest_cache/ --exclude=.ruff_cache/ \
+            "$SOURCE/" "$PREFIX/"
+    fi
+}
+
+install_venv() {
+    say "venv in $PREFIX/.venv"
+    # --system-site-packages: picamera2 and libcamera come from apt only (compiled against the OS).
+    if [[ ! -x "$PREFIX/.venv/bin/python" ]]; then
+        run python3 -m venv --system-site-packages "$PREFIX/.venv"
+    fi
+    # No test extras on the appliance: no reference models, no browser driver.
+    run "$PREFIX/.venv/bin/python" -m pip install --quiet -c "$PREFIX/constraints.txt" -e "$PREFIX"
+    run ln -sfn "$PREFIX/.venv/bin/booth" /usr/local/bin/booth
+}
+
+fetch_models() {
+    say "models (fetched once, then verified)"
+    run env BOOTH_CACHE_DIR="$CACHE" "$PREFIX/.venv/bin/booth" models fetch
+    run "$PREFIX/.venv/bin/booth" models verify
+}
+
+install_config() {
+    say "configuration in $ETC"
+    run install -d -m 0755 "$ETC"
+    if [[ -e "$ETC/booth.toml" ]]; then
+        say "keeping the existing $ETC/booth.toml"
+    else
+        run install -m 0640 -o root -g "$USER_NAME" "$SOURCE/firmware/booth.toml" "$ETC/booth.toml"
+    fi
+    run "$PREFIX/.venv/bin/booth" config check "$ETC/booth.toml"
+}
+
+install_udev() {
+    say "udev rules"
+    run install -d -m 0755 "$UDEV_DIR"
+    run install -m 0644 "$SOURCE/firmware/99-booth.rules" "$UDEV_DIR/99-booth.rules"
+    run udevadm control --reload-rules
+    run udevadm trigger --subsystem-match=gpio --subsystem-match=video4linux --subsystem-match=media \
+        --subsystem-match=dma_heap
+}
+
+BEGIN_MARK='# >>> headshot-booth'
+END_MARK='# <<< headshot-booth'
+
+install_firmware_config() {
+    say "firmware config in $BOOT_CONFIG"
+    if [[ ! -f "$BOOT_CONFIG" ]]; then
+        say "warning: no $BOOT_CONFIG (not a Pi?); add firmware/config.txt to it by hand"
+        return
+    fi
+    local fragment="$SOURCE/firmware/config.txt" current
+    current="$(sed -n "\\|^$BEGIN_MARK|,\\|^$END_MARK|p" "$BOOT_CONFIG")"
+    if [[ "$current" == "$(cat "$fragment")" ]]; then
+        say "$BOOT_CONFIG already holds the booth block"
+        return
+    fi
+    if ((DRY_RUN)); then
+        printf '+ replace the %s block of %s with %s\n' "$BEGIN_MARK" "$BOOT_CONFIG" "$fragment"
+        return
+    fi
+    local tmp
+    tmp="$(mktemp "$BOOT_CONFIG.XXXXXX")"
+    sed "\\|^$BEGIN_MARK|,\\|^$END_MARK|d" "$BOOT_CONFIG" >"$tmp"
+    cat "$fragment" >>"$tmp"
+    cp "$BOOT_CONFIG" "$BOOT_CONFIG.before-booth"
+    mv "$tmp" "$BOOT_CONFIG"
+    say "updated $BOOT_CONFIG (previous copy: $BOOT_CONFIG.before-booth); reboot for it to apply"
+}
+
+install_units() {
+    say "systemd units"
+    run install -d -m 0755 "$SYSTEMD_CONF_DIR"
+    run install -m 0644 "$SOURCE/firmware/watchdog.conf" "$SYSTEMD_CONF_DIR/booth-watchdog.conf"
+    local units=(booth.service booth-retention.service booth-retention.timer) unit
+    if ((KIOSK)); then
+        units+=(booth-kiosk.service)
+    fi
+    for unit in "${units[@]}"; do
+        run install -m 0644 "$SOURCE/systemd/$unit" "$UNIT_DIR/$unit"
+    done
+    run systemctl daemon-reload
+    run systemctl enable booth.service booth-retention.timer
+    if ((KIOSK)); then
+        run systemctl enable booth-kiosk.service
+    fi
+    # An update restarts a running booth on the new code; a first install starts at the next boot.
+    run systemctl try-restart booth.service
+}
+
+# step NAME FUNCTION: run FUNCTION unless --only names other steps.
+step() {
+    if [[ -z "$ONLY" || "$ONLY" == *",$1,"* ]]; then
+        "$2"
+    fi
+}
+
+step packages install_packages
+step users create_users
+step code install_code
+# From here on the installed tree is the source of the files we copy.
+if [[ -z "$GIT_URL" && -z "$ONLY" ]] && ((!DRY_RUN)); then
+    SOURCE="$PREFIX"
+fi
+step venv install_venv
+step models fetch_models
+step config install_config
+step udev install_udev
+if ((FIRMWARE)); then
+    step firmware install_firmware_config
+fi
+step units install_units
+say "done. Reboot once after the first install (config.txt, groups), then check with: booth doctor"
