@@ -44,7 +44,7 @@ class CameraSettings(Section):
     analysis_size: tuple[int, int] = Field((640, 480), description="Width, height of the analysis stream")
     analysis_format: Literal["auto", "YUV420", "XBGR8888", "RGB888", "BGR888"] = Field(
         "auto",
-        description="picamera2 lores pixel format; auto tries XBGR8888 (Pi 5) and falls back to YUV420 (Pi 4)",
+        description="picamera2 lores pixel format; auto tries XBGR8888 (Pi 5), then YUV420 (Pi 4)",
     )
     still_size: tuple[int, int] | None = Field(
         None, description="Width, height of full-resolution stills; None = the sensor's largest"
@@ -157,7 +157,7 @@ class PinSettings(Section):
             if boot_level_active or pin in _BOOT_BUSY_PINS:
                 want = "GPIO 9-13 or 16-27" if self.active_high else "GPIO 0-8"
                 raise ValueError(
-                    f"{name} on GPIO{pin} would be active while the Pi boots and fire the camera; "
+                    f"pins.{name} = {pin}: GPIO{pin} would be active while the Pi boots and fire the camera; "
                     f"with active_high = {str(self.active_high).lower()} use {want}"
                 )
         return self

@@ -26,7 +26,7 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm"})
 #: resolution only costs memory and time.
 MAX_SIDE = 1920
 #: Refuse images whose header claims more pixels than this before decoding anything (decompression bombs).
-#: Below Pillow's own hard limit; Pillow's warning for smaller sizes is silenced because this check replaces it.
+#: Below Pillow's own hard limit; Pillow's warning is silenced because this check replaces it.
 MAX_PIXELS = 150_000_000
 
 

@@ -261,6 +261,9 @@ install_firmware_config() {
     local tmp
     tmp="$(mktemp "$BOOT_CONFIG.XXXXXX")"
     sed "\\|^$BEGIN_MARK|,\\|^$END_MARK|d" "$BOOT_CONFIG" >"$tmp"
+    if [[ -s "$tmp" && -n "$(tail -c 1 "$tmp")" ]]; then
+        echo >>"$tmp" # the last line had no newline: keep it a line of its own
+    fi
     cat "$fragment" >>"$tmp"
     cp "$BOOT_CONFIG" "$BOOT_CONFIG.before-booth"
     mv "$tmp" "$BOOT_CONFIG"

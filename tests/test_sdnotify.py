@@ -1,8 +1,8 @@
 """booth.sdnotify against a real Unix datagram socket standing in for systemd's ``$NOTIFY_SOCKET``.
 
-Nothing is mocked: a socket is bound in a temporary folder (or in the abstract namespace) and the datagrams the
-booth sends are read back. The watchdog's timing is driven by an injected clock where the decision is tested,
-and by the real clock (with generous bounds) where the thread is.
+Nothing is mocked: a socket is bound in a temporary folder (or in the abstract namespace) and the datagrams
+the booth sends are read back. The watchdog's timing is driven by an injected clock where the decision is
+tested, and by the real clock (with generous bounds) where the thread is.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """A bounded ring of recent full-resolution frames, so the still of the peak moment can be saved after
 the decision to keep it (shutter lag would otherwise miss the expression).
 
-Bounded twice: by age (``seconds`` behind the newest entry) and by bytes, because a 12 MP frame is 18-36 MB
+Bounded three ways: by age (``seconds`` behind the newest entry), by count (a replay at full speed makes
+thousands of frames a second) and by bytes, because a 12 MP frame is 18-36 MB
 and a few seconds of them would exhaust a Pi's memory. At least the newest entry is always kept.
 """
 
@@ -25,9 +26,10 @@ class _Entry(Generic[T]):
 class FrameRing(Generic[T]):
     """Thread-safe: the capture thread pushes, any thread asks for the entry nearest a moment."""
 
-    def __init__(self, seconds: float, max_bytes: int) -> None:
+    def __init__(self, seconds: float, max_bytes: int, max_count: int) -> None:
         self.seconds = seconds
         self.max_bytes = max_bytes
+        self.max_count = max_count
         self._entries: deque[_Entry[T]] = deque()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -37,7 +39,9 @@ class FrameRing(Generic[T]):
             self._entries.append(_Entry(timestamp, nbytes, item))
             self._bytes += nbytes
             while len(self._entries) > 1 and (
-                self._bytes > self.max_bytes or self._entries[0].timestamp < timestamp - self.seconds
+                self._bytes > self.max_bytes
+                or len(self._entries) > self.max_count
+                or self._entries[0].timestamp < timestamp - self.seconds
             ):
                 self._bytes -= self._entries.popleft().nbytes
 

@@ -131,8 +131,9 @@ class FaceDetector:
                     tile = image.crop((int(left), int(top), int(left + side), int(top + side)))
                     b, k, s = self._candidates(tile, min_score)
                     if len(s):
-                        boxes = np.concatenate([boxes, b + [int(left), int(top)] * 2])
-                        kps = np.concatenate([kps, k + [int(left), int(top)]])
+                        shift = np.array([int(left), int(top)], dtype=np.float32)
+                        boxes = np.concatenate([boxes, b + np.tile(shift, 2)])
+                        kps = np.concatenate([kps, k + shift])
                         scores = np.concatenate([scores, s])
         return self._merge(boxes, kps, scores, max_faces, contained=True)
 

@@ -23,6 +23,8 @@ class Landmarks:
     points: np.ndarray  # 478 x 3, frame pixels (z scaled like x)
     presence: float  # face-presence probability of the crop
     crop: np.ndarray  # the 256 x 256 x 3 uint8 crop the model saw (for sharpness)
+    image: Image.Image  # the same crop as an image (later crops are cut from it, not the frame)
+    matrix: np.ndarray  # crop-to-frame 2 x 3 matrix
 
 
 def roi_from_landmarks(points: np.ndarray) -> RotatedRect:
@@ -55,4 +57,4 @@ class LandmarkModel:
         raw = self.model.output_named(outputs, (1, 1, 1, 1434)).reshape(478, 3)
         logit = float(self.model.output_named(outputs, (1, 1, 1, 1)).ravel()[0])
         presence = 1.0 / (1.0 + math.exp(-max(-100.0, min(100.0, logit))))
-        return Landmarks(to_frame(raw, matrix), presence, pixels)
+        return Landmarks(to_frame(raw, matrix), presence, pixels, patch, matrix)

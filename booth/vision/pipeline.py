@@ -21,10 +21,11 @@ from booth.config import VisionSettings
 from booth.vision import geometry
 from booth.vision.blendshapes import NAMES as BLENDSHAPE_NAMES
 from booth.vision.blendshapes import BlendshapeModel
-from booth.vision.crop import RotatedRect
+from booth.vision.crop import RotatedRect, within
 from booth.vision.detector import FaceDetector, iou, overlap
 from booth.vision.emotion import NAMES as EMOTION_NAMES
 from booth.vision.emotion import EmotionModel
+from booth.vision.landmarks import INPUT_SIZE as LANDMARK_SIZE
 from booth.vision.landmarks import MIN_PRESENCE, LandmarkModel, roi_from_landmarks
 from booth.vision.reading import FaceReading
 from booth.vision.runtime import Model
@@ -34,13 +35,20 @@ log = logging.getLogger(__name__)
 #: Both eyes at least this open (0..1, see geometry.eye_openness) and not blinking per the blendshapes.
 EYES_OPEN_MIN = 0.30
 EYE_BLINK_MAX = 0.55
-#: Gaze within this many degrees of the lens direction counts as looking into the lens.
-GAZE_ENGAGED_DEG = 12.0
+#: Gaze inside this ellipse (degrees off the lens direction, horizontal and vertical) counts as looking into
+#: the lens. Vertical gaze reads less precisely (lids cover the iris, people differ in lid shape), hence the
+#: wider vertical axis; the session baseline removes each sitter's own vertical offset.
+GAZE_ENGAGED_DEG = (12.0, 15.0)
 #: The emotion crop is the face's eye-level extent grown by this factor (forehead to chin, as FER's
 #: training faces were framed).
 EMOTION_CROP_SCALE = 1.1
 #: Two tracks whose boxes overlap more than this (intersection over the smaller) are one face.
 SAME_FACE = 0.5
+
+
+def gaze_within(gaze: tuple[float, float], limits: tuple[float, float]) -> bool:
+    """True when the gaze angle lies inside the ellipse with the given horizontal and vertical half-axes."""
+    return (gaze[0] / limits[0]) ** 2 + (gaze[1] / limits[1]) ** 2 <= 1.0
 
 
 @dataclass
@@ -79,6 +87,13 @@ class Models:
             runtime=detector.model.runtime,
         )
 
+    def busy_seconds(self) -> float:
+        """Total time spent inside model invocations so far."""
+        parts = [self.detector.model, self.landmarks.model, self.blendshapes.model]
+        if self.emotion is not None:
+            parts.append(self.emotion.model)
+        return sum(m.busy_seconds for m in parts)
+
 
 @dataclass
 class FacePipeline:
@@ -103,6 +118,7 @@ class FacePipeline:
     def analyze(self, pixels: np.ndarray, track: bool = True) -> list[FaceReading]:
         """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still."""
         start = time.perf_counter()
+        busy_before = self.models.busy_seconds()
         image = Image.fromarray(pixels)
         timings: dict[str, float] = {}
         if not track:
@@ -117,8 +133,10 @@ class FacePipeline:
             self._detect(image, timings)
             readings = self._follow(image, timings)
         total = (time.perf_counter() - start) * 1000
+        invoke = (self.models.busy_seconds() - busy_before) * 1000
         for reading in readings:
             reading.timings_ms["total"] = total
+            reading.timings_ms["models"] = invoke
         return readings
 
     def _detect(self, image: Image.Image, timings: dict[str, float], tiled: bool = False) -> None:
@@ -171,7 +189,7 @@ class FacePipeline:
 
         if m.emotion is not None:
             face_rect = trk.roi.scaled(EMOTION_CROP_SCALE / 1.5, square=True)
-            probs = m.emotion.run(image, face_rect)
+            probs = m.emotion.run(marks.image, within(face_rect, marks.matrix, LANDMARK_SIZE))
             emotions = dict(zip(EMOTION_NAMES, map(float, probs), strict=True))
         else:
             emotions = {}
@@ -185,7 +203,7 @@ class FacePipeline:
         blink = max(blendshapes["eyeBlinkLeft"], blendshapes["eyeBlinkRight"])
         eyes_open = min(openness) >= EYES_OPEN_MIN and blink <= EYE_BLINK_MAX
         gaze = geometry.gaze_direction(points, pose, (width, height), self.hfov_deg)
-        engaged = eyes_open and float(np.hypot(*gaze)) <= GAZE_ENGAGED_DEG
+        engaged = eyes_open and gaze_within(gaze, GAZE_ENGAGED_DEG)
         x0, y0 = points[:, :2].min(axis=0)
         x1, y1 = points[:, :2].max(axis=0)
         sharp = geometry.sharpness(marks.crop)

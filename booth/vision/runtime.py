@@ -11,6 +11,7 @@ those page-fault on every frame; see README.md in this folder).
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,8 @@ class Model:
         self.input_shape = tuple(int(n) for n in inputs[0]["shape"])
         self._input_index = inputs[0]["index"]
         self.outputs = self._interpreter.get_output_details()
+        #: Seconds spent inside ``invoke`` since loading: lets callers report time outside the models.
+        self.busy_seconds = 0.0
 
     @property
     def input(self) -> np.ndarray:
@@ -77,7 +80,9 @@ class Model:
 
     def run(self) -> list[np.ndarray]:
         """Invoke the model; return every output as a float32 array, in the model's output order."""
+        start = time.perf_counter()
         self._interpreter.invoke()
+        self.busy_seconds += time.perf_counter() - start
         return [self._interpreter.get_tensor(d["index"]) for d in self.outputs]
 
     def output_named(self, outputs: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:

@@ -1,0 +1,138 @@
+"""``make bench``: per-stage latency of the perception pipeline against MediaPipe, measured in the same run.
+
+Both run on one core (the process is pinned) over the same decoded frames of the real test clips: ours in
+tracking mode, MediaPipe's FaceLandmarker in VIDEO mode with blendshapes. Passes alternate between the two so
+a busy machine slows both alike; ratios, not absolute milliseconds, are the result. MediaPipe is a test/bench
+dependency only and is imported here lazily.
+
+Further sections (trigger latency) are added by the parts of the booth they measure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+
+from booth import assets
+from booth.media import iter_video
+
+CLIPS = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
+STAGES = ("detect", "landmarks", "blendshapes", "emotion", "geometry", "models", "total")
+
+
+def pin_to_one_core() -> None:
+    """Run on one core, as the booth's analysis thread does on the Pi."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+
+def load_frames(every: int = 1) -> list[np.ndarray]:
+    return [f.pixels for clip in CLIPS for f in iter_video(assets.media_path(clip), every=every)]
+
+
+def run_ours(frames: list[np.ndarray]) -> tuple[list[float], dict[str, list[float]]]:
+    from booth.vision import FacePipeline
+
+    if not hasattr(run_ours, "pipeline"):
+        run_ours.pipeline = FacePipeline()  # type: ignore[attr-defined]
+    pipeline = run_ours.pipeline  # type: ignore[attr-defined]
+    pipeline.reset()
+    per_frame, stages = [], defaultdict(list)
+    for pixels in frames:
+        start = time.perf_counter()
+        readings = pipeline.analyze(pixels)
+        per_frame.append((time.perf_counter() - start) * 1000)
+        if readings:
+            for stage in STAGES:
+                stages[stage].append(readings[0].timings_ms.get(stage, 0.0))
+    return per_frame, stages
+
+
+def make_mediapipe() -> Callable[[list[np.ndarray]], list[float]]:
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    def run(frames: list[np.ndarray]) -> list[float]:
+        options = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(assets.media_path("face_landmarker.task"))),
+            running_mode=vision.RunningMode.VIDEO,
+            output_face_blendshapes=True,
+            num_faces=1,
+        )
+        times = []
+        with vision.FaceLandmarker.create_from_options(options) as landmarker:
+            for index, pixels in enumerate(frames):
+                image = mp.Image(image_format=mp.ImageFormat.SRGB, data=pixels)
+                start = time.perf_counter()
+                landmarker.detect_for_video(image, index * 33)
+                times.append((time.perf_counter() - start) * 1000)
+        return times
+
+    return run
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="booth.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=3, help="alternating passes of each (default 3)")
+    parser.add_argument("--no-mediapipe", action="store_true", help="skip the reference")
+    args = parser.parse_args(argv)
+
+    pin_to_one_core()
+    frames = [np.ascontiguousarray(f) for f in load_frames()]
+    reference = None if args.no_mediapipe else make_mediapipe()
+    run_ours(frames[:30])  # warm up: first invocations allocate
+    if reference:
+        reference(frames[:30])
+
+    ours_frames: list[float] = []
+    ours_stages: dict[str, list[float]] = defaultdict(list)
+    theirs: list[float] = []
+    for _ in range(args.passes):
+        per_frame, stages = run_ours(frames)
+        ours_frames += per_frame
+        for stage, values in stages.items():
+            ours_stages[stage] += values
+        if reference:
+            theirs += reference(frames)
+
+    print(f"perception over {len(frames)} frames of {', '.join(CLIPS)}, {args.passes} passes, one core")
+    print(f"{'stage':14} {'p50 ms':>8} {'p90 ms':>8}")
+    for stage in STAGES:
+        values = ours_stages.get(stage, [])
+        if stage == "detect":
+            ran = [v for v in values if v > 0]
+            print(
+                f"{'detect (ran)':14} {pct(ran, 50):8.3f} {pct(ran, 90):8.3f}   on {len(ran)} of {len(values)} frames"
+            )
+            continue
+        print(f"{stage:14} {pct(values, 50):8.3f} {pct(values, 90):8.3f}")
+    outside = [t - m for t, m in zip(ours_stages["total"], ours_stages["models"], strict=True)]
+    print(f"{'outside models':14} {pct(outside, 50):8.3f} {pct(outside, 90):8.3f}   (budget 1.5 ms)")
+    ours_p50 = pct(ours_frames, 50)
+    print(
+        f"{'ours per frame':14} {ours_p50:8.3f} {pct(ours_frames, 90):8.3f}   {1000 / ours_p50:6.1f} frames/s"
+    )
+    if reference:
+        theirs_p50 = pct(theirs, 50)
+        print(
+            f"{'mediapipe':14} {theirs_p50:8.3f} {pct(theirs, 90):8.3f}   {1000 / theirs_p50:6.1f} frames/s"
+        )
+        print(
+            f"bench: ours_ms={ours_p50:.2f} mediapipe_ms={theirs_p50:.2f} ratio={ours_p50 / theirs_p50:.2f}"
+        )
+    else:
+        print(f"bench: ours_ms={ours_p50:.2f} mediapipe_ms=nan ratio=nan")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

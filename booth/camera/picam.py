@@ -1,0 +1,237 @@
+"""Raspberry Pi camera through picamera2: two streams from one sensor mode, and the lens.
+
+The only module that imports picamera2, and only inside functions: importing it off a Pi fails, and on a
+Pi it starts libcamera. Two streams from one configuration: ``lores`` at ``analysis_size`` feeds the models
+(YUV420 on a Pi 4, whose ISP gives lores only as YUV; XBGR8888 on a Pi 5), ``main`` at full resolution in
+YUV420 (1.5 bytes a pixel, half of RGB) fills the ring buffer, converted to RGB only when a still is asked
+for. Both come from the same sensor mode, so a still needs no mode switch (that costs 0.5-1.5 s).
+
+picamera2 subset used (mirrored by ``tests/fakes/picamera2``): ``Picamera2.global_camera_info()``,
+``Picamera2(camera_num)``, ``.sensor_resolution``, ``.camera_properties`` (``ScalerCropMaximum``),
+``.camera_controls``, ``.create_video_configuration(main=, lores=, buffer_count=, controls=, display=,
+encode=)``, ``.configure()``, ``.camera_configuration()`` (``size``, ``format``, ``stride`` per stream),
+``.start()``, ``.stop()``, ``.close()``, ``.set_controls()``, ``.capture_request(wait=seconds)`` (raises
+TimeoutError), and on the request ``.make_buffer(name)``, ``.get_metadata()`` (``ScalerCrop``),
+``.release()``. libcamera enums are passed as their integer values so ``libcamera`` itself is not imported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from booth.camera.base import Box, Camera, Focus, Grab
+from booth.camera.convert import to_rgb
+from booth.config import CameraSettings
+from booth.errors import CameraFault
+
+log = logging.getLogger(__name__)
+
+# libcamera control values (controls::AfModeEnum, controls::AfMeteringEnum).
+AF_MODE_MANUAL = 0
+AF_MODE_CONTINUOUS = 2
+AF_METERING_AUTO = 0
+AF_METERING_WINDOWS = 1
+#: Analysis formats tried in order for ``analysis_format = "auto"``: the Pi 5 takes the first, a Pi 4 refuses
+#: it (its lores stream is YUV only) and takes the second.
+AUTO_FORMATS = ("XBGR8888", "YUV420")
+FIX_INSTALL = (
+    "on Raspberry Pi OS run `sudo apt install python3-picamera2` and make the venv with "
+    "--system-site-packages (`make` does), or choose --camera usb:N / replay:PATH"
+)
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What a flat buffer of one stream means: format, size and row stride in bytes."""
+
+    format: str
+    width: int
+    height: int
+    stride: int
+
+    def to_rgb(self, buffer: np.ndarray) -> np.ndarray:
+        return to_rgb(buffer, self.format, self.width, self.height, self.stride)
+
+
+def _import_picamera2() -> Any:
+    try:
+        from picamera2 import Picamera2
+    except ImportError as err:
+        raise CameraFault(f"picamera2 is not importable ({err}); {FIX_INSTALL}") from None
+    return Picamera2
+
+
+def list_cameras() -> list[dict]:
+    """Cameras libcamera lists (empty off a Pi, or with no camera attached); never raises."""
+    try:
+        picamera2 = _import_picamera2()
+        return list(picamera2.global_camera_info())
+    except CameraFault as err:
+        log.debug("%s", err)
+    except Exception:  # a broken libcamera install must not stop the booth choosing another camera
+        log.debug("picamera2: listing cameras failed", exc_info=True)
+    return []
+
+
+def _stream_info(config: dict, name: str) -> StreamInfo:
+    stream = config[name]
+    width, height = stream["size"]
+    return StreamInfo(stream["format"], int(width), int(height), int(stream["stride"]))
+
+
+class PicameraCamera(Camera):
+    """A Pi camera module; the ring holds recent ``main`` frames as YUV420 buffers."""
+
+    kind = "picamera2"
+
+    def __init__(self, settings: CameraSettings, index: int = 0) -> None:
+        super().__init__(settings, f"picamera2:{index}")
+        self.index = index
+        self._cam: Any = None
+        self.lores: StreamInfo | None = None
+        self.main: StreamInfo | None = None
+        self._scaler_crop: tuple[int, int, int, int] | None = None
+
+    def _controls(self) -> dict[str, Any]:
+        frame_us = round(1_000_000 / self.settings.fps)
+        controls: dict[str, Any] = {"FrameDurationLimits": (frame_us, frame_us)}
+        if self.settings.exposure_us is not None:
+            controls["ExposureTime"] = self.settings.exposure_us
+        if self.settings.analogue_gain is not None:
+            controls["AnalogueGain"] = self.settings.analogue_gain
+        return controls
+
+    def _open(self) -> None:
+        picamera2 = _import_picamera2()
+        cameras = picamera2.global_camera_info()
+        if len(cameras) <= self.index:
+            raise CameraFault(
+                f"{self.source}: libcamera lists {len(cameras)} camera(s), not camera {self.index}; "
+                "check the ribbon cable (contacts the right way, latch closed) and power, retrying"
+            )
+        self._cam = picamera2(self.index)
+        self._configure()
+        self._cam.start()
+        assert self.main is not None and self.lores is not None
+        log.info(
+            "%s (%s): main %dx%d %s, lores %dx%d %s, %g fps",
+            self.source,
+            cameras[self.index].get("Model", "?"),
+            self.main.width,
+            self.main.height,
+            self.main.format,
+            self.lores.width,
+            self.lores.height,
+            self.lores.format,
+            self.settings.fps,
+        )
+
+    def _configure(self) -> None:
+        cam = self._cam
+        full = tuple(self.settings.still_size or cam.sensor_resolution)
+        lores = tuple(min(a, f) // 2 * 2 for a, f in zip(self.settings.analysis_size, full, strict=True))
+        wanted = self.settings.analysis_format
+        refused = []
+        for fmt in AUTO_FORMATS if wanted == "auto" else (wanted,):
+            config = cam.create_video_configuration(
+                main={"size": full, "format": "YUV420"},
+                lores={"size": lores, "format": fmt},
+                buffer_count=self.settings.buffer_count,
+                controls=self._controls(),
+                display=None,
+                encode=None,
+            )
+            try:
+                cam.configure(config)
+            except RuntimeError as err:  # picamera2 refuses a lores format this ISP cannot make
+                refused.append(f"{fmt}: {err}")
+                log.info("%s: lores %s refused (%s)", self.source, fmt, err)
+                continue
+            actual = cam.camera_configuration()
+            self.main, self.lores = _stream_info(actual, "main"), _stream_info(actual, "lores")
+            return
+        raise CameraFault(
+            f"{self.source}: no analysis format accepted ({'; '.join(refused)}); "
+            "set camera.analysis_format to YUV420"
+        )
+
+    def _grab(self, timeout: float) -> Grab:
+        assert self.main is not None and self.lores is not None
+        request = self._cam.capture_request(wait=timeout)  # TimeoutError: a stall
+        try:
+            lores = request.make_buffer("lores")
+            main = request.make_buffer("main") if self.settings.ring_seconds > 0 else None
+            metadata = request.get_metadata()
+        finally:
+            request.release()  # at once: libcamera has only buffer_count buffers to fill
+        crop = metadata.get("ScalerCrop")
+        if crop is not None and self._scaler_crop is None:
+            self._scaler_crop = tuple(crop)
+            if self.focus.window is not None:
+                self._focus_dirty.set()  # the window can now be mapped onto the sensor exactly
+        elif crop is not None:
+            self._scaler_crop = tuple(crop)
+        pixels = self.lores.to_rgb(lores)
+        if main is None:
+            return Grab(pixels)
+        return Grab(pixels, full=main, full_nbytes=main.nbytes)
+
+    def _full_to_rgb(self, full: Any) -> np.ndarray:
+        if isinstance(full, np.ndarray) and full.ndim == 3:  # ring disabled: the analysis frame itself
+            return full
+        assert self.main is not None
+        return self.main.to_rgb(full)
+
+    def _close(self) -> None:
+        cam, self._cam = self._cam, None
+        self._scaler_crop = None
+        if cam is None:
+            return
+        try:
+            cam.stop()
+        finally:
+            cam.close()
+
+    # -- focus -------------------------------------------------------------------------------------
+
+    def _apply_focus(self, focus: Focus) -> None:
+        cam = self._cam
+        if cam is None:
+            return
+        if "AfMode" not in cam.camera_controls:
+            log.debug("%s: this camera has no autofocus; focus settings ignored", self.source)
+            return
+        controls: dict[str, Any] = {}
+        if focus.mode == "continuous":
+            controls["AfMode"] = AF_MODE_CONTINUOUS
+        else:
+            controls["AfMode"] = AF_MODE_MANUAL
+            if focus.lens_position is not None:
+                controls["LensPosition"] = focus.lens_position
+        if focus.window is None:
+            controls["AfMetering"] = AF_METERING_AUTO
+        else:
+            controls["AfMetering"] = AF_METERING_WINDOWS
+            controls["AfWindows"] = [self.window_on_sensor(focus.window)]
+        cam.set_controls(controls)
+        log.debug("%s: focus %s", self.source, controls)
+
+    def window_on_sensor(self, box: Box) -> tuple[int, int, int, int]:
+        """Map a box in lores pixels to an AF window: (x, y, w, h) in pixels of the ScalerCropMaximum
+        rectangle, which is what libcamera's ``AfWindows`` is measured in."""
+        assert self.lores is not None
+        max_x, max_y, max_w, max_h = self._cam.camera_properties.get(
+            "ScalerCropMaximum", (0, 0, *self._cam.sensor_resolution)
+        )
+        crop_x, crop_y, crop_w, crop_h = self._scaler_crop or (max_x, max_y, max_w, max_h)
+        sx, sy = crop_w / self.lores.width, crop_h / self.lores.height
+        x0, y0, x1, y1 = box
+        x = round(crop_x - max_x + max(0.0, x0) * sx)
+        y = round(crop_y - max_y + max(0.0, y0) * sy)
+        w = round((min(x1, self.lores.width) - max(0.0, x0)) * sx)
+        h = round((min(y1, self.lores.height) - max(0.0, y0)) * sy)
+        return x, y, max(1, w), max(1, h)

@@ -1,0 +1,110 @@
+"""``booth config check|show``: validate the configuration file, or print the settings in effect.
+
+``check`` is what provisioning and an operator run after editing ``/etc/booth/booth.toml``: ``OK`` and exit
+0, or the one-line error (file, key, suggestion) and exit 2. ``show`` prints every key with its effective
+value as TOML (which loads back to the same settings) or as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from booth import config
+
+APPLIANCE_CONFIG = Path("/etc/booth/booth.toml")
+
+
+def resolve_config_path(given: Path | None) -> Path | None:
+    """The config file to use: the one given, else ``$BOOTH_CONFIG``, else the appliance's if present.
+
+    ``None`` means none: the defaults apply (development without a config file).
+    """
+    if given is not None:
+        return given
+    env = os.environ.get("BOOTH_CONFIG")
+    if env:
+        return Path(env)
+    return APPLIANCE_CONFIG if APPLIANCE_CONFIG.is_file() else None
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "config", help="validate the configuration file or show the settings in effect"
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser("check", help="validate FILE; prints OK or the one-line error (exit 2)")
+    check.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml",
+    )
+    check.set_defaults(func=run_check)
+    show = actions.add_parser("show", help="print every setting with its effective value")
+    show.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml",
+    )
+    show.add_argument("--config", dest="config_file", type=Path, metavar="FILE", help="same as FILE")
+    show.add_argument("--json", action="store_true", help="JSON instead of TOML")
+    show.set_defaults(func=run_show)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    path = resolve_config_path(args.file)
+    config.load(path)  # a ConfigError is printed by booth.cli as one line, exit code 2
+    print(f"OK {path}" if path else "OK (no config file: defaults)")
+    return 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    path = resolve_config_path(args.file or args.config_file)
+    settings = config.load(path)
+    data = settings.model_dump(mode="json")
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        print(f"# effective settings from {path or 'defaults (no config file)'}")
+        print(to_toml(data))
+    return 0
+
+
+def _toml_value(value: object) -> str:
+    # JSON's literals are TOML's for what settings hold (strings, numbers, booleans, arrays of them).
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def to_toml(data: dict, prefix: str = "") -> str:
+    """Settings as TOML. TOML has no null: an unset optional key is written as a comment."""
+    lines = []
+    tables = []
+    for key, value in data.items():
+        if isinstance(value, dict):  # a section, or a mapping field: a [table] either way
+            tables.append((key, value))
+        elif value is None:
+            lines.append(f"# {_toml_key(key)} is unset (default: none)")
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in tables:
+        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
+        body = to_toml(value, name)
+        lines.append("")
+        lines.append(f"[{name}]")
+        if body:
+            lines.append(body)
+    return "\n".join(lines).strip("\n")

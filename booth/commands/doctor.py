@@ -1,0 +1,87 @@
+"""``booth doctor``: check this machine is ready to be the booth; a table with a fix per failure.
+
+Exit code 0 only when every check passes, so provisioning, a monitoring script or an operator over SSH can
+rely on it. ``--skip`` leaves a check out (say ``service`` while developing on a PC).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+from pathlib import Path
+
+from booth import doctor
+from booth.commands.config import resolve_config_path
+from booth.errors import BoothError
+
+CHECKS = ("config", "pi model", "models", "tflite", "gpio", "camera", "disk", "clock", "service")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "doctor", help="check the Pi, camera, models, GPIO, disk, clock and service"
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml"
+    )
+    parser.add_argument("--data", type=Path, default=Path("/var/lib/booth"), help="photo folder (free disk)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=CHECKS,
+        metavar="CHECK",
+        help=f"one of: {', '.join(CHECKS)}",
+    )
+    parser.add_argument(
+        "--min-free-gb", type=float, default=doctor.DEFAULT_MIN_FREE_BYTES / 1024**3, help="free disk needed"
+    )
+    parser.add_argument(
+        "--detector-budget-ms",
+        type=float,
+        default=doctor.DEFAULT_DETECTOR_BUDGET_MS,
+        help="slowest acceptable face-detector invoke",
+    )
+    parser.set_defaults(func=run)
+
+
+def _open_camera(settings) -> object:
+    # Lazily: booth.camera pulls in picamera2 only when a camera is actually opened.
+    from booth.camera import open_camera
+
+    return open_camera(settings.camera.source, settings.camera)
+
+
+def build_checks(args: argparse.Namespace) -> list[tuple[str, object]]:
+    from booth import config
+
+    path = resolve_config_path(args.config)
+    try:
+        settings = config.load(path)
+    except BoothError:
+        settings = config.Settings()  # the config check reports the error; the others still run
+    checks = {
+        "config": functools.partial(doctor.check_config, path),
+        "pi model": doctor.check_pi_model,
+        "models": doctor.check_models,
+        "tflite": functools.partial(
+            doctor.check_tflite, budget_ms=args.detector_budget_ms, runtime=_runtime(settings)
+        ),
+        "gpio": doctor.check_gpio,
+        "camera": functools.partial(doctor.check_camera, functools.partial(_open_camera, settings)),
+        "disk": functools.partial(doctor.check_disk, args.data, int(args.min_free_gb * 1024**3)),
+        "clock": doctor.check_clock,
+        "service": doctor.check_service,
+    }
+    return [(name, check) for name, check in checks.items() if name not in args.skip]
+
+
+def _runtime(settings) -> str | None:
+    runtime = getattr(settings.vision, "runtime", "auto")
+    return None if runtime == "auto" else runtime
+
+
+def run(args: argparse.Namespace) -> int:
+    results = doctor.run_checks(build_checks(args))
+    print(doctor.format_table(results))
+    return 0 if all(r.ok for r in results) else 1

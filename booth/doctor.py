@@ -1,0 +1,361 @@
+"""Health checks for the appliance: is this Pi ready to run the booth all day, and if not, what to do.
+
+Each check is a small function returning a :class:`CheckResult` (name, ok, detail, fix). Everything a check
+touches (a path, a command runner, the camera factory, a clock) is a parameter with the real thing as its
+default, so the tests make each check fail without a Pi. :func:`run_checks` turns a check that raises into a
+failed result: the doctor is what an operator runs when things are already wrong, so it must never be the
+thing that crashes.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from booth import assets
+from booth.errors import BoothError
+
+log = logging.getLogger(__name__)
+
+MODEL_PATH = Path("/proc/device-tree/model")
+SUPPORTED_MODEL = re.compile(r"Raspberry Pi (4|5|400|500|Compute Module [45])\b")
+SERVICE = "booth.service"
+FRAMES_IN_STATUS = re.compile(r"(\d+) frames")
+# One invoke of the 128x128 face detector: ~1 ms on a desktop core, a few ms on a Pi 5, under 15 on a Pi 4.
+# Past this the whole per-frame pipeline cannot keep up with the preview.
+DEFAULT_DETECTOR_BUDGET_MS = 40.0
+DEFAULT_MIN_FREE_BYTES = 2 * 1024**3
+
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the doctor's table; ``fix`` says what to do when ``ok`` is false."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def check_pi_model(path: Path = MODEL_PATH) -> CheckResult:
+    """The board is a Raspberry Pi 4 or 5 (the camera stack and pin numbers assume one)."""
+    name = "pi model"
+    try:
+        model = path.read_bytes().rstrip(b"\0").decode(errors="replace").strip()
+    except FileNotFoundError:
+        return CheckResult(
+            name, False, f"no {path}: not a Raspberry Pi", "run the booth on a Raspberry Pi 4 or 5"
+        )
+    except OSError as err:
+        return CheckResult(
+            name, False, f"cannot read {path} ({err.strerror})", f"check permissions on {path}"
+        )
+    if SUPPORTED_MODEL.search(model):
+        return CheckResult(name, True, model)
+    return CheckResult(
+        name, False, f"{model or 'unknown board'} is not supported", "use a Raspberry Pi 4 or 5"
+    )
+
+
+def service_frame_count(run: Runner = subprocess.run, unit: str = SERVICE) -> int | None:
+    """Frames the running service reports in its status line (booth/sdnotify.py), or None if not running."""
+    try:
+        proc = run(
+            ["systemctl", "show", "--property=ActiveState,StatusText", unit],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return None
+    props = dict(line.partition("=")[::2] for line in proc.stdout.splitlines())
+    if proc.returncode != 0 or props.get("ActiveState") != "active":
+        return None
+    match = FRAMES_IN_STATUS.search(props.get("StatusText", ""))
+    return int(match.group(1)) if match else None
+
+
+def check_camera(
+    open_camera: Callable[[], Any],
+    service_frames: Callable[[], int | None] = service_frame_count,
+    timeout: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> CheckResult:
+    """The camera is present and its frames keep coming.
+
+    While booth.service runs it holds the camera, so a second open would fail: then the frame count the
+    service publishes in its systemd status is read twice instead. Otherwise the camera is opened, two
+    frames are awaited, and it is closed again.
+    """
+    name = "camera"
+    before = service_frames()
+    if before is not None:
+        sleep(2.0)
+        after = service_frames()
+        if after is not None and after > before:
+            return CheckResult(name, True, f"booth.service is receiving frames ({before} -> {after})")
+        return CheckResult(
+            name,
+            False,
+            f"booth.service runs but its frame count is stuck at {before}",
+            "the watchdog restarts it within seconds; if it does not recover: sudo systemctl restart booth, "
+            "then journalctl -u booth",
+        )
+    fix = (
+        "check the ribbon cable (contacts face the right way, latch closed) and camera_auto_detect=1 in "
+        "/boot/firmware/config.txt, then reboot; `rpicam-hello --list-cameras` must list it"
+    )
+    # Deliberately broad: camera stacks raise anything (picamera2 raises IndexError when no camera is
+    # attached), and the doctor must report it rather than crash.
+    try:
+        camera = open_camera()
+    except ImportError as err:
+        return CheckResult(
+            name,
+            False,
+            f"camera software missing ({err})",
+            "sudo apt install python3-picamera2 python3-libcamera; the venv must be created with "
+            "--system-site-packages (firmware/provision.sh does both)",
+        )
+    except Exception as err:
+        return CheckResult(name, False, f"cannot open the camera ({type(err).__name__}: {err})", fix)
+    try:
+        camera.start()
+        first = camera.wait_frame(0, timeout)  # sequences count from 1
+        second = camera.wait_frame(getattr(first, "sequence", 1), timeout) if first is not None else None
+        # The camera layer reports faults (no camera, unplugged, unreadable) here rather than raising.
+        fault = getattr(getattr(camera, "state", None), "fault", None)
+    except Exception as err:
+        return CheckResult(name, False, f"camera opened but failed ({type(err).__name__}: {err})", fix)
+    finally:
+        try:
+            camera.stop()
+        except Exception as err:
+            log.warning("stopping the camera after the check failed: %s", err)
+    if first is None or second is None:
+        got = "no frame" if first is None else "one frame only"
+        return CheckResult(name, False, f"{got} in {timeout:g} s" + (f": {fault}" if fault else ""), fix)
+    shape = getattr(getattr(second, "pixels", None), "shape", None)
+    return CheckResult(name, True, "delivering frames" + (f" ({shape[1]}x{shape[0]})" if shape else ""))
+
+
+def check_models(
+    load_manifest: Callable[[], list[assets.Asset]] = assets.load_manifest,
+    verify: Callable[[list[assets.Asset]], list[tuple[assets.Asset, str | None]]] = assets.verify,
+) -> CheckResult:
+    """Every model of the manifest is present with the right sha256."""
+    name = "models"
+    try:
+        models = [a for a in load_manifest() if a.kind == "model"]
+    except BoothError as err:
+        return CheckResult(name, False, str(err), "restore models/manifest.toml from git")
+    errors = [err for _, err in verify(models) if err]
+    if errors:
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        return CheckResult(name, False, errors[0] + more, assets.FIX_FETCH)
+    return CheckResult(name, True, f"{len(models)} models, sha256 verified")
+
+
+def check_tflite(
+    model_path: Callable[[], Path] = lambda: assets.model_path("face_detector"),
+    model_factory: Callable[..., Any] | None = None,
+    budget_ms: float = DEFAULT_DETECTOR_BUDGET_MS,
+    clock: Callable[[], float] = time.perf_counter,
+    runtime: str | None = None,
+    runs: int = 5,
+) -> CheckResult:
+    """A TFLite runtime imports and runs the face detector fast enough (median of a few invokes)."""
+    name = "tflite"
+    if model_factory is None:
+        from booth.vision.runtime import Model  # the vision package is heavy; only this check needs it
+
+        model_factory = Model
+    try:
+        path = model_path()
+        model = model_factory(path, runtime=runtime)
+    except ImportError as err:  # RuntimeMissingError, or a runtime whose native library fails to load
+        return CheckResult(
+            name, False, _first_line(str(err)), "pip install -c constraints.txt -e . in the booth's venv"
+        )
+    except BoothError as err:
+        return CheckResult(name, False, str(err), assets.FIX_FETCH)
+    model.input[...] = 0
+    model.run()  # the first invoke allocates and warms caches: not what the booth sees per frame
+    times = []
+    for _ in range(runs):
+        start = clock()
+        model.run()
+        times.append((clock() - start) * 1000)
+    median = statistics.median(times)
+    label = getattr(model, "runtime", "tflite")
+    detail = f"{label}: face detector {median:.1f} ms per invoke (budget {budget_ms:g} ms)"
+    if median > budget_ms:
+        return CheckResult(
+            name,
+            False,
+            detail,
+            "too slow for live preview: check for thermal throttling (vcgencmd get_throttled), a CPU "
+            "governor stuck at powersave, or another process hogging the CPU",
+        )
+    return CheckResult(name, True, detail)
+
+
+def check_gpio(
+    pattern: str = "/dev/gpiochip*",
+    access: Callable[[str, int], bool] = os.access,
+    find: Callable[[str], list[str]] = glob.glob,
+) -> CheckResult:
+    """The GPIO character devices exist and this user may read and write them (lgpio needs both)."""
+    name = "gpio"
+    chips = sorted(find(pattern))
+    if not chips:
+        return CheckResult(
+            name,
+            False,
+            f"no {pattern}: no GPIO character devices",
+            "run on a Raspberry Pi with Bookworm's kernel",
+        )
+    denied = [chip for chip in chips if not access(chip, os.R_OK | os.W_OK)]
+    if denied:
+        return CheckResult(
+            name,
+            False,
+            f"no read/write access to {', '.join(denied)}",
+            "add the user to group gpio (sudo usermod -aG gpio USER), install firmware/99-booth.rules, "
+            "then log in again or reboot",
+        )
+    return CheckResult(name, True, f"{len(chips)} chips read/write: {', '.join(chips)}")
+
+
+def check_disk(
+    path: Path,
+    min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+    usage: Callable[[Path], Any] = shutil.disk_usage,
+) -> CheckResult:
+    """Enough free space where photos are written (the nearest existing folder, before the first run)."""
+    name = "disk"
+    target = Path(path)
+    while not target.exists() and target != target.parent:
+        target = target.parent
+    free = usage(target).free
+    detail = f"{free / 1024**3:.1f} GiB free on {target} (need {min_free_bytes / 1024**3:.1f})"
+    if free < min_free_bytes:
+        return CheckResult(
+            name,
+            False,
+            detail,
+            "delete old sessions (booth retention), lower storage retention, or use a larger SD card",
+        )
+    return CheckResult(name, True, detail)
+
+
+def check_clock(run: Runner = subprocess.run) -> CheckResult:
+    """The clock is NTP-synchronised: photos are named and expired by date, and a Pi has no RTC battery."""
+    name = "clock"
+    fix = "connect the booth to a network with NTP, then: sudo timedatectl set-ntp true"
+    try:
+        proc = run(
+            ["timedatectl", "show", "--property=NTPSynchronized", "--value"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except FileNotFoundError:
+        return CheckResult(name, False, "timedatectl not found: cannot tell whether the clock is right", fix)
+    except subprocess.TimeoutExpired:
+        return CheckResult(name, False, "timedatectl did not answer in 10 s", fix)
+    if proc.returncode != 0:
+        why = _first_line(proc.stderr) or f"exit code {proc.returncode}"
+        return CheckResult(name, False, f"timedatectl failed: {why}", fix)
+    if proc.stdout.strip() == "yes":
+        return CheckResult(name, True, "NTP synchronised")
+    return CheckResult(name, False, "clock not NTP-synchronised", fix)
+
+
+def check_config(path: Path | None, load: Callable[[Path | None], Any] | None = None) -> CheckResult:
+    """The configuration file parses and validates (unknown keys included)."""
+    name = "config"
+    if load is None:
+        from booth import config
+
+        load = config.load
+    try:
+        load(path)
+    except BoothError as err:
+        return CheckResult(
+            name, False, str(err), "edit the file as the message says; `booth config check` re-tests"
+        )
+    return CheckResult(name, True, str(path) if path else "no file: defaults")
+
+
+def check_service(run: Runner = subprocess.run, unit: str = SERVICE) -> CheckResult:
+    """booth.service is active (the appliance runs the booth under systemd)."""
+    name = "service"
+    try:
+        proc = run(["systemctl", "is-active", unit], capture_output=True, text=True, timeout=10)
+    except FileNotFoundError:
+        return CheckResult(
+            name, False, "systemctl not found: no systemd here", "run the booth on Raspberry Pi OS"
+        )
+    except subprocess.TimeoutExpired:
+        return CheckResult(
+            name, False, "systemctl did not answer in 10 s", "check the system: systemctl status"
+        )
+    state = proc.stdout.strip()
+    if state == "active":
+        return CheckResult(name, True, f"{unit} active")
+    return CheckResult(
+        name,
+        False,
+        f"{unit} is {state}" if state else f"systemctl failed: {_first_line(proc.stderr) or proc.returncode}",
+        f"sudo systemctl enable --now {unit}; if it fails: journalctl -u {unit} -n 50 "
+        f"(after 5 failed starts: sudo systemctl reset-failed {unit})",
+    )
+
+
+def run_checks(checks: Iterable[tuple[str, Callable[[], CheckResult]]]) -> list[CheckResult]:
+    """Run each check; one that raises becomes a failed result naming the exception."""
+    results = []
+    for name, check in checks:
+        try:
+            result = check()
+        except Exception as err:  # the doctor reports failures, it must not become one
+            log.debug("check %s raised", name, exc_info=True)
+            result = CheckResult(
+                name,
+                False,
+                f"check crashed: {type(err).__name__}: {err}",
+                "run `booth -v doctor` and report it",
+            )
+        results.append(result)
+    return results
+
+
+def format_table(results: Sequence[CheckResult]) -> str:
+    """One row per check; under each failure, its fix."""
+    width = max((len(r.name) for r in results), default=0)
+    lines = []
+    for result in results:
+        lines.append(f"{'ok' if result.ok else 'FAIL':4}  {result.name:{width}}  {result.detail}")
+        if not result.ok and result.fix:
+            lines.append(f"{'':4}  {'':{width}}  fix: {result.fix}")
+    passed = sum(r.ok for r in results)
+    lines.append(f"{passed} of {len(results)} checks passed")
+    return "\n".join(lines)

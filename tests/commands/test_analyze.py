@@ -1,0 +1,73 @@
+"""`booth analyze` end to end, run as a real subprocess on real photos and clips."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+FIELDS = {"image", "frame", "box", "score", "blendshapes", "emotions", "head_pose", "eye_openness", "eyes_open",
+          "gaze", "gaze_engaged", "looks", "timings_ms"}  # fmt: skip
+
+
+def analyze(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "analyze", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_json_lines_for_photo_and_video(media):
+    proc = analyze("--json", "--every", "12", str(media("astronaut.png")), str(media("single_face.mp4")))
+    assert proc.returncode == 0, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(records) == 1 + 6
+    photo, *video = records
+    assert FIELDS <= set(photo)
+    assert photo["image"] == "astronaut.png" and photo["frame"] is None
+    assert max(photo["emotions"], key=photo["emotions"].get) == "happy"
+    assert [r["frame"] for r in video] == [0, 12, 24, 36, 48, 60]
+    assert set(photo["head_pose"]) == {"yaw", "pitch", "roll"}
+    assert set(photo["gaze"]) == {"x", "y"} and set(photo["eye_openness"]) == {"left", "right"}
+    x0, y0, x1, y1 = photo["box"]
+    assert 150 < x0 < x1 < 300 and 50 < y0 < y1 < 200  # the astronaut's face in the 512 px photo
+
+
+def test_bad_files_are_reported_and_the_rest_still_analysed(tmp_path, media):
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.jpg"
+    text.write_text("not an image")
+    proc = analyze(
+        "--json", str(empty), str(text), str(media("grace_hopper.jpg")), str(tmp_path / "gone.png")
+    )
+    assert proc.returncode == 1
+    assert len(proc.stdout.splitlines()) == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("booth analyze:")]
+    assert len(errors) == 3
+    assert any("empty.jpg" in e for e in errors) and any("gone.png" in e for e in errors)
+    assert "Traceback" not in proc.stderr
+
+
+def test_no_face_is_a_note_not_an_error(media):
+    proc = analyze(str(media("free-mountain-vector-01.jpg")))
+    assert proc.returncode == 0
+    assert proc.stdout == ""
+    assert "no face found" in proc.stderr
+
+
+@pytest.mark.parametrize("size", [(1, 1), (12000, 12000)])
+def test_degenerate_sizes(tmp_path, size):
+    from PIL import Image
+
+    path = tmp_path / "odd.jpg"
+    Image.new("RGB", size, (200, 180, 160)).save(path, quality=30)
+    proc = analyze("--json", str(path))
+    assert proc.returncode == 0 and proc.stdout == ""
+
+
+def test_table_output(media):
+    proc = analyze(str(media("single_face.jpg")))
+    assert proc.returncode == 0
+    assert "single_face.jpg" in proc.stdout and "happy" in proc.stdout and "engaged" in proc.stdout

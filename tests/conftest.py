@@ -1,0 +1,47 @@
+"""Shared fixtures: real models and real face media (fetched by `make`), loaded once per test session."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from booth import assets
+from booth.media import load_image
+
+# gpiozero picks a pin factory at first use; off a Pi the tests use mock pins explicitly.
+os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
+
+
+@pytest.fixture(scope="session")
+def models():
+    from booth.vision.pipeline import Models
+
+    return Models.load()
+
+
+@pytest.fixture
+def pipeline(models):
+    from booth.vision import FacePipeline
+
+    return FacePipeline(models=models)
+
+
+@pytest.fixture(scope="session")
+def media():
+    """``media(name)`` -> verified path of a fetched real face photo or clip."""
+    return assets.media_path
+
+
+@pytest.fixture(scope="session")
+def photo():
+    """``photo(name)`` -> the decoded RGB array of a fetched real face photo."""
+    cache: dict[str, np.ndarray] = {}
+
+    def load(name: str) -> np.ndarray:
+        if name not in cache:
+            cache[name] = load_image(assets.media_path(name))
+        return cache[name]
+
+    return load

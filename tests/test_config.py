@@ -1,0 +1,169 @@
+"""booth.config's loading and validation, and the ``booth config check|show`` command.
+
+Real TOML files in a temporary folder, the real pydantic models and the real command line; nothing mocked.
+The keys used here (vision.threads, camera.fps, camera.source) are long-standing ones of their sections.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from booth import cli, config
+from booth.commands import config as config_command
+from booth.errors import BoothError, ConfigError
+
+
+def write(tmp_path: Path, text: str, name: str = "booth.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_no_file_gives_defaults():
+    assert config.load(None) == config.Settings()
+
+
+def test_a_valid_file_overrides_only_what_it_sets(tmp_path):
+    settings = config.load(write(tmp_path, '[vision]\nthreads = 2\n[camera]\nsource = "replay:/x.mp4"\n'))
+    assert settings.vision.threads == 2
+    assert settings.camera.source == "replay:/x.mp4"
+    assert settings.camera.fps == config.CameraSettings().fps
+
+
+def test_config_error_is_a_booth_error_and_a_value_error():
+    assert issubclass(ConfigError, BoothError)
+    assert issubclass(ConfigError, ValueError)
+
+
+def test_unknown_key_in_a_section_names_file_key_and_suggestion(tmp_path):
+    path = write(tmp_path, "[camera]\nfsp = 25\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    message = str(info.value)
+    assert message == f"{path}: unknown key 'camera.fsp'; did you mean 'fps'?"
+
+
+def test_unknown_section_suggests_the_nearest_one(tmp_path):
+    path = write(tmp_path, "[visoin]\nthreads = 2\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'visoin'; did you mean 'vision'\?"):
+        config.load(path)
+
+
+def test_unknown_key_with_nothing_close_lists_the_valid_keys(tmp_path):
+    path = write(tmp_path, "[vision]\nzzzzzz = 1\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert "valid keys: threads, " in str(info.value)
+
+
+def test_invalid_value_names_key_constraint_and_value(tmp_path):
+    path = write(tmp_path, "[vision]\nthreads = 99\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: vision.threads: ")
+    assert "less than or equal to 8" in message
+    assert "99" in message
+    assert "\n" not in message
+
+
+def test_wrong_type_is_reported(tmp_path):
+    with pytest.raises(ConfigError, match=r"camera\.fps: .*'fast'"):
+        config.load(write(tmp_path, '[camera]\nfps = "fast"\n'))
+
+
+def test_invalid_toml_missing_file_and_binary_file(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        config.load(write(tmp_path, "[camera\n"))
+    with pytest.raises(ConfigError, match="config file not found"):
+        config.load(tmp_path / "absent.toml")
+    binary = tmp_path / "photo.toml"
+    binary.write_bytes(b"\xff\xd8\xff\xe0 jpeg")
+    with pytest.raises(ConfigError, match="not a text file"):
+        config.load(binary)
+
+
+def test_every_field_has_a_description():
+    """The file is documented by its fields: `booth config show` and error hints rely on it."""
+    missing = [
+        f"{section}.{name}"
+        for section, field in config.Settings.model_fields.items()
+        for name, sub in getattr(field.annotation, "model_fields", {}).items()
+        if not sub.description
+    ]
+    assert missing == []
+
+
+def test_the_appliance_default_file_is_valid():
+    path = Path(__file__).resolve().parent.parent / "firmware" / "booth.toml"
+    assert config.load(path).camera.source == "picamera2"
+
+
+# --- booth config check|show through the real command line ---------------------------------------------
+
+
+@pytest.fixture
+def booth(monkeypatch):
+    """``booth ARGS...`` in-process; registers the config command if booth/cli.py does not list it yet."""
+    if "config" not in cli.COMMANDS:
+        monkeypatch.setattr(cli, "COMMANDS", (*cli.COMMANDS, "config"))
+    monkeypatch.delenv("BOOTH_CONFIG", raising=False)
+    return lambda *argv: cli.main(list(argv))
+
+
+def test_check_prints_ok(tmp_path, booth, capsys):
+    path = write(tmp_path, "[camera]\nfps = 25\n")
+    assert booth("config", "check", str(path)) == 0
+    assert capsys.readouterr().out.strip() == f"OK {path}"
+
+
+def test_check_prints_the_one_line_error_and_exits_2(tmp_path, booth, capsys):
+    path = write(tmp_path, "[camera]\nfsp = 25\n")
+    assert booth("config", "check", str(path)) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == f"booth: {path}: unknown key 'camera.fsp'; did you mean 'fps'?\n"
+
+
+def test_check_uses_booth_config_from_the_environment(tmp_path, booth, capsys, monkeypatch):
+    path = write(tmp_path, "[vision]\nthreads = 0\n")
+    monkeypatch.setenv("BOOTH_CONFIG", str(path))
+    assert booth("config", "check") == 2
+    assert "vision.threads" in capsys.readouterr().err
+
+
+def test_resolve_config_path_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(config_command, "APPLIANCE_CONFIG", tmp_path / "etc.toml")
+    monkeypatch.delenv("BOOTH_CONFIG", raising=False)
+    assert config_command.resolve_config_path(None) is None
+    (tmp_path / "etc.toml").write_text("")
+    assert config_command.resolve_config_path(None) == tmp_path / "etc.toml"
+    monkeypatch.setenv("BOOTH_CONFIG", "/env.toml")
+    assert config_command.resolve_config_path(None) == Path("/env.toml")
+    assert config_command.resolve_config_path(Path("/given.toml")) == Path("/given.toml")
+
+
+def test_show_toml_loads_back_to_the_same_settings(tmp_path, booth, capsys):
+    path = write(tmp_path, '[vision]\nthreads = 3\n[camera]\nsource = "usb:1"\nlens_position = 2.5\n')
+    assert booth("config", "show", str(path)) == 0
+    shown = capsys.readouterr().out
+    assert "threads = 3" in shown
+    assert config.validate(tomllib.loads(shown)) == config.load(path)
+
+
+def test_show_json(tmp_path, booth, capsys):
+    path = write(tmp_path, "[camera]\nfps = 12.5\n")
+    assert booth("config", "show", "--json", str(path)) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["camera"]["fps"] == 12.5
+    assert set(data) == set(config.Settings.model_fields)
+
+
+def test_to_toml_writes_unset_keys_as_comments_and_nested_tables():
+    text = config_command.to_toml({"a": {"x": None, "y": [1, 2], "z": {"k": "v w"}}, "b": {}})
+    assert tomllib.loads(text) == {"a": {"y": [1, 2], "z": {"k": "v w"}}, "b": {}}
+    assert "# x is unset" in text

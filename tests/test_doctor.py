@@ -1,0 +1,427 @@
+"""booth.doctor: every check made to fail (and pass) without a Pi.
+
+Mocked only at hardware and system boundaries: the camera is a fake object with the camera layer's
+start/wait_frame/stop interface, ``systemctl`` and ``timedatectl`` are small shell scripts put first on PATH
+(so the real subprocess path runs), GPIO device access is an injected predicate (tests run as root, for whom
+``os.access`` is always true). Files, the model manifest, the TFLite runtime and the disk are real.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import stat
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from booth import assets, doctor
+from booth.commands import doctor as doctor_command
+from booth.errors import ModelError, RuntimeMissingError
+
+
+def fake_command(bin_dir: Path, name: str, stdout: str = "", stderr: str = "", code: int = 0) -> None:
+    """A stand-in for a system command: prints what it is told to and exits with ``code``."""
+    script = bin_dir / name
+    script.write_text(
+        f"#!/bin/sh\nprintf '%s' '{stdout}'\nprintf '%s' '{stderr}' >&2\n"
+        f'echo "$@" >> {bin_dir}/{name}.calls\nexit {code}\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+
+
+@pytest.fixture
+def bin_dir(tmp_path: Path, monkeypatch) -> Path:
+    """An empty PATH of our own: commands exist only if the test creates them."""
+    path = tmp_path / "bin"
+    path.mkdir()
+    monkeypatch.setenv("PATH", str(path))
+    return path
+
+
+# --- Pi model -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model",
+    [b"Raspberry Pi 5 Model B Rev 1.0\0", b"Raspberry Pi 4 Model B Rev 1.5\0", b"Raspberry Pi 400 Rev 1.1"],
+)
+def test_pi_model_passes_on_pi_4_and_5(tmp_path, model):
+    path = tmp_path / "model"
+    path.write_bytes(model)
+    result = doctor.check_pi_model(path)
+    assert result.ok, result
+    assert result.detail == model.rstrip(b"\0").decode()
+
+
+def test_pi_model_fails_on_an_older_pi(tmp_path):
+    path = tmp_path / "model"
+    path.write_bytes(b"Raspberry Pi 3 Model B Plus Rev 1.3\0")
+    result = doctor.check_pi_model(path)
+    assert not result.ok
+    assert "Raspberry Pi 3" in result.detail
+    assert "4 or 5" in result.fix
+
+
+def test_pi_model_fails_off_a_pi(tmp_path):
+    result = doctor.check_pi_model(tmp_path / "absent")
+    assert not result.ok
+    assert "not a Raspberry Pi" in result.detail
+
+
+# --- camera ---------------------------------------------------------------------------------------------
+
+
+class FakeCamera:
+    """The camera layer's interface (start, wait_frame(after_sequence, timeout), stop), scripted."""
+
+    def __init__(self, frames: int = 2, fail_on: str | None = None) -> None:
+        self.frames = frames
+        self.fail_on = fail_on
+        self.calls: list[str] = []
+        self.stopped = False
+
+    def start(self) -> None:
+        self.calls.append("start")
+        if self.fail_on == "start":
+            raise RuntimeError("Failed to start camera: Device or resource busy")
+
+    def wait_frame(self, after_sequence: int, timeout: float):
+        self.calls.append(f"wait {after_sequence}")
+        sequence = after_sequence + 1  # the camera layer counts frames from 1
+        if sequence > self.frames:
+            return None
+        return SimpleNamespace(sequence=sequence, pixels=SimpleNamespace(shape=(480, 640, 3)))
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def not_running() -> None:
+    return None
+
+
+def test_camera_passes_when_two_frames_arrive():
+    camera = FakeCamera(frames=5)
+    result = doctor.check_camera(lambda: camera, service_frames=not_running, timeout=0.1)
+    assert result.ok, result
+    assert "640x480" in result.detail
+    assert camera.calls == ["start", "wait 0", "wait 1"]
+    assert camera.stopped
+
+
+@pytest.mark.parametrize(("frames", "word"), [(0, "no frame"), (1, "one frame only")])
+def test_camera_fails_when_frames_do_not_keep_coming(frames, word):
+    camera = FakeCamera(frames=frames)
+    result = doctor.check_camera(lambda: camera, service_frames=not_running, timeout=0.1)
+    assert not result.ok
+    assert word in result.detail
+    assert "ribbon" in result.fix
+    assert camera.stopped, "the camera is released even when the check fails"
+
+
+def test_camera_passes_with_the_real_camera_layer_replaying_real_footage():
+    """Not a fake: booth.camera's replay source (the demo camera) on a real face clip."""
+    from booth.camera import open_camera
+    from booth.config import CameraSettings
+
+    clip = assets.media_path("single_face.mp4")
+    result = doctor.check_camera(
+        lambda: open_camera(f"replay:{clip}", CameraSettings()), service_frames=not_running, timeout=10
+    )
+    assert result.ok, result
+    assert "delivering frames (" in result.detail
+
+
+def test_camera_fails_with_the_camera_layer_fault_when_nothing_comes(tmp_path):
+    from booth.camera import open_camera
+    from booth.config import CameraSettings
+
+    missing = tmp_path / "gone.mp4"
+    result = doctor.check_camera(
+        lambda: open_camera(f"replay:{missing}", CameraSettings()), service_frames=not_running, timeout=1
+    )
+    assert not result.ok
+    assert result.detail.startswith("no frame in 1 s")
+
+
+def test_camera_fails_when_none_is_attached():
+    def no_camera():
+        raise IndexError("list index out of range")  # what Picamera2() raises with no camera attached
+
+    result = doctor.check_camera(no_camera, service_frames=not_running)
+    assert not result.ok
+    assert "IndexError" in result.detail
+
+
+def test_camera_fails_when_picamera2_is_missing():
+    def missing():
+        raise ModuleNotFoundError("No module named 'picamera2'")
+
+    result = doctor.check_camera(missing, service_frames=not_running)
+    assert not result.ok
+    assert "system-site-packages" in result.fix
+
+
+def test_camera_fails_when_start_raises_and_still_stops():
+    camera = FakeCamera(fail_on="start")
+    result = doctor.check_camera(lambda: camera, service_frames=not_running)
+    assert not result.ok
+    assert "busy" in result.detail
+    assert camera.stopped
+
+
+def test_camera_reads_the_running_service_instead_of_opening_the_camera():
+    counts = iter([100, 160])
+
+    def must_not_open():
+        raise AssertionError("the service holds the camera; the doctor must not open it")
+
+    result = doctor.check_camera(must_not_open, service_frames=lambda: next(counts), sleep=lambda s: None)
+    assert result.ok, result
+    assert "100 -> 160" in result.detail
+
+
+def test_camera_fails_when_the_running_service_is_stalled():
+    result = doctor.check_camera(lambda: None, service_frames=lambda: 42, sleep=lambda s: None)
+    assert not result.ok
+    assert "stuck at 42" in result.detail
+
+
+def test_service_frame_count_parses_systemctl_show(bin_dir):
+    fake_command(bin_dir, "systemctl", "ActiveState=active\nStatusText=camera delivering, 1234 frames\n")
+    assert doctor.service_frame_count() == 1234
+    fake_command(bin_dir, "systemctl", "ActiveState=inactive\nStatusText=\n")
+    assert doctor.service_frame_count() is None
+    (bin_dir / "systemctl").unlink()
+    assert doctor.service_frame_count() is None
+
+
+# --- models and TFLite ----------------------------------------------------------------------------------
+
+
+def test_models_fail_when_missing(tmp_path):
+    result = doctor.check_models(verify=functools.partial(assets.verify, models_dir=tmp_path))
+    assert not result.ok
+    assert "missing" in result.detail
+    assert "more" in result.detail  # every model is missing, the first is named
+    assert result.fix == assets.FIX_FETCH
+
+
+def test_models_fail_on_a_wrong_checksum(tmp_path):
+    models = [a for a in assets.load_manifest() if a.kind == "model"]
+    for asset in models:
+        (tmp_path / asset.file).write_bytes(b"not the model")
+    result = doctor.check_models(verify=functools.partial(assets.verify, models_dir=tmp_path))
+    assert not result.ok
+    assert "does not match" in result.detail
+
+
+def test_models_pass_when_fetched():
+    result = doctor.check_models()
+    assert result.ok, f"{result.detail} (run `booth models fetch`)"
+
+
+def test_tflite_passes_with_the_real_runtime_and_detector():
+    result = doctor.check_tflite(budget_ms=10_000)
+    assert result.ok, result
+    assert "face detector" in result.detail
+
+
+def test_tflite_fails_when_too_slow():
+    ticks = iter(range(0, 10_000, 100))  # every clock read 0.1 s later: 100 ms per invoke
+    result = doctor.check_tflite(clock=lambda: next(ticks) / 1000, budget_ms=40)
+    assert not result.ok
+    assert "100.0 ms" in result.detail
+    assert "throttling" in result.fix
+
+
+def test_tflite_fails_without_a_runtime():
+    def no_runtime(path, runtime=None):
+        raise RuntimeMissingError("no TFLite runtime: install ai-edge-litert")
+
+    result = doctor.check_tflite(model_factory=no_runtime)
+    assert not result.ok
+    assert "no TFLite runtime" in result.detail
+
+
+def test_tflite_fails_without_the_model(tmp_path):
+    def absent():
+        raise ModelError(f"{tmp_path}/face_detector.tflite: missing; {assets.FIX_FETCH}")
+
+    result = doctor.check_tflite(model_path=absent)
+    assert not result.ok
+    assert result.fix == assets.FIX_FETCH
+
+
+# --- GPIO, disk -----------------------------------------------------------------------------------------
+
+
+def test_gpio_fails_without_chips(tmp_path):
+    result = doctor.check_gpio(str(tmp_path / "gpiochip*"))
+    assert not result.ok
+    assert "no " in result.detail
+
+
+def test_gpio_fails_without_access(tmp_path):
+    for n in (0, 4):
+        (tmp_path / f"gpiochip{n}").touch()
+    denied = str(tmp_path / "gpiochip4")
+    result = doctor.check_gpio(str(tmp_path / "gpiochip*"), access=lambda p, mode: p != denied)
+    assert not result.ok
+    assert result.detail.endswith("gpiochip4")
+    assert "group gpio" in result.fix
+
+
+def test_gpio_passes_with_access(tmp_path):
+    (tmp_path / "gpiochip0").touch()
+    result = doctor.check_gpio(str(tmp_path / "gpiochip*"))
+    assert result.ok, result
+
+
+def test_disk_checks_the_nearest_existing_folder(tmp_path):
+    result = doctor.check_disk(tmp_path / "not" / "yet", min_free_bytes=1)
+    assert result.ok, result
+    assert str(tmp_path) in result.detail
+
+
+def test_disk_fails_when_full(tmp_path):
+    result = doctor.check_disk(tmp_path, min_free_bytes=1 << 62)
+    assert not result.ok
+    assert "retention" in result.fix
+
+
+# --- clock, config, service -----------------------------------------------------------------------------
+
+
+def test_clock_passes_when_synchronised(bin_dir):
+    fake_command(bin_dir, "timedatectl", "yes\n")
+    assert doctor.check_clock().ok
+    assert (bin_dir / "timedatectl.calls").read_text().split() == [
+        "show",
+        "--property=NTPSynchronized",
+        "--value",
+    ]
+
+
+def test_clock_fails_when_not_synchronised(bin_dir):
+    fake_command(bin_dir, "timedatectl", "no\n")
+    result = doctor.check_clock()
+    assert not result.ok
+    assert "set-ntp" in result.fix
+
+
+def test_clock_fails_without_systemd(bin_dir):
+    fake_command(
+        bin_dir, "timedatectl", stderr="System has not been booted with systemd as init system", code=1
+    )
+    result = doctor.check_clock()
+    assert not result.ok
+    assert "not been booted with systemd" in result.detail
+
+
+def test_clock_fails_without_timedatectl(bin_dir):
+    result = doctor.check_clock()
+    assert not result.ok
+    assert "timedatectl not found" in result.detail
+
+
+def test_config_passes_and_fails(tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text("[camera]\nfps = 25\n")
+    assert doctor.check_config(good).ok
+    assert doctor.check_config(None).ok
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[camera]\nfsp = 25\n")
+    result = doctor.check_config(bad)
+    assert not result.ok
+    assert "camera.fsp" in result.detail
+    assert "'fps'" in result.detail
+
+
+def test_service_passes_when_active(bin_dir):
+    fake_command(bin_dir, "systemctl", "active\n")
+    assert doctor.check_service().ok
+    assert (bin_dir / "systemctl.calls").read_text().split() == ["is-active", "booth.service"]
+
+
+def test_service_fails_when_failed(bin_dir):
+    fake_command(bin_dir, "systemctl", "failed\n", code=3)
+    result = doctor.check_service()
+    assert not result.ok
+    assert result.detail == "booth.service is failed"
+    assert "journalctl" in result.fix
+
+
+def test_service_fails_without_systemctl(bin_dir):
+    result = doctor.check_service()
+    assert not result.ok
+    assert "systemctl not found" in result.detail
+
+
+# --- running and printing -------------------------------------------------------------------------------
+
+
+def test_a_crashing_check_is_a_failure_not_a_crash():
+    def broken() -> doctor.CheckResult:
+        raise KeyError("surprise")
+
+    results = doctor.run_checks([("ok", lambda: doctor.CheckResult("ok", True, "fine")), ("broken", broken)])
+    assert [r.ok for r in results] == [True, False]
+    assert "KeyError" in results[1].detail
+
+
+def test_table_prints_a_fix_under_each_failure_only():
+    table = doctor.format_table(
+        [
+            doctor.CheckResult("disk", True, "9 GiB free", "unused"),
+            doctor.CheckResult("gpio", False, "no chips", "X"),
+        ]
+    )
+    lines = table.splitlines()
+    assert lines[0].startswith("ok    disk")
+    assert lines[1].startswith("FAIL  gpio")
+    assert lines[2].strip() == "fix: X"
+    assert lines[3] == "1 of 2 checks passed"
+    assert "unused" not in table
+
+
+def doctor_args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    doctor_command.register(parser.add_subparsers(dest="command"))
+    return parser.parse_args(["doctor", *argv])
+
+
+def test_command_exits_zero_only_when_all_pass(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("BOOTH_CONFIG", raising=False)
+    config = tmp_path / "booth.toml"
+    config.write_text("[camera]\nfps = 25\n")
+    skip = [f"--skip={name}" for name in doctor_command.CHECKS if name not in ("config", "disk")]
+    args = doctor_args("--config", str(config), "--data", str(tmp_path), "--min-free-gb", "0", *skip)
+    assert args.func(args) == 0
+    assert "2 of 2 checks passed" in capsys.readouterr().out
+
+    args = doctor_args("--config", str(config), "--data", str(tmp_path), "--min-free-gb", "1e12", *skip)
+    assert args.func(args) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  disk" in out
+    assert "1 of 2 checks passed" in out
+
+
+@pytest.mark.usefixtures("bin_dir")
+def test_command_runs_every_check_even_with_a_broken_config(tmp_path, capsys):
+    config = tmp_path / "booth.toml"
+    config.write_text("[camera\n")
+    args = doctor_args(
+        "--config", str(config), "--data", str(tmp_path), "--skip", "tflite", "--skip", "camera"
+    )
+    assert args.func(args) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  config" in out
+    assert "not valid TOML" in out
+    rows = [line.split()[1] for line in out.splitlines() if line.startswith(("ok ", "FAIL "))]
+    assert rows == ["config", "pi", "models", "gpio", "disk", "clock", "service"]
+    # PATH holds neither systemctl nor timedatectl: those two checks fail, they do not crash.
+    assert "FAIL  service" in out
+    assert "FAIL  clock" in out

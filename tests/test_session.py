@@ -1,0 +1,261 @@
+"""booth.session: the transition table, timeouts, shot-list progression, best frame and near-duplicates.
+
+Pure code, nothing mocked: time is the ``now`` the tests pass in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from booth import session as s
+from booth.config import ConfigError, Settings, validate
+from booth.session import State, Trigger
+
+LOOKS = s.LOOKS
+
+
+def cand(look: str = "approachable", score: float = 0.8, *, t: float = 0.0, lm=None, **kw) -> s.Candidate:
+    fields = dict(engaged=True, eye_openness=1.0, sharpness=300.0, face_size=0.35)
+    fields.update(kw)
+    scores = kw.pop("scores", None) or {**{x: 0.1 for x in LOOKS}, look: score}
+    fields.pop("scores", None)
+    return s.Candidate(look=look, look_score=score, landmarks=lm, scores=scores, timestamp=t, **fields)
+
+
+def config(name: str = "commercial", shots: int = 2, seconds: float = 10.0) -> s.SessionConfig:
+    return s.SessionConfig(shot_list=s.resolve_shot_list(name, shots=shots, seconds=seconds))
+
+
+def machine_in(state: State) -> s.Session:
+    """A machine driven by its public inputs into ``state``."""
+    m = s.Session(s.SessionConfig(shot_list=(s.LookPlan("intense", 1, 10.0),)), now=0.0)
+    path = {
+        State.IDLE: [],
+        State.WELCOME: [Trigger.START],
+        State.BASELINE: [Trigger.START, Trigger.CONSENT],
+        State.SHOOTING: [Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE],
+        State.DELIVERED: [
+            Trigger.START,
+            Trigger.CONSENT,
+            Trigger.BASELINE_DONE,
+            Trigger.LOOKS_DONE,
+            Trigger.FINISH,
+        ],
+        State.REVIEW: [Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE, Trigger.LOOKS_DONE],
+        State.EXPIRED: [Trigger.START, Trigger.TIMEOUT],
+        State.ABORTED: [Trigger.START, Trigger.ABORT],
+        State.FAULT: [Trigger.START, Trigger.FAULT],
+    }[state]
+    for trigger in path:
+        m.handle(trigger, 0.0)
+    assert m.state is state
+    return m
+
+
+@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize("trigger", list(Trigger))
+def test_every_state_and_trigger_follows_the_table(state: State, trigger: Trigger) -> None:
+    m = machine_in(state)
+    actions = m.handle(trigger, 1.0)
+    target = s.TRANSITIONS.get((state, trigger))
+    if target is None:
+        assert m.state is state
+        assert [type(a) for a in actions] == [s.Ignored]
+    else:
+        expected = State.WELCOME if target == s.RESUME else target  # the fault came from welcome
+        assert m.state is expected
+        changes = [a for a in actions if isinstance(a, s.StateChanged)]
+        assert changes[0].old is state and changes[0].trigger is trigger
+    assert all(a.message for a in actions)
+
+
+def test_every_state_is_reachable_and_can_get_back_to_idle() -> None:
+    targets = {t for t in s.TRANSITIONS.values() if t != s.RESUME}
+    assert targets | {State.IDLE} == set(State)
+    for state in State:
+        if state is State.IDLE:
+            continue
+        moves = {t for (src, _), t in s.TRANSITIONS.items() if src is state}
+        assert moves, state
+
+
+def test_nothing_is_stored_before_consent() -> None:
+    m = s.Session(config(), now=0.0)
+    before = m.handle(Trigger.START, 0.0) + m.handle(Trigger.DECLINE, 1.0)
+    before += m.handle(Trigger.START, 2.0) + m.tick(100.0)  # welcome timed out
+    assert m.state is State.EXPIRED
+    assert not [a for a in before if isinstance(a, s.OpenSession | s.SaveCandidate)]
+    ended = [a for a in before if isinstance(a, s.SessionEnded)]
+    assert ended and not ended[0].stored
+    rejected = m.offer(cand(), 101.0)
+    assert [type(a) for a in rejected] == [s.CandidateRejected] and rejected[0].reason == "not shooting"
+    m.handle(Trigger.START, 102.0)
+    opened = [a for a in m.handle(Trigger.CONSENT, 103.0) if isinstance(a, s.OpenSession)]
+    assert opened and opened[0].shot_list == ("approachable", "confident") and m.opened
+
+
+@pytest.mark.parametrize(
+    ("state", "limit", "outcome"),
+    [
+        (State.WELCOME, 60.0, State.EXPIRED),
+        (State.BASELINE, 10.0, State.EXPIRED),
+        (State.REVIEW, 90.0, State.DELIVERED),
+    ],
+)
+def test_state_timeouts(state: State, limit: float, outcome: State) -> None:
+    m = machine_in(state)  # entered at t=0
+    assert m.tick(limit - 0.01) == [] and m.state is state
+    actions = m.tick(limit)
+    assert m.state is outcome
+    assert any(isinstance(a, s.SessionEnded) and a.outcome is outcome for a in actions)
+    m.tick(limit + 7.9)
+    assert m.state is outcome
+    m.tick(limit + 8.0)  # end screen over
+    assert m.state is State.IDLE and not m.opened
+
+
+def test_sitter_walking_away_mid_shoot_expires_cleanly() -> None:
+    m = s.Session(config("full range", shots=3, seconds=100.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    m.face_seen(15.0)
+    assert m.tick(34.9) == []  # 20 s without a face counts from the last one seen
+    actions = m.tick(35.0)
+    assert m.state is State.EXPIRED
+    finished = [a for a in actions if isinstance(a, s.LookFinished)]
+    assert finished[0].reason == "ended" and finished[0].look == "confident"
+    ended = next(a for a in actions if isinstance(a, s.SessionEnded))
+    assert ended.stored and "kept" in ended.message
+
+
+def test_shot_list_progression_by_shots_and_by_time_budget() -> None:
+    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
+    m.handle(Trigger.START, 0.0)
+    m.handle(Trigger.CONSENT, 0.0)
+    started = [a for a in m.handle(Trigger.BASELINE_DONE, 1.0) if isinstance(a, s.LookStarted)]
+    assert (started[0].look, started[0].index, started[0].total) == ("approachable", 0, 2)
+    assert [type(a) for a in m.offer(cand("confident"), 2.0)] == [s.CandidateRejected]  # not this look yet
+    assert [type(a) for a in m.offer(cand(score=0.6, t=2.0), 2.0)] == [s.SaveCandidate]
+    actions = m.offer(cand(score=0.9, t=3.0), 3.0)
+    assert [type(a) for a in actions] == [s.SaveCandidate, s.LookFinished, s.LookStarted]
+    assert actions[1].reason == "shots" and actions[1].best.look_score == 0.9
+    assert actions[2].look == "confident" and m.current_look.look == "confident"
+    assert m.look_remaining(8.0) == pytest.approx(5.0)
+    m.face_seen(12.0)
+    assert m.tick(12.9) == []
+    actions = m.tick(13.0)  # confident's 10 s are spent with nothing kept: move on, and say so
+    finished = actions[0]
+    assert isinstance(finished, s.LookFinished) and finished.reason == "time" and finished.kept == 0
+    assert "Moving on from confident after 10 s" in finished.message
+    assert m.state is State.REVIEW
+    review = next(a for a in actions if isinstance(a, s.ReviewReady))
+    assert set(review.best) == {"approachable"} and review.best["approachable"].look_score == 0.9
+    m.handle(Trigger.FINISH, 20.0)
+    assert m.state is State.DELIVERED
+
+
+def test_fault_pauses_the_look_and_resumes_it() -> None:
+    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    m.offer(cand(t=4.0), 4.0)
+    m.handle(Trigger.FAULT, 6.0)
+    assert m.state is State.FAULT and m.tick(20.0) == []
+    actions = m.handle(Trigger.RECOVER, 26.0)  # 20 s of fault
+    assert m.state is State.SHOOTING and m.current_look.look == "approachable"
+    assert any(isinstance(a, s.LookStarted) for a in actions)
+    assert m.look_remaining(26.0) == pytest.approx(4.0)  # the 4 s left before the fault
+    assert len(m.kept("approachable")) == 1
+    m.handle(Trigger.FAULT, 27.0)
+    actions = m.tick(57.0)  # the fault did not clear in 30 s
+    assert m.state is State.ABORTED
+    assert [a.reason for a in actions if isinstance(a, s.LookFinished)] == ["ended"]
+
+
+def test_combined_score_is_documented_weighted_mean() -> None:
+    p = s.ScoreParams()
+    perfect = cand(score=1.0, sharpness=1e9, face_size=0.5)
+    assert s.combined_score(perfect, p) == pytest.approx(1.0)
+    parts = s.score_parts(cand(sharpness=150.0, face_size=0.175), p)
+    assert parts["sharpness"] == pytest.approx(1 - math.exp(-1)) and parts["face_size"] == pytest.approx(0.5)
+    assert s.score_parts(cand(sharpness=0.0), p)["sharpness"] == 0.0
+    base = cand(score=0.8)
+    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, engaged=False), p)
+    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, eye_openness=0.1), p)
+    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, sharpness=20.0), p)
+    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, face_size=0.1), p)
+    # A slightly better look does not beat a disengaged gaze; a much sharper frame matters less than the look.
+    assert s.combined_score(cand(score=0.9, engaged=False), p) < s.combined_score(cand(score=0.8), p)
+    assert s.combined_score(cand(score=0.5, sharpness=1e6), p) < s.combined_score(
+        cand(score=0.8, sharpness=150), p
+    )
+
+
+def test_best_frame_is_chosen_by_combined_score_not_look_score_alone() -> None:
+    m = s.Session(config("commercial", shots=3, seconds=10.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    rng = np.random.default_rng(1)  # three different faces, so none is a near-duplicate
+    blink = cand(score=0.95, eye_openness=0.0, t=1.0, lm=_face(rng))
+    good = cand(score=0.85, t=2.0, lm=_face(rng))
+    blurry = cand(score=0.86, sharpness=5.0, engaged=False, t=3.0, lm=_face(rng))
+    flags = [m.offer(c, c.timestamp)[0].best_so_far for c in (blink, good, blurry)]
+    assert flags == [True, True, False]
+    assert m.best()["approachable"] is good
+
+
+def _face(rng: np.random.Generator) -> np.ndarray:
+    return np.column_stack(
+        [rng.uniform(200, 400, 478), rng.uniform(150, 400, 478), rng.uniform(-20, 20, 478)]
+    )
+
+
+def test_near_duplicates_are_not_kept_twice() -> None:
+    rng = np.random.default_rng(0)
+    lm = _face(rng)
+    moved = lm * 1.2 + [30.0, -12.0, 0.0]  # same expression, sitter leaned in and shifted
+    expression = lm.copy()
+    expression[:100, 1] += 15.0  # a different mouth/brow shape
+    m = s.Session(config("commercial", shots=3, seconds=10.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    assert isinstance(m.offer(cand(score=0.8, lm=lm), 1.0)[0], s.SaveCandidate)
+    dup = m.offer(cand(score=0.81, lm=moved), 2.0)[0]
+    assert isinstance(dup, s.CandidateRejected) and dup.reason == "near duplicate"
+    assert isinstance(m.offer(cand(score=0.8, lm=expression), 3.0)[0], s.SaveCandidate)
+    assert isinstance(
+        m.offer(cand(score=0.6, lm=moved), 4.0)[0], s.SaveCandidate
+    )  # scores differ: a variation
+    assert len(m.kept("approachable")) == 3
+    a, b = cand(lm=None), cand(lm=None)
+    assert s.is_near_duplicate(a, b, 0.01, 0.05)
+    assert not s.is_near_duplicate(a, cand("confident"), 0.01, 0.05)
+
+
+def test_shot_lists_presets_custom_and_budgets() -> None:
+    assert [p.look for p in s.resolve_shot_list("theatrical")] == ["intense", "vulnerable", "playful"]
+    assert [p.look for p in s.resolve_shot_list("full range")] == list(LOOKS) and len(LOOKS) == 5
+    settings = validate(
+        {
+            "session": {
+                "shot_list": "solo",
+                "custom_shot_lists": {"solo": ["intense", "playful"]},
+                "shots_per_look": 4,
+                "look_seconds": 12,
+                "per_look": {"playful": {"shots": 1, "seconds": 5}},
+            }
+        }
+    )
+    cfg = s.SessionConfig.from_settings(settings.session)
+    assert cfg.shot_list == (s.LookPlan("intense", 4, 12.0), s.LookPlan("playful", 1, 5.0))
+    assert cfg.timeouts[State.SHOOTING] == settings.session.absent_timeout
+    with pytest.raises(ConfigError, match="unknown shot list 'nope'"):
+        validate({"session": {"shot_list": "nope"}})
+    with pytest.raises(ConfigError, match="is empty"):
+        validate({"session": {"custom_shot_lists": {"x": []}}})
+    with pytest.raises(KeyError):
+        s.resolve_shot_list("nope")
+    assert s.SessionConfig.from_settings(Settings().session).shot_list_name == "full range"
