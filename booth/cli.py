@@ -14,7 +14,7 @@ import sys
 from booth import __version__
 from booth.errors import BoothError
 
-COMMANDS = ("analyze", "models")
+COMMANDS = ("analyze", "config", "doctor", "models")
 
 
 def build_parser() -> argparse.ArgumentParser:

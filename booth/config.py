@@ -133,7 +133,7 @@ class PinSettings(Section):
     button_pull_up: bool = Field(True, description="Button wired to ground, using the internal pull-up")
     bounce_ms: float = Field(30.0, ge=0, le=1000, description="Button debounce time")
     hold_s: float = Field(2.0, gt=0, le=30, description="Holding the button this long cancels the session")
-    led: int | None = Field(18, ge=0, le=27, description="Status light line; None = no light")
+    led: int | None = Field(27, ge=0, le=27, description="Status light line; None = no light")
     led_pwm: bool = Field(True, description="Drive the status light with PWM (fades) rather than on/off")
     led_active_high: bool = Field(True, description="Status light lights when its line is high")
     buzzer: int | None = Field(None, ge=0, le=27, description="Buzzer for a cue on each shot; None: none")

@@ -150,8 +150,11 @@ def check_camera(
         except Exception as err:
             log.warning("stopping the camera after the check failed: %s", err)
     if first is None or second is None:
-        got = "no frame" if first is None else "one frame only"
-        return CheckResult(name, False, f"{got} in {timeout:g} s" + (f": {fault}" if fault else ""), fix)
+        got = f"{'no frame' if first is None else 'one frame only'} in {timeout:g} s"
+        if fault:  # the camera layer's one line is "cause; fix"
+            cause, _, own_fix = str(fault).partition("; ")
+            return CheckResult(name, False, f"{got}: {cause}", own_fix or fix)
+        return CheckResult(name, False, got, fix)
     shape = getattr(getattr(second, "pixels", None), "shape", None)
     return CheckResult(name, True, "delivering frames" + (f" ({shape[1]}x{shape[0]})" if shape else ""))
 

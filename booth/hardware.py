@@ -8,7 +8,7 @@ Wiring (BCM numbers, defaults from :class:`booth.config.PinSettings`)::
     GPIO23 (pin 16) -- 330R -- optocoupler 1 LED -- GND    camera remote: focus (half-press) to common
     GPIO24 (pin 18) -- 330R -- optocoupler 2 LED -- GND    camera remote: shutter to common
     GPIO17 (pin 11) -- button -- GND (pin 9)                internal pull-up; press starts, hold cancels
-    GPIO18 (pin 12) -- 330R -- LED -- GND                   status light (PWM capable)
+    GPIO27 (pin 13) -- 330R -- LED -- GND                   status light
 
 Why these remote pins: at power-up every BCM line is an input, GPIO 0-8 with a pull-*up* and GPIO 9-27 with
 a pull-*down* (BCM2835 peripherals datasheet; the same defaults on the Pi 4 and 5). An active-high

@@ -143,7 +143,9 @@ def test_camera_fails_with_the_camera_layer_fault_when_nothing_comes(tmp_path):
         lambda: open_camera(f"replay:{missing}", CameraSettings()), service_frames=not_running, timeout=1
     )
     assert not result.ok
-    assert result.detail.startswith("no frame in 1 s")
+    assert result.detail.startswith("no frame in 1 s: ")
+    assert str(missing) in result.detail, "the camera layer's fault names the cause"
+    assert "ribbon" not in result.fix, "the camera layer's own fix is passed on, not the Pi-camera one"
 
 
 def test_camera_fails_when_none_is_attached():

@@ -327,7 +327,7 @@ def test_light_follows_trigger_states():
 def test_hardware_fire_drives_lines_buzzer_and_light(factory):
     with Hardware(fast_settings(buzzer=22, buzzer_ms=80), pin_factory=factory) as hw:
         assert hw.is_mock and hw.factory_name == "mock"
-        shutter_pin, buzzer_pin, led_pin = factory.pin(24), factory.pin(22), factory.pin(18)
+        shutter_pin, buzzer_pin, led_pin = factory.pin(24), factory.pin(22), factory.pin(27)
         shutter_pin.clear_states()
         buzzer_pin.clear_states()
         release = hw.fire(block=True)
@@ -380,11 +380,11 @@ def test_hardware_without_optional_devices(factory):
 
 
 def test_pin_in_use_is_a_one_line_error_naming_the_pin(factory):
-    squatter = DigitalOutputDevice(18, pin_factory=factory)
+    squatter = DigitalOutputDevice(27, pin_factory=factory)
     with pytest.raises(PinOpenError) as info:
         Hardware(fast_settings(), pin_factory=factory)
     message = str(info.value)
-    assert "GPIO18 (led)" in message and "pins.led" in message and "\n" not in message
+    assert "GPIO27 (led)" in message and "pins.led" in message and "\n" not in message
     assert isinstance(info.value, BoothError)
     squatter.close()
     # the devices opened before the failure were released
