@@ -264,7 +264,55 @@ class StorageSettings(Section):
 
 
 class WebSettings(Section):
-    """The booth page (owned by booth/web/)."""
+    """The booth page (owned by booth/web/): server threads, stream caps, gallery links, operator login."""
+
+    threads: int = Field(
+        16, ge=4, le=64, description="Server worker threads; each live stream (preview, events) holds one"
+    )
+    max_preview_viewers: int = Field(
+        3, ge=1, le=16, description="Live preview (MJPEG) viewers at once; one more gets 503"
+    )
+    max_event_clients: int = Field(
+        6, ge=1, le=32, description="Live event (SSE) listeners at once; one more gets 503"
+    )
+    preview_fps: float = Field(12.0, gt=0, le=30, description="Frame rate cap of the live preview stream")
+    preview_quality: int = Field(70, ge=30, le=95, description="JPEG quality of the live preview")
+    stream_recycle_s: float = Field(
+        300.0,
+        ge=10,
+        le=3600,
+        description="A preview or event stream is closed after this long (the page reopens it)",
+    )
+    heartbeat_s: float = Field(
+        10.0, gt=0, le=120, description="Seconds between keep-alive comments on a quiet event stream"
+    )
+    public_url: str = Field(
+        "",
+        pattern=r"^(https?://[A-Za-z0-9.\-\[\]:]+)?$",
+        description='Base of gallery links in the QR code, e.g. "http://booth.local:8080"; empty: the '
+        "page's own address (or the booth's network address when the kiosk runs on the booth itself)",
+    )
+    kiosk_addresses: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Client addresses trusted as the kiosk screen: only they (and the operator) see the "
+        "current sitter's gallery link and QR code",
+    )
+    max_request_kb: int = Field(64, ge=4, le=4096, description="Largest request body accepted (413 beyond)")
+    login_attempts: int = Field(
+        5, ge=1, le=100, description="Failed operator logins allowed per client address per login_window_s"
+    )
+    login_window_s: float = Field(300.0, gt=0, le=86400, description="Window of the login rate limit")
+    login_hours: float = Field(12.0, gt=0, le=720, description="An operator login lasts this many hours")
+
+    @model_validator(mode="after")
+    def _check_threads(self) -> WebSettings:
+        streams = self.max_preview_viewers + self.max_event_clients
+        if self.threads < streams + 2:
+            raise ValueError(
+                f"web.threads = {self.threads} leaves no thread for page requests when all {streams} streams "
+                f"are open; set web.threads to at least {streams + 2} or lower the stream caps"
+            )
+        return self
 
 
 class Settings(Section):

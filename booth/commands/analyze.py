@@ -11,8 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+from booth import looks
 from booth.config import VisionSettings
-from booth.errors import MediaError
+from booth.errors import BoothError, MediaError
 from booth.media import iter_frames
 from booth.vision import FacePipeline, FaceReading
 
@@ -26,7 +27,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--hfov", type=float, default=None, help="camera horizontal field of view in degrees, if known"
     )
+    parser.add_argument("--target", default="approachable", help="look the hint coaches toward")
+    parser.add_argument("--looks", type=Path, help="operator's looks file (adds to or replaces the defaults)")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="PATH", help="the sitter at rest: a still, or a video's first second"
+    )
     parser.set_defaults(func=run)
+
+
+def capture_baseline(pipeline: FacePipeline, path: Path) -> looks.Baseline:
+    """Baseline from a still, or from the first second of a video (largest face per frame)."""
+    readings = []
+    for frame in iter_frames(path):
+        if frame.index is not None and frame.timestamp > 1.0:
+            break
+        faces = pipeline.analyze(frame.pixels, track=frame.index is not None)
+        if faces:
+            readings.append(max(faces, key=lambda f: f.area))
+    pipeline.reset()
+    if not readings:
+        raise MediaError(f"{path}: no face in the baseline; use a photo or clip of the sitter at rest")
+    return looks.Baseline.capture(readings)
 
 
 def _table_row(name: str, frame: int | None, reading: FaceReading) -> str:
@@ -46,16 +67,25 @@ def run(args: argparse.Namespace) -> int:
         print("booth analyze: --every must be 1 or more", file=sys.stderr)
         return 2
     pipeline = FacePipeline(settings=VisionSettings(max_faces=args.max_faces), hfov_deg=args.hfov)
+    book = looks.load(args.looks)
+    if args.target not in book.looks:
+        raise BoothError(f"no look named {args.target!r}; choose one of {', '.join(book.looks)}")
+    baseline = capture_baseline(pipeline, args.baseline) if args.baseline else None
     failed = False
     for path in args.paths:
         pipeline.reset()
         faces = 0
         try:
             for frame in iter_frames(path, every=args.every):
-                for reading in pipeline.analyze(frame.pixels, track=frame.index is not None):
+                video = frame.index is not None
+                if not video or frame.index == 0:
+                    scorer = looks.LookScorer(book, baseline, args.target, hold_seconds=0.2 if video else 0.0)
+                for reading in pipeline.analyze(frame.pixels, track=video):
                     faces += 1
+                    result = scorer.score(reading, frame.timestamp)
                     if args.json:
-                        record = {"image": path.name, "frame": frame.index, **reading.to_json(), "looks": {}}
+                        record = {"image": path.name, "frame": frame.index, **reading.to_json()}
+                        record.update(result.to_json())
                         print(json.dumps(record), flush=False)
                     else:
                         print(_table_row(path.name, frame.index, reading))

@@ -1,0 +1,204 @@
+"""From face readings to what a portrait photographer thinks in: look scores, gaze verdict, dead gaze, a hint.
+
+* **Baseline**: the median of each signal over ~1 s of the sitter at rest (the booth asks them to look into
+  the lens meanwhile). Expression signals then count only what rose above rest, rescaled to 0..1, so a
+  resting smile or heavy lids are not a look; the resting gaze offset is removed too, so a sitter whose
+  eyes read a few degrees high at rest still reads as engaged when looking at the lens.
+* **Smoothing**: each look score is an exponential moving average per tracked face with time constant
+  :data:`SMOOTHING_SECONDS` (frame-rate independent): one noisy frame moves a score by about a quarter of
+  its jump at 30 fps, so it neither fires nor blocks.
+* **Verdict**: engaged when both eyes are open, not staring wide, the gaze is on the lens, the face is large
+  enough, and all of that has held for :data:`ENGAGED_HOLD_SECONDS`; otherwise the reasons say why.
+* **Dead gaze**: the dead-gaze recipe (eyes wide, brows up, neutral, nothing moving in mouth or cheeks)
+  above its threshold **and** landmarks nearly frozen over the last second.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from booth.looks.recipes import LookBook, Recipe
+from booth.looks.signals import extract, is_expression
+from booth.vision.reading import FaceReading
+
+SMOOTHING_SECONDS = 0.15
+ENGAGED_HOLD_SECONDS = 0.2
+MIN_FACE_SIZE = 0.12  # face height / frame height
+EYE_WIDE_MAX = 0.55
+#: Gaze tolerance ellipse (degrees) after the baseline's offset is removed; matches the vision layer's.
+GAZE_LIMITS = (12.0, 15.0)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The sitter's resting face: median signals and the resting gaze offset."""
+
+    signals: dict[str, float]
+    gaze: tuple[float, float] = (0.0, 0.0)
+    frames: int = 0
+
+    @classmethod
+    def capture(cls, readings: list[FaceReading]) -> Baseline:
+        if not readings:
+            return cls({}, (0.0, 0.0), 0)
+        per_signal = [extract(r) for r in readings]
+        names = per_signal[0].keys()
+        medians = {n: float(np.median([s[n] for s in per_signal])) for n in names}
+        gaze = np.median(np.array([r.gaze for r in readings]), axis=0)
+        # A sitter asked to look into the lens may still glance away: only small offsets are calibrated out.
+        offset = (float(np.clip(gaze[0], -8, 8)), float(np.clip(gaze[1], -12, 12)))
+        return cls(medians, offset, len(readings))
+
+    def relative(self, signals: dict[str, float]) -> dict[str, float]:
+        """Expression signals above rest, rescaled to 0..1; geometry unchanged."""
+        if not self.signals:
+            return signals
+        out = dict(signals)
+        for name, value in signals.items():
+            rest = self.signals.get(name)
+            if rest is not None and is_expression(name) and rest < 0.95:
+                out[name] = max(0.0, (value - rest) / (1.0 - rest))
+        return out
+
+
+@dataclass(frozen=True)
+class Verdict:
+    engaged: bool
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LookResult:
+    """One face's looks at one moment."""
+
+    scores: dict[str, float]  # smoothed, 0..1
+    raw: dict[str, float]  # this frame alone
+    verdict: Verdict
+    dead_gaze: bool
+    eyes_open: bool
+    hint: str
+    target: str | None
+
+    def to_json(self) -> dict:
+        return {
+            "looks": {k: round(v, 3) for k, v in self.scores.items()},
+            "dead_gaze": self.dead_gaze,
+            "verdict": {"engaged": self.verdict.engaged, "reasons": list(self.verdict.reasons)},
+            "hint": self.hint,
+        }
+
+
+@dataclass
+class _FaceState:
+    last_time: float | None = None
+    smoothed: dict[str, float] = field(default_factory=dict)
+    engaged_since: float | None = None
+    history: deque = field(default_factory=lambda: deque(maxlen=90))
+
+
+def _movement(history: deque, now: float, window: float) -> float:
+    """Std of normalised landmark positions over the window (fraction of the inter-ocular distance)."""
+    recent = [pts for t, pts in history if now - t <= window]
+    if len(recent) < 5:
+        return math.inf
+    stack = np.stack(recent)
+    return float(stack.std(axis=0).mean())
+
+
+def _normalised_points(reading: FaceReading) -> np.ndarray:
+    pts = reading.landmarks[:468:4, :2]
+    iod = float(np.linalg.norm(reading.landmarks[468, :2] - reading.landmarks[473, :2])) or 1.0
+    return (pts - pts.mean(axis=0)) / iod
+
+
+class LookScorer:
+    """Scores the configured looks for each tracked face, over time. Pure: pass ``now`` (seconds)."""
+
+    def __init__(
+        self,
+        book: LookBook,
+        baseline: Baseline | None = None,
+        target: str | None = None,
+        hold_seconds: float = ENGAGED_HOLD_SECONDS,
+    ) -> None:
+        """``hold_seconds`` is how long the gaze must stay engaged; 0 for unrelated stills."""
+        self.book = book
+        self.hold_seconds = hold_seconds
+        self.baseline = baseline or Baseline({})
+        self.target = target
+        self._faces: dict[int, _FaceState] = {}
+
+    def set_baseline(self, baseline: Baseline) -> None:
+        self.baseline = baseline
+        self._faces.clear()
+
+    def recipe(self, name: str) -> Recipe:
+        return self.book.looks[name]
+
+    def score(self, reading: FaceReading, now: float) -> LookResult:
+        state = self._faces.setdefault(reading.track_id, _FaceState())
+        raw_signals = extract(reading, rest_pitch=self.baseline.signals.get("head.pitch", 0.0))
+        signals = self.baseline.relative(raw_signals)
+        raw = {name: recipe.score(signals) for name, recipe in self.book.looks.items()}
+
+        dt = 1.0 if state.last_time is None else max(0.0, now - state.last_time)
+        alpha = 1.0 - math.exp(-dt / SMOOTHING_SECONDS)
+        for name, value in raw.items():
+            previous = state.smoothed.get(name, value)
+            state.smoothed[name] = previous + alpha * (value - previous)
+        state.last_time = now
+
+        state.history.append((now, _normalised_points(reading)))
+        dead = self.book.dead_gaze
+        blank = dead.recipe.score(signals) >= dead.threshold
+        frozen = _movement(state.history, now, dead.window_seconds) < dead.stillness
+        dead_gaze = blank and frozen and reading.eyes_open
+
+        verdict = self._verdict(reading, raw_signals, state, now)
+        hint = self._hint(verdict, dead_gaze, signals, state)
+        return LookResult(dict(state.smoothed), raw, verdict, dead_gaze, reading.eyes_open, hint, self.target)
+
+    def _verdict(
+        self, reading: FaceReading, signals: dict[str, float], state: _FaceState, now: float
+    ) -> Verdict:
+        reasons = []
+        if not reading.eyes_open:
+            reasons.append("eyes closed")
+        elif signals["eye_wide"] > max(EYE_WIDE_MAX, self.baseline.signals.get("eye_wide", 0.0) + 0.3):
+            reasons.append("eyes wide")
+        gx = reading.gaze[0] - self.baseline.gaze[0]
+        gy = reading.gaze[1] - self.baseline.gaze[1]
+        if (gx / GAZE_LIMITS[0]) ** 2 + (gy / GAZE_LIMITS[1]) ** 2 > 1.0:
+            side = "left" if gx < -abs(gy) else "right" if gx > abs(gy) else "up" if gy < 0 else "down"
+            reasons.append(f"looking away ({side})")
+        if reading.face_size < MIN_FACE_SIZE:
+            reasons.append("too far from the camera")
+        if reasons:
+            state.engaged_since = None
+            return Verdict(False, tuple(reasons))
+        if state.engaged_since is None:
+            state.engaged_since = now
+        if now - state.engaged_since < self.hold_seconds:
+            return Verdict(False, ("settling",))
+        return Verdict(True, ())
+
+    def _hint(self, verdict: Verdict, dead_gaze: bool, signals: dict[str, float], state: _FaceState) -> str:
+        reasons = verdict.reasons
+        if "eyes closed" in reasons:
+            return "Open your eyes"
+        if "too far from the camera" in reasons:
+            return "Come a little closer"
+        if "eyes wide" in reasons or dead_gaze:
+            return "Soften your eyes"
+        if any(r.startswith("looking away") for r in reasons):
+            return "Look into the lens"
+        if self.target is None or self.target not in self.book.looks:
+            return ""
+        recipe = self.book.looks[self.target]
+        if state.smoothed.get(self.target, 0.0) >= recipe.threshold:
+            return "Hold that!"
+        return recipe.shortfall(signals) or recipe.scenario

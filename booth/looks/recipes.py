@@ -1,0 +1,220 @@
+"""Look recipes as data: load, validate, score.
+
+A recipe is a weighted sum of terms over named signals (see :mod:`booth.looks.signals`), each mapped
+linearly from ``low`` (0) to ``high`` (1) and clipped, normalised by the sum of the positive weights and
+clipped to 0..1; negative weights take away. A gate that fails caps the score at its ``cap`` (default 0).
+The defaults ship in ``default_looks.toml``; an operator's file adds looks or replaces them by name.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from booth.errors import ConfigError
+from booth.looks.signals import known_signals
+
+DEFAULT_FILE = "default_looks.toml"
+
+
+@dataclass(frozen=True)
+class Term:
+    signal: str
+    weight: float
+    low: float = 0.0
+    high: float = 1.0
+    hint: str = ""
+
+    def value(self, signals: dict[str, float]) -> float:
+        x = signals.get(self.signal, 0.0)
+        return min(1.0, max(0.0, (x - self.low) / (self.high - self.low)))
+
+
+@dataclass(frozen=True)
+class Gate:
+    signal: str
+    min: float | None = None
+    max: float | None = None
+    cap: float = 0.0
+    hint: str = ""
+
+    def passes(self, signals: dict[str, float]) -> bool:
+        x = signals.get(self.signal, 0.0)
+        return (self.min is None or x >= self.min) and (self.max is None or x <= self.max)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    title: str
+    scenario: str
+    threshold: float
+    terms: tuple[Term, ...]
+    gates: tuple[Gate, ...] = ()
+
+    def score(self, signals: dict[str, float]) -> float:
+        positive = sum(t.weight for t in self.terms if t.weight > 0) or 1.0
+        raw = sum(t.weight * t.value(signals) for t in self.terms) / positive
+        score = min(1.0, max(0.0, raw))
+        for gate in self.gates:
+            if not gate.passes(signals):
+                score = min(score, gate.cap)
+        return score
+
+    def shortfall(self, signals: dict[str, float]) -> str:
+        """The hint of the single change that would raise the score most (failed gates first)."""
+        for gate in self.gates:
+            if not gate.passes(signals) and gate.hint:
+                return gate.hint
+        gaps = [
+            (abs(t.weight) * ((1 - t.value(signals)) if t.weight > 0 else t.value(signals)), t.hint)
+            for t in self.terms
+            if t.hint
+        ]
+        best = max(gaps, default=(0.0, ""))
+        return best[1] if best[0] > 0.05 else ""
+
+
+@dataclass(frozen=True)
+class DeadGazeRecipe:
+    threshold: float
+    stillness: float
+    window_seconds: float
+    recipe: Recipe
+
+
+@dataclass(frozen=True)
+class LookBook:
+    """Every look by name, plus the dead-gaze recipe."""
+
+    looks: dict[str, Recipe]
+    dead_gaze: DeadGazeRecipe
+
+
+def _line_of(text: str, pattern: str, after: int = 0) -> int:
+    """1-based line of the first match of ``pattern`` at or after line ``after`` (0 if none)."""
+    offset = 0 if after <= 1 else sum(len(line) + 1 for line in text.split("\n")[: after - 1])
+    match = re.compile(pattern, flags=re.MULTILINE).search(text, offset)
+    return text.count("\n", 0, match.start()) + 1 if match else after
+
+
+def _fail(source: str, line: int, message: str) -> ConfigError:
+    return ConfigError(f"{source}:{line}: {message}")
+
+
+def _build(kind: type, entry: object, source: str, text: str, look: str, header: int, allowed: set[str]):
+    """A Term or Gate from its TOML table, or a ConfigError naming the line."""
+    if not isinstance(entry, dict):
+        raise _fail(source, header, f"{look}: each term and gate is a table {{ signal = ..., weight = ... }}")
+    where = _line_of(text, rf"signal\s*=\s*\"{re.escape(str(entry.get('signal')))}\"", header)
+    unknown = set(entry) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise _fail(source, where, f"{look}: unknown field {field!r}; allowed: {', '.join(sorted(allowed))}")
+    signal = entry.get("signal")
+    if signal not in known_signals():
+        import difflib
+
+        close = difflib.get_close_matches(str(signal), sorted(known_signals()), n=1)
+        fix = f"did you mean {close[0]!r}?" if close else "see booth/looks/signals.py for the names"
+        raise _fail(source, where, f"{look}: unknown signal {signal!r}; {fix}")
+    numbers = {k: v for k, v in entry.items() if k not in ("signal", "hint")}
+    for key, value in numbers.items():
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise _fail(source, where, f"{look}: {key} must be a number, got {value!r}")
+    if kind is Term:
+        if "weight" not in entry:
+            raise _fail(source, where, f"{look}: term on {signal!r} lacks a weight; add weight = 1.0")
+        if not -10 <= entry["weight"] <= 10 or entry["weight"] == 0:
+            raise _fail(source, where, f"{look}: weight {entry['weight']} must be non-zero, within -10..10")
+        if entry.get("high", 1.0) <= entry.get("low", 0.0):
+            raise _fail(source, where, f"{look}: high must be greater than low for {signal!r}")
+    if kind is Gate and entry.get("min") is None and entry.get("max") is None:
+        raise _fail(source, where, f"{look}: gate on {signal!r} needs min or max")
+    return kind(**{k: float(v) if k not in ("signal", "hint") else v for k, v in entry.items()})
+
+
+def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:
+    header = _line_of(text, rf"^\[(look\.)?{re.escape(name)}\]")
+    allowed = {"title", "scenario", "threshold", "term", "gate"}
+    unknown = set(table) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise _fail(
+            source, header, f"look {name!r}: unknown field {field!r}; allowed: {', '.join(sorted(allowed))}"
+        )
+    for required in ("scenario", "term"):
+        if required not in table:
+            raise _fail(source, header, f"look {name!r} lacks {required!r}; add it (see default_looks.toml)")
+    threshold = table.get("threshold", 0.6)
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold <= 1:
+        raise _fail(source, header, f"look {name!r}: threshold must be a number in 0..1, got {threshold!r}")
+    terms = tuple(
+        _build(Term, e, source, text, name, header, {"signal", "weight", "low", "high", "hint"})
+        for e in table["term"]
+    )
+    gates = tuple(
+        _build(
+            Gate,
+            e,
+            source,
+            text,
+            name,
+            _line_of(text, r"^\s*gate\b", header),
+            {"signal", "min", "max", "cap", "hint"},
+        )
+        for e in table.get("gate", [])
+    )
+    if not terms:
+        raise _fail(source, header, f"look {name!r} has no terms; add at least one")
+    return Recipe(
+        name, str(table.get("title", name.title())), str(table["scenario"]), float(threshold), terms, gates
+    )
+
+
+def parse(text: str, source: str = "<looks>") -> tuple[dict[str, Recipe], DeadGazeRecipe | None]:
+    """Parse one looks file; every mistake is a :class:`ConfigError` naming file, line and fix."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{source}: not valid TOML ({err})") from None
+    unknown = set(data) - {"look", "dead_gaze"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _fail(
+            source, _line_of(text, rf"^\[?{re.escape(key)}"), f"unknown section {key!r}; use [look.NAME]"
+        )
+    looks = {name: _recipe(name, table, source, text) for name, table in data.get("look", {}).items()}
+    dead = None
+    if "dead_gaze" in data:
+        table = dict(data["dead_gaze"])
+        settings = {k: table.pop(k) for k in ("threshold", "stillness", "window_seconds") if k in table}
+        table.setdefault("scenario", "")
+        recipe = _recipe("dead_gaze", table | {"threshold": settings.get("threshold", 0.6)}, source, text)
+        dead = DeadGazeRecipe(
+            float(settings.get("threshold", 0.6)),
+            float(settings.get("stillness", 0.006)),
+            float(settings.get("window_seconds", 1.0)),
+            recipe,
+        )
+    return looks, dead
+
+
+def load(extra: Path | str | None = None) -> LookBook:
+    """The shipped looks, then the operator's file (adding looks or replacing them by name)."""
+    text = resources.files("booth.looks").joinpath(DEFAULT_FILE).read_text()
+    looks, dead = parse(text, DEFAULT_FILE)
+    if extra is not None:
+        path = Path(extra)
+        try:
+            more_text = path.read_text()
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot read the looks file ({err.strerror}); fix the path") from None
+        more, more_dead = parse(more_text, str(path))
+        looks.update(more)
+        dead = more_dead or dead
+    assert dead is not None, "default_looks.toml defines [dead_gaze]"
+    return LookBook(looks, dead)

@@ -1,0 +1,144 @@
+"""The booth page: a Flask app around one running :class:`booth.service.BoothService`.
+
+``create_app(service)`` builds the app; ``booth run`` serves it with waitress (threaded; never Flask's
+development server, which imports the app twice and would open the camera twice). The service lives in
+``app.extensions["booth"]`` and every blueprint reaches it through :mod:`booth.web.context`.
+
+Blueprints, one per area: ``kiosk`` (``/``, the sitter's screen), ``operator`` (``/operator``, login
+required), ``gallery`` (``/g/<token>``, the client's photos), ``api`` (JSON, ``/healthz``) and ``streams``
+(``/stream.mjpg``, ``/api/events``). Those URLs are stable: other tools and kiosks rely on them.
+
+Guards applied to every request here, before any view runs: CSRF on every POST, a cap on the body size, and
+security headers on every answer (the pages load nothing from elsewhere, so the content security policy
+allows only the booth itself).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request, session
+from werkzeug.exceptions import HTTPException
+
+from booth.web import api, gallery, kiosk, operator, streams
+from booth.web.context import operator_logged_in
+from booth.web.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LoginLimiter,
+    PasswordStore,
+    csrf_matches,
+    instance_dir,
+    load_secret_key,
+    new_csrf_token,
+)
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token (made on first use); templates put it in forms and a meta tag."""
+    token = session.get("csrf")
+    if not token:
+        token = new_csrf_token()
+        session["csrf"] = token
+    return token
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or request.is_json
+
+
+def _refuse(status: int, message: str) -> Response:
+    if _wants_json():
+        response = jsonify({"error": message})
+        response.status_code = status
+        return response
+    return Response(render_template("error.html", status=status, message=message), status)
+
+
+def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
+    """The booth page for ``service``; ``config`` overrides Flask settings (tests pass ``TESTING``)."""
+    app = Flask(__name__, instance_path=str(instance_dir(service.data_dir)))
+    web = service.settings.web
+    folder = instance_dir(service.data_dir)
+    app.config.update(
+        SECRET_KEY=load_secret_key(folder),
+        SESSION_COOKIE_NAME="booth_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(hours=web.login_hours),
+        MAX_CONTENT_LENGTH=web.max_request_kb * 1024,
+        MAX_FORM_MEMORY_SIZE=web.max_request_kb * 1024,
+        MAX_FORM_PARTS=200,
+        JSON_SORT_KEYS=False,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    if config:
+        app.config.update(config)
+    app.extensions["booth"] = service
+    app.extensions["booth.passwords"] = PasswordStore(folder)
+    app.extensions["booth.login_limiter"] = LoginLimiter(web.login_attempts, web.login_window_s)
+    app.extensions["booth.stopping"] = threading.Event()
+    app.extensions["booth.slots"] = {
+        "preview": streams.StreamSlots("preview", web.max_preview_viewers),
+        "events": streams.StreamSlots("events", web.max_event_clients),
+    }
+    setup_code = None
+    if not app.extensions["booth.passwords"].is_set:
+        setup_code = secrets.token_hex(4)
+        log.warning(
+            "no operator password yet: open /operator/setup on the booth itself, or from another device "
+            "with the one-time setup code %s",
+            setup_code,
+        )
+    app.extensions["booth.setup_code"] = setup_code
+
+    for module in (kiosk, operator, gallery, api, streams):
+        app.register_blueprint(module.bp)
+
+    @app.before_request
+    def check_csrf() -> Response | None:
+        if request.method not in STATE_CHANGING:
+            return None
+        given = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+        if not csrf_matches(session.get("csrf"), given):
+            log.info("refused %s %s from %s: missing or wrong CSRF token", request.method, request.path,
+                     request.remote_addr)
+            return _refuse(403, "This form has expired or did not come from the booth; reload the page.")
+        return None
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path.startswith(("/operator", "/api/", "/g/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> Response:
+        response = _refuse(err.code or 500, err.description or err.name)
+        allowed = getattr(err, "valid_methods", None)
+        if err.code == 405 and allowed:
+            response.headers["Allow"] = ", ".join(allowed)
+        return response
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {"csrf_token": csrf_token, "operator": operator_logged_in()}
+
+    return app
