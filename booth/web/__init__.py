@@ -114,8 +114,12 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
             return None
         given = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
         if not csrf_matches(session.get("csrf"), given):
-            log.info("refused %s %s from %s: missing or wrong CSRF token", request.method, request.path,
-                     request.remote_addr)
+            log.info(
+                "refused %s %s from %s: missing or wrong CSRF token",
+                request.method,
+                request.path,
+                request.remote_addr,
+            )
             return _refuse(403, "This form has expired or did not come from the booth; reload the page.")
         return None
 

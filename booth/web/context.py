@@ -7,9 +7,11 @@ a logged-in operator.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request, session
+from flask import current_app, jsonify, redirect, request, session, url_for
 
 from booth.config import WebSettings
 from booth.web.security import address_in
@@ -55,3 +57,19 @@ def public_event(event: dict[str, Any]) -> dict[str, Any]:
     for key in ("token", "session_token"):
         event.pop(key, None)
     return event
+
+
+def require_operator(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Views behind the operator login: JSON 401 under ``/api/``, a redirect to the login page elsewhere."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if operator_logged_in():
+            return view(*args, **kwargs)
+        if request.path.startswith("/api/"):
+            response = jsonify({"error": "log in as the operator first"})
+            response.status_code = 401
+            return response
+        return redirect(url_for("operator.login", next=request.path))
+
+    return wrapper

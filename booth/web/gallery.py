@@ -66,7 +66,11 @@ def page(token: str) -> str:
     record = _session(token)
     shots = booth_service().storage.shots(record.id)
     return render_template(
-        "gallery.html", session=record, token=token, groups=best_per_look(record, shots), aspects=ASPECT_LABELS
+        "gallery.html",
+        session=record,
+        token=token,
+        groups=best_per_look(record, shots),
+        aspects=ASPECT_LABELS,
     )
 
 

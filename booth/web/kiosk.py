@@ -35,7 +35,9 @@ def gallery_link(token: str) -> str:
 def qr(token: str) -> Response:
     if not valid_token(token) or booth_service().storage.session_by_token(token) is None:
         abort(404, "No such gallery.")
-    return Response(qr_svg(gallery_link(token)), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+    return Response(
+        qr_svg(gallery_link(token)), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
 
 
 @bp.get("/kiosk/link/<token>")

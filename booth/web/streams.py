@@ -83,8 +83,12 @@ def preview() -> Response:
                 if latest is not None and latest[0] != last:
                     last, jpeg = latest
                     yield (
-                        f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-                    ).encode() + jpeg + b"\r\n"
+                        (
+                            f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+                        ).encode()
+                        + jpeg
+                        + b"\r\n"
+                    )
                 stopping.wait(max(0.0, period - (time.monotonic() - started)))
         finally:
             slots.release()

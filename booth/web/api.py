@@ -1,0 +1,190 @@
+"""JSON API: status, health, sessions, shots, settings, fire; the kiosk's start/consent/cancel buttons.
+
+Every POST carries the CSRF token (checked before the view, see :func:`booth.web.create_app`). Refusals are
+JSON ``{"error": "<one line>"}`` with the status that says why: 400 malformed body, 401 not logged in, 404
+unknown id, 409 the booth refused the action in its current state, 413 body too large.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from booth.errors import BoothError, ConfigError, StorageError
+from booth.web.context import booth_service, is_trusted, public_status, require_operator
+from booth.web.settings_form import field_errors
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__)
+
+
+def _error(status: int, message: str, **extra: Any) -> Response:
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    return response
+
+
+def _json_body() -> dict[str, Any] | Response:
+    """The request's JSON object (an empty body is ``{}``), or a 400 response."""
+    if not request.get_data(cache=True):
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "the body must be a JSON object")
+    return body
+
+
+def _status() -> dict[str, Any]:
+    status = booth_service().status()
+    return status if is_trusted() else public_status(status)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    health = booth_service().health()
+    response = jsonify(health)
+    response.status_code = 200 if health.get("ok") else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/api/status")
+def status() -> Response:
+    return jsonify(_status())
+
+
+@bp.get("/api/looks")
+def looks() -> Response:
+    return jsonify(booth_service().looks())
+
+
+def _act(action: str, *args: Any) -> Response:
+    service = booth_service()
+    try:
+        getattr(service, action)(*args)
+    except BoothError as err:
+        log.info("%s refused: %s", action, err)
+        return _error(409, str(err))
+    return jsonify(_status())
+
+
+@bp.post("/api/session/start")
+def start_session() -> Response:
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+    preset = body.get("preset")
+    if preset is not None and not isinstance(preset, str):
+        return _error(400, "preset must be a shot-list name")
+    return _act("start_session", preset)
+
+
+@bp.post("/api/session/consent")
+def consent() -> Response:
+    return _act("consent")
+
+
+@bp.post("/api/session/cancel")
+def cancel() -> Response:
+    return _act("cancel_session")
+
+
+@bp.post("/api/fire")
+@require_operator
+def fire() -> Response:
+    return _act("fire")
+
+
+def session_json(record: Any, shots: int | None = None) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "status": record.status,
+        "shot_list": list(record.shot_list),
+        "created_at": record.created_at,
+        "ended_at": record.ended_at,
+        "shots": shots,
+        "gallery": url_for("gallery.page", token=record.token),
+        "export": url_for("operator.export", session_id=record.id),
+    }
+
+
+def shot_json(record: Any, shot: Any) -> dict[str, Any]:
+    return {
+        "id": shot.id,
+        "look": shot.look,
+        "combined": shot.combined,
+        "best": shot.best,
+        "scores": shot.scores,
+        "width": shot.width,
+        "height": shot.height,
+        "crops": {k: list(v) for k, v in shot.crops.items()},
+        "taken_at": shot.taken_at,
+        "url": url_for("gallery.photo", token=record.token, shot_id=shot.id),
+    }
+
+
+@bp.get("/api/sessions")
+@require_operator
+def sessions() -> Response:
+    storage = booth_service().storage
+    limit = request.args.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        return _error(400, "limit must be a whole number from 1 to 1000")
+    records = storage.sessions(int(limit))
+    return jsonify([session_json(r, len(storage.shots(r.id))) for r in records])
+
+
+@bp.get("/api/sessions/<int:session_id>")
+@require_operator
+def session_detail(session_id: int) -> Response:
+    storage = booth_service().storage
+    record = storage.session(session_id)
+    if record is None:
+        return _error(404, f"no session {session_id}")
+    shots = storage.shots(record.id)
+    return jsonify({**session_json(record, len(shots)), "photos": [shot_json(record, s) for s in shots]})
+
+
+@bp.post("/api/sessions/<int:session_id>/delete")
+@require_operator
+def delete_session(session_id: int) -> Response:
+    storage = booth_service().storage
+    record = storage.session(session_id)
+    if record is None:
+        return _error(404, f"no session {session_id}")
+    if record.status == "active":
+        return _error(409, f"session {session_id} is still running; end it before deleting it")
+    try:
+        storage.delete_session(session_id, "deleted by the operator")
+    except StorageError as err:
+        return _error(503, str(err))
+    return jsonify({"deleted": session_id})
+
+
+@bp.get("/api/settings")
+@require_operator
+def get_settings() -> Response:
+    return jsonify(booth_service().settings.model_dump(mode="json"))
+
+
+@bp.post("/api/settings")
+@require_operator
+def post_settings() -> Response:
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+    if not body:
+        return _error(400, 'send the settings to change, e.g. {"policy": {"min_frames": 5}}')
+    service = booth_service()
+    errors = field_errors(service.settings, body)
+    if errors:
+        first = next(iter(errors))
+        return _error(400, f"{first}: {errors[first]}", fields=errors)
+    try:
+        settings = service.update_settings(body)
+    except ConfigError as err:
+        return _error(400, str(err))
+    return jsonify(settings.model_dump(mode="json"))

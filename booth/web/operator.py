@@ -1,0 +1,198 @@
+"""The operator's pages: first-run setup, login, the live dashboard, settings, sessions.
+
+Login is one shared operator password (a booth has one operator at a time, standing next to it). The
+dashboard's live parts (scores, timings, state, camera and GPIO status, pulses) come over ``/api/events``;
+forms post back here and redirect (post/redirect/get), so a reload never re-submits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+
+from booth.errors import ConfigError, StorageError
+from booth.web.context import OPERATOR_KEY, booth_service, operator_logged_in, require_operator
+from booth.web.security import csrf_matches, is_loopback, new_csrf_token, password_problem
+from booth.web.settings_form import (
+    current_values,
+    field_errors,
+    form_fields,
+    parse_form,
+    shot_list_choices,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this booth (never ``//evil`` or ``http://...``) may follow the login."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("operator.dashboard")
+
+
+def _begin_login() -> None:
+    session.clear()  # a fresh session on login: no fixation of a pre-login cookie
+    session["csrf"] = new_csrf_token()
+    session[OPERATOR_KEY] = True
+    session.permanent = True
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup() -> Any:
+    passwords = current_app.extensions["booth.passwords"]
+    if passwords.is_set:
+        return redirect(url_for("operator.login"))
+    local = is_loopback(request.remote_addr)
+    error = None
+    if request.method == "POST":
+        code = current_app.extensions["booth.setup_code"]
+        if not local and not csrf_matches(code, request.form.get("setup_code", "").strip()):
+            error = "Wrong setup code. It is in the booth's log (journalctl -u booth)."
+        else:
+            error = password_problem(request.form.get("password", ""), request.form.get("confirm", ""))
+        if error is None:
+            if not passwords.set_first(request.form["password"]):
+                return redirect(url_for("operator.login"))
+            current_app.extensions["booth.setup_code"] = None
+            log.warning("operator password set from %s", request.remote_addr)
+            _begin_login()
+            return redirect(url_for("operator.dashboard"))
+    status = 400 if error else 200
+    return render_template("setup.html", local=local, error=error), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    passwords = current_app.extensions["booth.passwords"]
+    if not passwords.is_set:
+        return redirect(url_for("operator.setup"))
+    limiter = current_app.extensions["booth.login_limiter"]
+    address = request.remote_addr or "?"
+    error = None
+    status = 200
+    if request.method == "POST":
+        wait = limiter.retry_after(address)
+        if wait > 0:
+            error = f"Too many attempts. Try again in {int(wait) + 1} s."
+            body = render_template("login.html", error=error, next=request.form.get("next", ""))
+            return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)})
+        if passwords.check(request.form.get("password", "")):
+            limiter.succeeded(address)
+            log.info("operator logged in from %s", address)
+            _begin_login()
+            return redirect(_safe_next(request.form.get("next")))
+        limiter.failed(address)
+        log.warning("failed operator login from %s", address)
+        error, status = "Wrong password.", 401
+    if operator_logged_in() and request.method == "GET":
+        return redirect(url_for("operator.dashboard"))
+    return render_template("login.html", error=error, next=request.args.get("next", "")), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("kiosk.index"))
+
+
+@bp.get("")
+@bp.get("/")
+@require_operator
+def dashboard() -> str:
+    return _dashboard()
+
+
+def _dashboard(values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> str:
+    service = booth_service()
+    settings = service.settings
+    fields = form_fields(look["name"] for look in service.looks())
+    groups: dict[str, list] = {}
+    for f in fields:
+        groups.setdefault(f.group, []).append(f)
+    records = service.storage.sessions(50)
+    counts = {r.id: len(service.storage.shots(r.id)) for r in records}
+    return render_template(
+        "operator.html",
+        groups=groups,
+        values=values or current_values(settings, fields),
+        errors=errors or {},
+        choices={"session.shot_list": shot_list_choices(settings)},
+        sessions=records,
+        counts=counts,
+        status=service.status(),
+        retention_days=settings.storage.retention_days,
+    )
+
+
+@bp.post("/settings")
+@require_operator
+def save_settings() -> Any:
+    service = booth_service()
+    fields = form_fields(look["name"] for look in service.looks())
+    changes, errors = parse_form(request.form, fields)
+    if not errors:
+        errors = field_errors(service.settings, changes)
+    if not errors:
+        try:
+            service.update_settings(changes)
+        except ConfigError as err:
+            errors = {"": str(err)}
+    if errors:
+        values = {f.key: request.form.get(f.key, "") for f in fields}
+        known = {f.key for f in fields}
+        loose = [f"{k}: {v}" if k else v for k, v in errors.items() if k not in known]
+        if loose:
+            flash(" ".join(loose), "error")
+        return _dashboard(values, errors), 400
+    log.info("settings changed by the operator: %s", changes)
+    flash("Settings saved.", "ok")
+    return redirect(url_for("operator.dashboard") + "#settings")
+
+
+@bp.post("/sessions/<int:session_id>/delete")
+@require_operator
+def delete(session_id: int) -> Response:
+    storage = booth_service().storage
+    record = storage.session(session_id)
+    if record is None:
+        abort(404, f"No session {session_id}.")
+    if record.status == "active":
+        flash(f"Session {session_id} is still running; end it first.", "error")
+    else:
+        try:
+            storage.delete_session(session_id, "deleted by the operator")
+            flash(f"Session {session_id} deleted.", "ok")
+        except StorageError as err:
+            flash(str(err), "error")
+    return redirect(url_for("operator.dashboard") + "#sessions")
+
+
+@bp.get("/sessions/<int:session_id>/export.zip")
+@require_operator
+def export(session_id: int) -> Response:
+    storage = booth_service().storage
+    if storage.session(session_id) is None:
+        abort(404, f"No session {session_id}.")
+    try:
+        path = storage.export_zip(session_id)
+    except StorageError as err:
+        abort(503, str(err))
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)

@@ -1,0 +1,101 @@
+"""The firing path end to end on real footage: replay camera, perception, looks, policy, mock GPIO.
+
+Mocked only at the hardware boundary: gpiozero's MockFactory stands in for the pins, and the replay camera
+(real decoding of the real clip) for the Pi camera.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from booth import config, looks
+from booth.camera import open_camera
+from booth.hardware import Hardware
+from booth.shooting import Shooter
+from booth.storage import encode_jpeg
+
+
+def test_neutral_to_smile_clip_fires_once_after_the_smile(models, media, tmp_path):
+    settings = config.Settings()
+    settings.camera.replay_realtime = True
+    shooter = Shooter(models, looks.load(), settings.policy, "approachable")
+    factory = MockFactory(pin_class=MockPWMPin)
+    fires, stills, last = [], [], 0
+    with (
+        Hardware(settings.pins, pin_factory=factory) as hw,
+        open_camera(f"replay:{media('single_face.mp4')}", settings.camera) as camera,
+    ):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            frame = camera.wait_frame(last, timeout=2)
+            assert frame is not None, camera.state.fault
+            if frame.sequence < last:
+                continue
+            if last and frame.sequence > 72:  # one pass of the 72-frame clip
+                break
+            last = frame.sequence
+            result = shooter.step(frame.pixels, frame.timestamp, frame.sequence, time.monotonic())
+            if result.decision.fire:
+                fires.append(result.decision)
+                hw.fire(block=True)
+                still = camera.still(result.decision.peak_timestamp)
+                assert still.sequence == result.decision.peak_sequence  # the peak frame itself
+                assert shooter.check_still(still.pixels, "approachable").ok
+                path = tmp_path / f"shot-{still.sequence}.jpg"
+                path.write_bytes(encode_jpeg(still.pixels))
+                stills.append(path)
+        shutter = factory.pin(settings.pins.shutter)
+        assert [p.line for p in hw.pulses] == ["shutter", "focus"]  # one shot: focus held around the shutter
+    assert len(fires) == 1
+    assert fires[0].peak_sequence > 20  # the smile begins around frame 20 (1-based sequence here)
+    assert len(stills) == 1 and stills[0].stat().st_size > 10_000
+    assert [state for _, state in shutter.states][-2:] == [True, False]
+
+
+def run_simulate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "booth", "simulate", "--fast", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_simulate_reports_each_fire_and_never_fires_on_closed_or_away_eyes(media, tmp_path):
+    proc = run_simulate(
+        "--out", str(tmp_path), str(media("single_face.mp4")), str(media("WolfgangLanger_Pexels.mp4"))
+    )
+    assert proc.returncode == 0, proc.stderr
+    *lines, summary = proc.stdout.strip().splitlines()
+    records = [json.loads(line) for line in lines]
+    assert set(records[0]) >= {
+        "video",
+        "frame",
+        "peak_frame",
+        "latency_ms",
+        "look",
+        "score",
+        "engaged",
+        "still",
+    }
+    single = [r for r in records if r["video"] == "single_face.mp4"]
+    wolfgang = [r for r in records if r["video"] == "WolfgangLanger_Pexels.mp4"]
+    assert len(single) == 1 and single[0]["peak_frame"] > 18
+    # Eyes shut until ~140, looking up and away until ~240 (checked by eye): no fire there.
+    assert all(r["peak_frame"] > 240 for r in wolfgang)
+    assert all(r["engaged"] for r in records)
+    # The decision comes within one frame interval plus 20 ms of the peak at 30 fps.
+    assert all(r["latency_ms"] <= 1000 / 30 + 20 for r in records)
+    assert summary.startswith(f"simulate: fires={len(records)} retakes=0 p50_latency_ms=")
+    assert len(list(tmp_path.glob("*.jpg"))) == len(records)
+
+
+def test_simulate_rejects_an_unknown_look(media):
+    proc = run_simulate("--target", "grumpy", str(media("single_face.mp4")))
+    assert proc.returncode == 2 and "grumpy" in proc.stderr
