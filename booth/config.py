@@ -8,6 +8,7 @@ that reads them; this module only assembles and loads them.
 from __future__ import annotations
 
 import difflib
+import json
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -369,3 +370,47 @@ def load(path: Path | str | None) -> Settings:
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file; a config file is UTF-8 TOML") from None
     return validate(data, str(path))
+
+
+# --- writing (booth config show, and settings changed on the operator page) ---
+
+
+def _toml_value(value: object) -> str:
+    # JSON's literals are TOML's for what settings hold (strings, numbers, booleans, arrays of them).
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+
+
+def to_toml(data: dict, prefix: str = "") -> str:
+    """Settings as TOML. TOML has no null: an unset optional key is written as a comment."""
+    lines = []
+    tables = []
+    for key, value in data.items():
+        if isinstance(value, dict):  # a section, or a mapping field: a [table] either way
+            tables.append((key, value))
+        elif value is None:
+            lines.append(f"# {_toml_key(key)} is unset (default: none)")
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, value in tables:
+        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
+        body = to_toml(value, name)
+        lines.append("")
+        lines.append(f"[{name}]")
+        if body:
+            lines.append(body)
+    return "\n".join(lines).strip("\n")
+
+
+def save(settings: Settings, path: Path | str) -> None:
+    """Persist settings as TOML, atomically (a crash never leaves half a config file)."""
+    from booth.assets import write_atomic  # deferred: keeps config importable on its own
+
+    write_atomic(Path(path), to_toml(settings.model_dump(mode="json")).encode())

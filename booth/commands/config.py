@@ -72,39 +72,5 @@ def run_show(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
     else:
         print(f"# effective settings from {path or 'defaults (no config file)'}")
-        print(to_toml(data))
+        print(config.to_toml(data))
     return 0
-
-
-def _toml_value(value: object) -> str:
-    # JSON's literals are TOML's for what settings hold (strings, numbers, booleans, arrays of them).
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
-
-
-def to_toml(data: dict, prefix: str = "") -> str:
-    """Settings as TOML. TOML has no null: an unset optional key is written as a comment."""
-    lines = []
-    tables = []
-    for key, value in data.items():
-        if isinstance(value, dict):  # a section, or a mapping field: a [table] either way
-            tables.append((key, value))
-        elif value is None:
-            lines.append(f"# {_toml_key(key)} is unset (default: none)")
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in tables:
-        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
-        body = to_toml(value, name)
-        lines.append("")
-        lines.append(f"[{name}]")
-        if body:
-            lines.append(body)
-    return "\n".join(lines).strip("\n")
