@@ -49,7 +49,7 @@ def test_session_keeps_a_shot_with_its_files(service):
     record = service.storage.session_by_token(shot["session_token"])
     (kept,) = service.storage.gallery(record.token)
     assert service.storage.path_of(kept).stat().st_size > 10_000
-    assert set(kept.crops) >= {"4:5", "1:1"}
+    assert set(kept.crops) >= {"4x5", "1x1"}
 
 
 def test_status_and_health_while_running(service):
