@@ -164,6 +164,6 @@ def test_show_json(tmp_path, booth, capsys):
 
 
 def test_to_toml_writes_unset_keys_as_comments_and_nested_tables():
-    text = config_command.to_toml({"a": {"x": None, "y": [1, 2], "z": {"k": "v w"}}, "b": {}})
+    text = config.to_toml({"a": {"x": None, "y": [1, 2], "z": {"k": "v w"}}, "b": {}})
     assert tomllib.loads(text) == {"a": {"y": [1, 2], "z": {"k": "v w"}}, "b": {}}
     assert "# x is unset" in text
