@@ -44,3 +44,7 @@ class PinFactoryError(BoothError, RuntimeError):
 
 class PinOpenError(BoothError, RuntimeError):
     """A GPIO pin could not be claimed (in use, wrong number, no permission)."""
+
+
+class ServeError(BoothError, OSError):
+    """The booth page could not be served (address in use, no permission to listen)."""

@@ -19,6 +19,7 @@ import datetime
 import logging
 import secrets
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -143,6 +144,14 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
-        return {"csrf_token": csrf_token, "operator": operator_logged_in()}
+        return {
+            "csrf_token": csrf_token,
+            "operator": operator_logged_in(),
+            "recycle": int(service.settings.web.stream_recycle_s),
+        }
+
+    @app.template_filter("datetime")
+    def local_datetime(seconds: float) -> str:
+        return time.strftime("%d %b %Y, %H:%M", time.localtime(seconds))
 
     return app

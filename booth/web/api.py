@@ -76,6 +76,9 @@ def start_session() -> Response:
     body = _json_body()
     if isinstance(body, Response):
         return body
+    unknown = sorted(set(body) - {"preset"})
+    if unknown:
+        return _error(400, f'unknown field {unknown[0]!r}; only "preset" may be sent')
     preset = body.get("preset")
     if preset is not None and not isinstance(preset, str):
         return _error(400, "preset must be a shot-list name")

@@ -20,6 +20,7 @@ from booth.crops import ASPECTS
 from booth.errors import StorageError
 from booth.storage import SessionRecord, ShotRecord
 from booth.web.context import booth_service
+from booth.web.links import valid_token
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,6 @@ ASPECT_LABELS = {"4x5": "4:5", "1x1": "1:1"}
 
 
 def _session(token: str) -> SessionRecord:
-    from booth.web.links import valid_token
-
     if not valid_token(token):
         abort(404, "No such gallery. Check the link you were given.")
     record = booth_service().storage.session_by_token(token)

@@ -22,7 +22,9 @@ bp = Blueprint("kiosk", __name__)
 @bp.get("/")
 def index() -> str:
     service = booth_service()
-    return render_template("kiosk.html", looks=service.looks())
+    return render_template(
+        "kiosk.html", looks=service.looks(), consent_text=service.settings.session.consent_text
+    )
 
 
 def gallery_link(token: str) -> str:

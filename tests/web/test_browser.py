@@ -1,0 +1,151 @@
+"""The booth page in a real headless Chromium, driven by Playwright, against ``booth run`` in a subprocess.
+
+Mocked only at the hardware boundaries: ``booth run --camera replay:single_face.mp4 --pins mock`` replays
+real face footage and uses gpiozero's mock pins; everything else (perception, looks, policy, session,
+storage, waitress, the page's JavaScript) is the real thing. Screenshots go to ``test-artifacts/web/``.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from web_helpers import start_booth
+
+from booth import config
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
+PASSWORD = "studio-password-1"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def booth(tmp_path_factory, media):
+    tmp = tmp_path_factory.mktemp("booth-run")
+    proc, base, cfg = start_booth(tmp, media)
+    yield proc, base, cfg, tmp
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+def test_kiosk_session_gallery_and_download(booth, browser, tmp_path):
+    _proc, base, _, _ = booth
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page.goto(base + "/")
+    page.wait_for_function("document.getElementById('preview').naturalWidth > 0", timeout=15_000)
+    first = page.locator("#preview").screenshot()
+    page.wait_for_timeout(700)
+    second = page.locator("#preview").screenshot()
+    assert first != second, "the live preview did not change"
+    shot(page, "01-kiosk-idle")
+
+    page.click("#start-btn")
+    page.wait_for_selector(".screen[data-screen='welcome'] #consent-btn", state="visible", timeout=10_000)
+    assert page.locator("#consent-text").inner_text().strip(), "consent step shows no consent text"
+    shot(page, "02-kiosk-consent")
+    page.click("#consent-btn")
+    page.wait_for_selector("#meter", state="visible", timeout=10_000)
+    shot(page, "03-kiosk-shooting")
+
+    scores = set()
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline and len(scores) < 3:
+        value = page.get_attribute("#meter", "data-score")
+        if value:
+            scores.add(value)
+        page.wait_for_timeout(150)
+    assert len(scores) >= 3, f"the score meter did not move over SSE: {scores}"
+
+    page.wait_for_selector("#kept:not([hidden])", timeout=40_000)
+    page.wait_for_function("document.getElementById('kept-img').naturalWidth > 0", timeout=10_000)
+    shot(page, "04-kiosk-kept-shot")
+
+    page.wait_for_selector("#qr-card:not([hidden])", timeout=20_000)
+    page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=10_000)
+    page.wait_for_function("document.getElementById('gallery-link').textContent.length > 0", timeout=10_000)
+    link = page.locator("#gallery-link").inner_text().strip()
+    assert re.fullmatch(re.escape(base) + r"/g/[A-Za-z0-9_-]{32}", link), link
+    page.wait_for_timeout(2600)  # the kept shot fades; the QR screen stays
+    shot(page, "05-kiosk-qr")
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    phone.goto(link)
+    phone.wait_for_selector(".shot img", timeout=10_000)
+    phone.wait_for_function("[...document.querySelectorAll('.shot img')].every(i => i.naturalWidth > 0)")
+    shot(phone, "06-gallery-phone")
+    with phone.expect_download() as info:
+        phone.locator("a.download").first.click()
+    saved = tmp_path / "photo.jpg"
+    info.value.save_as(saved)
+    data = saved.read_bytes()
+    assert data[:3] == b"\xff\xd8\xff" and len(data) > 5000, "the download is not a JPEG photo"
+    assert info.value.suggested_filename.endswith(".jpg")
+    phone.close()
+    page.close()
+
+
+def test_operator_login_and_threshold_change(booth, browser):
+    _proc, base, cfg, _ = booth
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(base + "/operator")
+    assert "/operator/setup" in page.url, "first run should ask for the operator password"
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("#setup-form button[type=submit]")
+    page.wait_for_selector("#op-state")
+    page.context.clear_cookies()
+
+    page.goto(base + "/operator")
+    assert "/operator/login" in page.url
+    page.fill("#password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#op-state")
+    page.wait_for_function("document.querySelectorAll('#op-camera dd').length >= 5", timeout=10_000)
+    shot(page, "07-operator", full_page=True)
+
+    field = page.locator("input[name='policy.thresholds.approachable']")
+    field.fill("1.7")
+    page.click("#save-settings")
+    page.wait_for_selector(".field.invalid")
+    assert "less than or equal to 1" in page.locator(".field.invalid .field-error").first.inner_text()
+    shot(page, "08-operator-field-error", full_page=True)
+    assert "1.7" not in cfg.read_text() and config.load(cfg).policy.thresholds.get("approachable") != 1.7
+
+    page.locator("input[name='policy.thresholds.approachable']").fill("0.55")
+    page.click("#save-settings")
+    page.wait_for_selector(".flash-msg.ok")
+    assert config.load(cfg).policy.thresholds["approachable"] == pytest.approx(0.55)
+    assert page.locator("input[name='policy.thresholds.approachable']").input_value() == "0.55"
+    shot(page, "09-operator-saved", full_page=True)
+    page.close()

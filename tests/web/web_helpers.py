@@ -1,0 +1,137 @@
+"""Helpers of the booth page tests (imported by the tests; fixtures are in conftest.py).
+
+Mocked only at the hardware boundaries: the replay camera and gpiozero's MockFactory pins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from booth import config
+from booth.camera import open_camera
+from booth.hardware import Hardware
+from booth.service import BoothService
+
+#: A one-look shot list with one shot, so a whole session fits in a test.
+QUICK = {
+    "session": {
+        "shot_list": "demo",
+        "custom_shot_lists": {"demo": ["approachable"]},
+        "shots_per_look": 1,
+        "look_seconds": 30.0,
+        "review_timeout": 300.0,
+    },
+    "policy": {"cooldown_s": 0.5},
+    "web": {"stream_recycle_s": 20.0, "heartbeat_s": 1.0},
+}
+
+
+def make_service(data_dir: Path, models, media, overrides: dict | None = None) -> BoothService:
+    settings = config.validate(overrides or QUICK)
+    camera = open_camera(f"replay:{media('single_face.mp4')}", settings.camera)
+    hardware = Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin))
+    return BoothService(
+        settings,
+        data_dir,
+        config_path=data_dir / "booth.toml",
+        camera=camera,
+        hardware=hardware,
+        models=models,
+    )
+
+
+def csrf_of(client) -> str:
+    """The CSRF token the page gives this client (from the meta tag of the kiosk page)."""
+    html = client.get("/").get_data(as_text=True)
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert match, "kiosk page has no CSRF meta tag"
+    return match.group(1)
+
+
+def login(client, password: str = "correct horse battery") -> str:
+    """Set the operator password (first run, from loopback) if needed, log in; return the CSRF token."""
+    token = csrf_of(client)
+    app = client.application
+    if not app.extensions["booth.passwords"].is_set:
+        r = client.post(
+            "/operator/setup", data={"csrf_token": token, "password": password, "confirm": password}
+        )
+        assert r.status_code == 302, r.get_data(as_text=True)
+    else:
+        r = client.post("/operator/login", data={"csrf_token": token, "password": password})
+        assert r.status_code == 302, r.get_data(as_text=True)
+    return csrf_of(client)
+
+
+# `booth run` exactly as the user types it.
+LAUNCH = ("-m", "booth")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def start_booth(tmp: Path, media) -> tuple[subprocess.Popen, str, Path]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    data = tmp / "data"
+    cfg = tmp / "booth.toml"
+    settings = config.validate({**QUICK, "web": {**QUICK["web"], "public_url": base}})
+    config.save(settings, cfg)
+    with (tmp / "booth.log").open("w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                *LAUNCH,
+                "run",
+                "--config",
+                str(cfg),
+                "--camera",
+                f"replay:{media('single_face.mp4')}",
+                "--pins",
+                "mock",
+                "--port",
+                str(port),
+                "--data",
+                str(data),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (tmp / "booth.log").read_text()
+        try:
+            status, health = get_json(base + "/healthz")
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if status == 200 and health["frames"] > 0:
+            return proc, base, cfg
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError("booth run did not become healthy in 60 s:\n" + (tmp / "booth.log").read_text())
