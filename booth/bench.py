@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         if stage == "detect":
             ran = [v for v in values if v > 0]
             print(
-                f"{'detect (ran)':14} {pct(ran, 50):8.3f} {pct(ran, 90):8.3f}   on {len(ran)} of {len(values)} frames"
+                f"{'detect (ran)':14} {pct(ran, 50):8.3f} {pct(ran, 90):8.3f}"
+                f"   on {len(ran)} of {len(values)} frames"
             )
             continue
         print(f"{stage:14} {pct(values, 50):8.3f} {pct(values, 90):8.3f}")

@@ -71,7 +71,7 @@ def test_wrong_checksum_in_manifest_refuses_to_place(model_copy):
     asset, folder = model_copy
     (folder / asset.file).unlink()
     wrong = dataclasses.replace(asset, sha256="0" * 64)
-    with pytest.raises(ModelError, match="fix models/manifest.toml"):
+    with pytest.raises(ModelError, match=r"fix models/manifest\.toml"):
         assets.fetch([wrong], models_dir=folder)
     assert not (folder / asset.file).exists()
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth import config, looks

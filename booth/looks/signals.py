@@ -4,7 +4,8 @@ Every blendshape is a signal under its own name (``mouthSmileLeft``), every emot
 and these derived ones (all 0..1 unless stated):
 
 * ``smile`` mean of mouthSmileLeft/Right; ``smile_asymmetry`` their absolute difference
-* ``squint`` mean eyeSquint; ``cheek_squint`` mean cheekSquint; ``eye_wide`` mean eyeWide; ``blink`` max eyeBlink
+* ``squint`` mean eyeSquint; ``cheek_squint`` mean cheekSquint; ``eye_wide`` mean eyeWide;
+  ``blink`` max eyeBlink
 * ``brow_down`` mean browDown; ``brow_inner_up`` browInnerUp; ``brow_outer_up`` mean browOuterUp;
   ``brow_raise`` mean of browInnerUp and browOuterUp
 * ``mouth_press`` mean mouthPress; ``jaw_open`` jawOpen; ``mouth_soft`` lips slightly parted, not pressed
@@ -30,8 +31,8 @@ EXPRESSION_DERIVED = (
     "brow_outer_up", "brow_raise", "mouth_press", "jaw_open", "activity",
 )  # fmt: skip
 GEOMETRY = (
-    "head.yaw", "head.pitch", "head.roll", "head.tilt", "head.level", "eyes.openness", "gaze.offset", "iris.x",
-    "iris.y", "mouth_soft",
+    "head.yaw", "head.pitch", "head.roll", "head.tilt", "head.level", "eyes.openness", "gaze.offset",
+    "iris.x", "iris.y", "mouth_soft",
 )  # fmt: skip
 
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-FIELDS = {"image", "frame", "box", "score", "blendshapes", "emotions", "head_pose", "eye_openness", "eyes_open",
+FIELDS = {"image", "frame", "box", "score", "blendshapes", "emotions", "head_pose", "eye_openness",
+          "eyes_open",
           "gaze", "gaze_engaged", "looks", "timings_ms"}  # fmt: skip
 
 
@@ -24,7 +25,7 @@ def test_json_lines_for_photo_and_video(media):
     records = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(records) == 1 + 6
     photo, *video = records
-    assert FIELDS <= set(photo)
+    assert set(photo) >= FIELDS
     assert photo["image"] == "astronaut.png" and photo["frame"] is None
     assert max(photo["emotions"], key=photo["emotions"].get) == "happy"
     assert [r["frame"] for r in video] == [0, 12, 24, 36, 48, 60]

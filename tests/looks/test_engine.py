@@ -19,8 +19,8 @@ def book():
 @pytest.fixture(scope="module")
 def smile_clip(models):
     """single_face.mp4 read once: a man neutral for ~18 frames, then smiling, looking at the camera."""
-    from booth.vision import FacePipeline
     from booth import assets
+    from booth.vision import FacePipeline
 
     pipeline = FacePipeline(models=models)
     return [

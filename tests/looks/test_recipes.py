@@ -20,7 +20,7 @@ def test_operator_adds_a_sixth_look_without_code(tmp_path):
     extra = tmp_path / "looks.toml"
     extra.write_text(
         '[look.smize]\nscenario = "Imagine you know a secret."\nthreshold = 0.5\n'
-        'term = [{ signal = "squint", weight = 1.0, low = 0.05, high = 0.3, hint = "Smile with your eyes" },\n'
+        'term = [{ signal = "squint", weight = 1.0, low = 0.05, high = 0.3, hint = "Smize" },\n'
         '        { signal = "smile", weight = -0.5, low = 0.2, high = 0.5 }]\n'
     )
     book = recipes.load(extra)
@@ -45,7 +45,8 @@ def test_operator_adds_a_sixth_look_without_code(tmp_path):
             "unknown field",
         ),
         (
-            '[look.x]\nscenario = "s"\nterm = [{ signal = "smile", weight = 1 }]\ngate = [{ signal = "smile" }]\n',
+            '[look.x]\nscenario = "s"\nterm = [{ signal = "smile", weight = 1 }]\n'
+            'gate = [{ signal = "smile" }]\n',
             4,
             "needs min or max",
         ),
