@@ -23,14 +23,13 @@ import numpy as np
 
 from booth.looks.recipes import LookBook, Recipe
 from booth.looks.signals import extract, is_expression
+from booth.vision.pipeline import GAZE_ENGAGED_DEG, gaze_within
 from booth.vision.reading import FaceReading
 
 SMOOTHING_SECONDS = 0.15
 ENGAGED_HOLD_SECONDS = 0.2
 MIN_FACE_SIZE = 0.12  # face height / frame height
 EYE_WIDE_MAX = 0.55
-#: Gaze tolerance ellipse (degrees) after the baseline's offset is removed; matches the vision layer's.
-GAZE_LIMITS = (12.0, 15.0)
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ class LookScorer:
             reasons.append("eyes wide")
         gx = reading.gaze[0] - self.baseline.gaze[0]
         gy = reading.gaze[1] - self.baseline.gaze[1]
-        if (gx / GAZE_LIMITS[0]) ** 2 + (gy / GAZE_LIMITS[1]) ** 2 > 1.0:
+        if not gaze_within((gx, gy), GAZE_ENGAGED_DEG):
             side = "left" if gx < -abs(gy) else "right" if gx > abs(gy) else "up" if gy < 0 else "down"
             reasons.append(f"looking away ({side})")
         if reading.face_size < MIN_FACE_SIZE:

@@ -38,7 +38,7 @@ EYE_BLINK_MAX = 0.55
 #: Gaze inside this ellipse (degrees off the lens direction, horizontal and vertical) counts as looking into
 #: the lens. Vertical gaze reads less precisely (lids cover the iris, people differ in lid shape), hence the
 #: wider vertical axis; the session baseline removes each sitter's own vertical offset.
-GAZE_ENGAGED_DEG = (12.0, 15.0)
+GAZE_ENGAGED_DEG = (12.0, 18.0)
 #: The emotion crop is the face's eye-level extent grown by this factor (forehead to chin, as FER's
 #: training faces were framed).
 EMOTION_CROP_SCALE = 1.1
