@@ -49,7 +49,7 @@ class LandmarkModel:
             raise ValueError(f"{model.path}: not the FaceMesh v2 landmark model")
         self.model = model
 
-    def run(self, image: Image.Image, roi: RotatedRect) -> Landmarks:
+    def run(self, image: Image.Image | np.ndarray, roi: RotatedRect) -> Landmarks:
         patch, matrix = crop(image, roi, INPUT_SIZE)
         pixels = np.asarray(patch)
         np.multiply(pixels, np.float32(1 / 255), out=self.model.input[0])

@@ -51,6 +51,20 @@ def gaze_within(gaze: tuple[float, float], limits: tuple[float, float]) -> bool:
     return (gaze[0] / limits[0]) ** 2 + (gaze[1] / limits[1]) ** 2 <= 1.0
 
 
+class _LazyImage:
+    """The frame, with its Pillow copy made only if the detector runs (tracking frames never need it)."""
+
+    def __init__(self, pixels: np.ndarray) -> None:
+        self.pixels = pixels
+        self._image: Image.Image | None = None
+
+    @property
+    def image(self) -> Image.Image:
+        if self._image is None:
+            self._image = Image.fromarray(self.pixels)
+        return self._image
+
+
 @dataclass
 class _Track:
     id: int
@@ -119,7 +133,7 @@ class FacePipeline:
         """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still."""
         start = time.perf_counter()
         busy_before = self.models.busy_seconds()
-        image = Image.fromarray(pixels)
+        image = _LazyImage(pixels)
         timings: dict[str, float] = {}
         if not track:
             self._tracks.clear()
@@ -139,12 +153,12 @@ class FacePipeline:
             reading.timings_ms["models"] = invoke
         return readings
 
-    def _detect(self, image: Image.Image, timings: dict[str, float], tiled: bool = False) -> None:
+    def _detect(self, image: _LazyImage, timings: dict[str, float], tiled: bool = False) -> None:
         t0 = time.perf_counter()
         if tiled:
-            detections = self.models.detector.detect_tiled(image, max_faces=self.settings.max_faces)
+            detections = self.models.detector.detect_tiled(image.image, max_faces=self.settings.max_faces)
         else:
-            detections = self.models.detector.detect(image, max_faces=self.settings.max_faces)
+            detections = self.models.detector.detect(image.image, max_faces=self.settings.max_faces)
         timings["detect"] = timings.get("detect", 0.0) + (time.perf_counter() - t0) * 1000
         for det in detections:
             box = np.array(det.box)
@@ -154,7 +168,7 @@ class FacePipeline:
             if len(self._tracks) < self.settings.max_faces:
                 self._tracks.append(_Track(next(self._ids), det.roi()))
 
-    def _follow(self, image: Image.Image, timings: dict[str, float]) -> list[FaceReading]:
+    def _follow(self, image: _LazyImage, timings: dict[str, float]) -> list[FaceReading]:
         readings: list[FaceReading] = []
         kept: list[_Track] = []
         for trk in self._tracks:
@@ -171,10 +185,10 @@ class FacePipeline:
         self._tracks = kept
         return readings
 
-    def _read(self, image: Image.Image, trk: _Track, timings: dict[str, float]) -> FaceReading | None:
+    def _read(self, image: _LazyImage, trk: _Track, timings: dict[str, float]) -> FaceReading | None:
         m = self.models
         t0 = time.perf_counter()
-        marks = m.landmarks.run(image, trk.roi)
+        marks = m.landmarks.run(image.pixels, trk.roi)
         t1 = time.perf_counter()
         timings["landmarks"] = (t1 - t0) * 1000
         if marks.presence < MIN_PRESENCE:
@@ -196,7 +210,7 @@ class FacePipeline:
         t3 = time.perf_counter()
         timings["emotion"] = (t3 - t2) * 1000
 
-        width, height = image.size
+        height, width = image.pixels.shape[:2]
         pose = geometry.solve_pose(points, m.canonical)
         openness = geometry.eye_openness(points)
         blendshapes = dict(zip(BLENDSHAPE_NAMES, map(float, blend), strict=True))
