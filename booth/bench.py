@@ -81,11 +81,9 @@ def trigger_latency(frames_by_clip: tuple[str, ...]) -> None:
     import tempfile
     from pathlib import Path
 
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
     from booth import config, looks
     from booth.commands.simulate import simulate_video
-    from booth.hardware import Hardware
+    from booth.hardware import Hardware, mock_pin_factory
     from booth.shooting import Shooter
     from booth.vision.pipeline import Models
 
@@ -94,7 +92,7 @@ def trigger_latency(frames_by_clip: tuple[str, ...]) -> None:
     records = []
     with (
         tempfile.TemporaryDirectory() as out,
-        Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin)) as hardware,
+        Hardware(settings.pins, pin_factory=mock_pin_factory()) as hardware,
     ):
         for clip in frames_by_clip:
             records += simulate_video(assets.media_path(clip), shooter, hardware, Path(out), realtime=False)

@@ -63,6 +63,11 @@ DEFAULT_REAL_FACTORY = "lgpio"
 # --- pin factory -------------------------------------------------------------------------------------------
 
 
+def mock_pin_factory() -> Factory:
+    """gpiozero's mock pins (PWM-capable), for ``booth simulate``, the benchmark and machines without GPIO."""
+    return MockFactory(pin_class=MockPWMPin)
+
+
 def pi_model(model_path: Path = MODEL_PATH) -> str | None:
     """The Raspberry Pi model string (e.g. "Raspberry Pi 5 Model B Rev 1.0"), or None when not on a Pi."""
     try:
@@ -134,7 +139,7 @@ def select_pin_factory(
     if choice == "mock" or wanted == "mock" or (choice == "auto" and wanted is None and board is None):
         why = "as configured" if choice == "mock" or wanted == "mock" else "not a Raspberry Pi"
         log.warning("GPIO: using MOCK pins (%s): nothing is wired; pulses are only logged", why)
-        return PinFactoryChoice(MockFactory(pin_class=MockPWMPin), "mock", True, board)
+        return PinFactoryChoice(mock_pin_factory(), "mock", True, board)
     name = wanted or DEFAULT_REAL_FACTORY
     try:
         factory = load_real(name, env)

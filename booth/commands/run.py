@@ -66,10 +66,9 @@ def load_settings(path: Path, given: bool, pins: str | None) -> config.Settings:
 
 
 def run(args: argparse.Namespace) -> int:
-    import waitress  # deferred: only this command serves
-
     from booth.service import BoothService
     from booth.web import create_app
+    from booth.web.serve import make_server
 
     data_dir = args.data.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -81,21 +80,10 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(service)
     stopping: threading.Event = app.extensions["booth.stopping"]
     try:
-        server = waitress.create_server(
-            app,
-            host=args.host,
-            port=args.port,
-            threads=settings.web.threads,
-            ident="booth",
-            channel_timeout=30,
-            connection_limit=100,
-        )
-    except OSError as err:
+        server = make_server(app, args.host, args.port, settings.web.threads)
+    except ServeError:
         service.stop()
-        raise ServeError(
-            f"cannot listen on {args.host}:{args.port} ({err.strerror or err}); "
-            "another booth running? choose another --port"
-        ) from None
+        raise
 
     watchdog = sdnotify.Watchdog.from_environment(lambda: int(service.health().get("frames") or 0))
 

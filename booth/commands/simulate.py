@@ -18,10 +18,9 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth import config, looks
-from booth.hardware import Hardware
+from booth.hardware import Hardware, mock_pin_factory
 from booth.media import iter_video
 from booth.shooting import Shooter
 from booth.storage import encode_jpeg
@@ -111,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     shooter = Shooter(Models.load(settings.vision), book, settings.policy, args.target, settings.vision)
     records: list[dict] = []
     # Mock pins on purpose: simulate never drives a real camera remote.
-    with Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin)) as hardware:
+    with Hardware(settings.pins, pin_factory=mock_pin_factory()) as hardware:
         for video in args.videos:
             for record in simulate_video(video, shooter, hardware, out, realtime=not args.fast):
                 records.append(record)
