@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,16 @@ class CanonicalFace:
     vertices: np.ndarray  # 468 x 3, centimetres
     basis: np.ndarray  # landmark ids used for the fit
     weights: np.ndarray  # their weights
+
+    @cached_property
+    def fit_terms(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """What the Procrustes fit needs of the model, computed once: normalised weights (N x 1), the
+        weighted centred model (N x 3), its weighted mean, and its weighted squared spread."""
+        weights = (self.weights / self.weights.sum())[:, None]
+        model = self.vertices[self.basis]
+        mean = (weights * model).sum(0)
+        centred = model - mean
+        return weights, weights * centred, mean, float((weights * centred**2).sum())
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
@@ -130,55 +140,59 @@ class Pose:
         return np.stack([cam[:, 0], -cam[:, 1]], axis=1)
 
 
+#: Image coordinates (y down, z away) to the canonical face's axes (y up, z toward the camera).
+FLIP = np.array([1.0, -1.0, -1.0])
+
+
 def solve_pose(landmarks: np.ndarray, canonical: CanonicalFace) -> Pose:
     """Weighted Procrustes (rotation, uniform scale, translation) of the canonical face onto the landmarks."""
-    observed = landmarks[canonical.basis].astype(np.float64) * np.array([1.0, -1.0, -1.0])
-    model = canonical.vertices[canonical.basis]
-    w = canonical.weights[:, None]
-    total = w.sum()
-    mean_obs, mean_model = (w * observed).sum(0) / total, (w * model).sum(0) / total
-    obs_c, model_c = observed - mean_obs, model - mean_model
-    cov = (w * model_c).T @ obs_c
+    weights, weighted_model, mean_model, spread = canonical.fit_terms
+    observed = landmarks[canonical.basis].astype(np.float64) * FLIP
+    mean_obs = (weights * observed).sum(0)
+    cov = weighted_model.T @ (observed - mean_obs)
     u, sing, vt = np.linalg.svd(cov)
     d = np.sign(np.linalg.det(vt.T @ u.T)) or 1.0
-    fix = np.diag([1.0, 1.0, d])
-    rotation = vt.T @ fix @ u.T
-    scale = float((sing * np.diag(fix)).sum() / (w * model_c**2).sum())
+    fix = np.array([1.0, 1.0, d])
+    rotation = (vt.T * fix) @ u.T
+    scale = float((sing * fix).sum() / spread)
     translation = mean_obs - scale * rotation @ mean_model
     return Pose(rotation, scale, translation)
 
 
+_EYES = (LEFT_EYE, RIGHT_EYE)
+_CORNERS = np.array([eye[:2] for eye in _EYES])
+_UPPER, _LOWER = np.array([eye[2] for eye in _EYES]), np.array([eye[3] for eye in _EYES])
+#: Per eye, the image-left then the image-right corner (the sitter's left eye is on the image's right).
+_ACROSS = np.array([[LEFT_EYE[1], LEFT_EYE[0]], [RIGHT_EYE[0], RIGHT_EYE[1]]])
+_LIDS = np.array([eye[2] + eye[3] for eye in _EYES])
+_IRISES = np.array([LEFT_IRIS, RIGHT_IRIS])
+
+
 def eye_openness(landmarks: np.ndarray) -> tuple[float, float]:
     """(left, right) openness 0..1 from the 3D eye aspect ratio (rotation- and yaw-robust)."""
-    out = []
-    for outer, inner, upper, lower in (LEFT_EYE, RIGHT_EYE):
-        width = np.linalg.norm(landmarks[outer] - landmarks[inner])
-        gap = np.linalg.norm(landmarks[list(upper)] - landmarks[list(lower)], axis=1).mean()
-        ear = gap / max(width, 1e-6)
-        out.append(float(np.clip((ear - EAR_CLOSED) / (EAR_OPEN - EAR_CLOSED), 0.0, 1.0)))
-    return out[0], out[1]
+    widths = np.linalg.norm(landmarks[_CORNERS[:, 0]] - landmarks[_CORNERS[:, 1]], axis=1)
+    gaps = np.linalg.norm(landmarks[_UPPER] - landmarks[_LOWER], axis=2).mean(axis=1)
+    ear = gaps / np.maximum(widths, 1e-6)
+    openness = np.clip((ear - EAR_CLOSED) / (EAR_OPEN - EAR_CLOSED), 0.0, 1.0)
+    return float(openness[0]), float(openness[1])
 
 
 def iris_offsets(landmarks: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
     """(left, right) iris offset from the eye's centre in the eye's own frame, in eye widths.
 
-    x runs from the sitter's right to left along the corner line, y downward across it: a pure image-plane
-    measure, independent of head roll.
+    x runs along the corner line toward image right, y downward across it: a pure image-plane measure,
+    independent of head roll. The centre is the corners' midpoint along the line and the lids' mean across it.
     """
-    out = []
-    for (outer, inner, upper, lower), iris in ((LEFT_EYE, LEFT_IRIS), (RIGHT_EYE, RIGHT_IRIS)):
-        a, b = landmarks[outer, :2], landmarks[inner, :2]
-        if outer == LEFT_EYE[0]:
-            a, b = b, a  # always measure from the image-left corner to the image-right one
-        axis = b - a
-        width = float(np.hypot(*axis)) or 1e-6
-        ux = axis / width
-        uy = np.array([-ux[1], ux[0]])
-        lids = landmarks[list(upper) + list(lower), :2].mean(axis=0)
-        centre = np.array([(a + b) / 2 @ ux, lids @ uy])
-        rel = landmarks[iris, :2]
-        out.append(((float(rel @ ux - centre[0]) / width), float(rel @ uy - centre[1]) / width))
-    return out[0], out[1]
+    xy = landmarks[:, :2].astype(np.float64)
+    start, end = xy[_ACROSS[:, 0]], xy[_ACROSS[:, 1]]
+    axis = end - start
+    width = np.maximum(np.hypot(axis[:, 0], axis[:, 1]), 1e-6)
+    ux = axis / width[:, None]
+    uy = np.stack([-ux[:, 1], ux[:, 0]], axis=1)
+    iris = xy[_IRISES]
+    along = ((iris - (start + end) / 2) * ux).sum(axis=1) / width
+    across = ((iris - xy[_LIDS].mean(axis=1)) * uy).sum(axis=1) / width
+    return (float(along[0]), float(across[0])), (float(along[1]), float(across[1]))
 
 
 def gaze_direction(
