@@ -1,29 +1,39 @@
 """The running booth: camera -> perception -> looks -> policy -> GPIO and stills -> session -> storage.
 
-One analysis thread owns the vision state (models are not thread-safe); the page's threads only read
-:meth:`BoothService.status`, subscribe to events, and queue actions that the analysis thread applies
-between frames. Nothing here imports Flask: :mod:`booth.web` wraps this service.
+One analysis thread owns the vision state (models are not thread-safe) and everything the status is made
+of; the page's threads only read :meth:`BoothService.status`, subscribe to events, and queue actions that
+the analysis thread applies between frames. Why a published snapshot: status built on a web thread would
+read the session, shooter and record while the analysis thread changes them, and could show a state with
+another state's token. So the analysis thread builds the status dict itself every :data:`STATUS_EVERY`
+seconds and after each action, and publishes it under a lock; :meth:`BoothService.status` returns a copy
+of the latest one plus the few fields that are safe and cheap to read live (camera, GPIO).
+Nothing here imports Flask: :mod:`booth.web` wraps this service.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from booth import config as config_module
 from booth import looks
+from booth.assets import write_atomic
 from booth.camera import Camera, open_camera
-from booth.config import Settings
+from booth.config import CameraSettings, Settings
 from booth.crops import headshot_crops
-from booth.errors import BoothError
+from booth.errors import BoothError, ConfigError
 from booth.hardware import Hardware, LightPattern, pattern_for_trigger
 from booth.session import (
+    ENDED,
     Candidate,
+    Ignored,
     LookStarted,
     OpenSession,
     SaveCandidate,
@@ -32,6 +42,7 @@ from booth.session import (
     SessionEnded,
     StartBaseline,
     State,
+    StateChanged,
     Trigger,
 )
 from booth.shooting import FrameResult, Shooter
@@ -43,6 +54,26 @@ log = logging.getLogger(__name__)
 #: Seconds of the sitter at rest taken as the baseline.
 BASELINE_SECONDS = 1.0
 STATUS_EVERY = 0.15  # seconds between status events
+#: Seconds between recounts of the stored sessions (the operator may delete some from the page).
+SESSIONS_EVERY = 2.0
+#: Seconds a page request waits for the analysis thread to apply its action.
+ACTION_TIMEOUT = 5.0
+#: A settings change may reopen the camera, which waits for the old capture thread (up to 5 s).
+SETTINGS_TIMEOUT = 15.0
+#: States from which a new session may start (an end screen need not run out first).
+STARTABLE = (State.IDLE, *ENDED)
+
+
+def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` laid over ``base``, recursively for tables: a change names only the keys it changes
+    (``{"policy": {"thresholds": {"intense": 0.5}}}`` keeps every other look's threshold)."""
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
 
 class Subscription:
@@ -83,6 +114,8 @@ class Subscription:
 
 
 class BoothService:
+    """The booth: one analysis thread applies every change; the page reads published status snapshots."""
+
     def __init__(
         self,
         settings: Settings,
@@ -106,19 +139,29 @@ class BoothService:
         self.hardware = hardware or Hardware(
             settings.pins, on_start=self._button_start, on_cancel=self._button_cancel
         )
+        button = self.hardware.button
+        if button is not None:  # a Hardware built elsewhere (tests, bench) still gets the booth's button
+            button.on_start = button.on_start or self._button_start
+            button.on_cancel = button.on_cancel or self._button_cancel
         self._models = models
         self.shooter: Shooter | None = None
         self.session = Session(SessionConfig.from_settings(settings.session), now=clock())
         self._actions: queue.Queue[tuple[Callable[[], Any], queue.Queue]] = queue.Queue()
         self._subscribers: list[Subscription] = []
         self._sub_lock = threading.Lock()
-        self._status: dict = {}
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: dict = {}  # replaced whole, never changed in place
         self._last: FrameResult | None = None
-        self._record = None  # storage SessionRecord of the current session
+        self._record = None  # storage SessionRecord of the current session, until the machine is idle
+        self._record_ended = False  # end_session was called for _record
+        self._message = ""  # the latest session action's sentence for the sitter
+        self._look_index: int | None = None
         self._baseline_frames: list = []
         self._baseline_until: float | None = None
         self._shots_taken = 0
         self._last_shot: dict | None = None
+        self._session_count: int | None = None
+        self._counted_at = float("-inf")
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._analysis_fps = 0.0
@@ -135,6 +178,7 @@ class BoothService:
             self.book_default_target(),
             self.settings.vision,
         )
+        self._publish_status()  # status() has a snapshot from the first call on
         self._thread = threading.Thread(target=self._run, name="booth-analysis", daemon=True)
         self._thread.start()
 
@@ -142,6 +186,10 @@ class BoothService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if not self._analysing() and self._record is not None and not self._record_ended:
+            # A clean shutdown mid-session: close it now rather than leave it to the next start's recovery.
+            self.storage.log_event(self._record.id, "stopped", "The booth stopped mid-session.")
+            self._end_record(State.ABORTED)
         self.camera.stop()
         self.hardware.close()
         self.storage.close()
@@ -149,10 +197,24 @@ class BoothService:
     def book_default_target(self) -> str:
         return next(iter(self.book.looks))
 
+    def _analysing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     # --- read side -------------------------------------------------------------------------------------
 
     def status(self) -> dict:
-        return self._build_status()
+        """A fresh copy of the latest published status, with the camera and GPIO read live.
+
+        Cheap and consistent from any thread: the analysis thread publishes a whole new dict each time,
+        so a caller never sees half of one state and half of the next.
+        """
+        if not self._analysing():
+            return self._build_status()
+        with self._snapshot_lock:
+            snapshot = self._snapshot
+        status = copy.deepcopy(snapshot)
+        status.update(self._live_fields())
+        return status
 
     def health(self) -> dict:
         state = self.camera.state
@@ -164,10 +226,11 @@ class BoothService:
         }
 
     def preview_jpeg(self, quality: int = 75) -> tuple[int, bytes] | None:
-        frame = self.camera.latest()
+        camera = self.camera  # one camera for both reads, even while settings swap it
+        frame = camera.latest()
         if frame is None:
             return None
-        data = self.camera.preview_jpeg(quality)
+        data = camera.preview_jpeg(quality)
         return (frame.sequence, data) if data else None
 
     def subscribe(self) -> Subscription:
@@ -178,8 +241,13 @@ class BoothService:
 
     # --- actions (applied on the analysis thread, between frames) ---------------------------------------
 
-    def _call(self, action: Callable[[], Any], timeout: float = 5.0) -> Any:
-        if self._thread is None or not self._thread.is_alive():
+    def _call(self, action: Callable[[], Any], timeout: float = ACTION_TIMEOUT) -> Any:
+        """Run ``action`` on the analysis thread and return its value (or raise its error).
+
+        Runs it right here when there is no analysis thread yet, or when this is the analysis thread (a
+        button press queued there calls the same methods the page does).
+        """
+        if not self._analysing() or threading.current_thread() is self._thread:
             return action()
         reply: queue.Queue = queue.Queue(maxsize=1)
         self._actions.put((action, reply))
@@ -192,61 +260,127 @@ class BoothService:
         return value
 
     def start_session(self, preset: str | None = None) -> dict:
-        def act() -> dict:
-            if self.session.state not in (State.IDLE, State.DELIVERED, State.EXPIRED, State.ABORTED):
-                raise BoothError("a session is already running; cancel it first")
-            self.storage.check_can_start()
-            if preset:
-                self.update_settings({"session": {"shot_list": preset}}, _direct=True)
-            self._apply(self.session.handle(Trigger.START, self.clock()))
-            return self._build_status()
-
-        return self._call(act)
+        """Start a session; ``preset`` picks its shot list for this session only (settings are unchanged)."""
+        self._call(lambda: self._start(preset))
+        return self.status()
 
     def consent(self) -> dict:
-        return self._call(
-            lambda: (self._apply(self.session.handle(Trigger.CONSENT, self.clock())), self._build_status())[1]
-        )
+        self._call(lambda: self._apply(self.session.handle(Trigger.CONSENT, self.clock())))
+        return self.status()
 
     def cancel_session(self) -> dict:
-        def act() -> dict:
-            trigger = Trigger.DECLINE if self.session.state is State.WELCOME else Trigger.ABORT
-            self._apply(self.session.handle(trigger, self.clock()))
-            return self._build_status()
+        self._call(self._cancel)
+        return self.status()
 
-        return self._call(act)
+    def finish(self) -> dict:
+        """The sitter is done with the review screen: deliver now rather than wait for its timeout."""
+
+        def act() -> None:
+            if self.session.state is not State.REVIEW:
+                raise BoothError(
+                    f"nothing to finish: the booth is {self.session.state.value}; "
+                    "finish only from the review screen"
+                )
+            self._apply(self.session.handle(Trigger.FINISH, self.clock()))
+
+        self._call(act)
+        return self.status()
 
     def fire(self) -> dict:
-        def act() -> dict:
+        def act() -> None:
             assert self.shooter is not None
             decision = self.shooter.manual(self._last, self.clock())
             self._shoot(decision, manual=True)
-            return self._build_status()
 
-        return self._call(act)
+        self._call(act)
+        return self.status()
 
-    def update_settings(self, changes: dict, _direct: bool = False) -> Settings:
-        merged = self.settings.model_dump(mode="json")
+    def update_settings(self, changes: dict) -> Settings:
+        """Validate ``changes`` (nested, only the keys that change) over the settings in effect, apply them,
+        and persist them over the config file's own contents.
+
+        Why not save the settings in effect: they hold the command line's overrides (``--pins mock``,
+        ``--camera``), which must not become the file's. A new ``camera.source`` reopens the camera now;
+        other camera keys and the pins apply at the next start. Session changes apply from the next session.
+        """
         for section, values in changes.items():
             if not isinstance(values, dict):
-                raise config_module.ConfigError(f"settings: {section} must be a table of keys")
-            merged.setdefault(section, {}).update(values)
-        new = config_module.validate(merged, "settings")
+                raise ConfigError(f"settings: {section} must be a table of keys")
+        return self._call(lambda: self._update_settings(changes), SETTINGS_TIMEOUT)
+
+    def _start(self, preset: str | None) -> None:
+        if self.session.state not in STARTABLE:
+            raise BoothError("a session is already running; cancel it first")
+        self.storage.check_can_start()
+        session_settings = self.settings.session
+        if preset:
+            merged = deep_merge(self.settings.model_dump(mode="json"), {"session": {"shot_list": preset}})
+            session_settings = config_module.validate(merged, "preset").session
+        self.session.config = SessionConfig.from_settings(session_settings)
+        self._apply(self.session.handle(Trigger.START, self.clock()))
+
+    def _cancel(self) -> None:
+        trigger = Trigger.DECLINE if self.session.state is State.WELCOME else Trigger.ABORT
+        self._apply(self.session.handle(trigger, self.clock()))
+
+    def _update_settings(self, changes: dict) -> Settings:
+        new = config_module.validate(deep_merge(self.settings.model_dump(mode="json"), changes), "settings")
+        on_disk = None
+        if self.config_path is not None:
+            on_disk = deep_merge(self._file_settings(self.config_path), changes)
+            config_module.validate(on_disk, str(self.config_path))  # the file alone must load at next start
+        camera = None
+        if new.camera.source != self.settings.camera.source:
+            camera = open_camera(new.camera.source, new.camera)  # builds only; a bad spec raises here
+        if on_disk is not None:
+            self._write_settings(self.config_path, on_disk)  # type: ignore[arg-type]
         self.settings = new
         if self.shooter is not None:
             self.shooter.policy.settings = new.policy
-        self.session.config = SessionConfig.from_settings(new.session)
-        if self.config_path is not None:
-            config_module.save(new, self.config_path)
+        if self.session.state in STARTABLE:  # never swap the shot list under a running session
+            self.session.config = SessionConfig.from_settings(new.session)
+        if camera is not None:
+            self._swap_camera(camera, new.camera)
         return new
+
+    @staticmethod
+    def _file_settings(path: Path) -> dict[str, Any]:
+        """The config file's own contents (``{}`` when there is none yet)."""
+        try:
+            return tomllib.loads(path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: not valid TOML ({err}); fix the file, then change settings") from None
+
+    @staticmethod
+    def _write_settings(path: Path, data: dict[str, Any]) -> None:
+        try:
+            write_atomic(path, config_module.to_toml(data).encode())
+        except OSError as err:
+            raise ConfigError(
+                f"{path}: cannot save settings ({err.strerror or err}); make its folder writable"
+            ) from None
+
+    def _swap_camera(self, camera: Camera, settings: CameraSettings) -> None:
+        """Stop the old capture and start ``camera`` (its faults show in its state; they do not raise)."""
+        old = self.camera
+        log.info("camera source changed: %s -> %s", old.state.kind, settings.source)
+        old.stop()
+        self.camera = camera.start()
+        if self.shooter is not None:
+            self.shooter.policy.reset()  # the new source's clock and frames have nothing to do with the old
 
     # --- the analysis loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
         last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
+        camera = self.camera
         while not self._stop.is_set():
             self._drain_actions()
-            frame = self.camera.wait_frame(last_seq, timeout=0.25)
+            if self.camera is not camera:  # swapped by a settings change: its sequence starts again
+                camera, last_seq = self.camera, 0
+            frame = camera.wait_frame(last_seq, timeout=0.25)
             now = self.clock()
             self._apply(self.session.tick(now))
             if frame is None:
@@ -276,9 +410,11 @@ class BoothService:
             except queue.Empty:
                 return
             try:
-                reply.put((True, action()))
+                outcome = (True, action())
             except Exception as err:  # handed back to the caller's thread
-                reply.put((False, err))
+                outcome = (False, err)
+            self._publish_status()  # before the reply: the caller's status() already shows the action
+            reply.put(outcome)
 
     def _on_frame(self, result: FrameResult, now: float) -> None:
         if result.faces:
@@ -349,9 +485,14 @@ class BoothService:
 
     def _apply(self, actions: list) -> None:
         for action in actions:
+            record = self._record
+            if not isinstance(action, StateChanged | Ignored):  # those sentences are for the log only
+                self._message = action.message  # before the branches: those may apply newer actions
             if isinstance(action, OpenSession):
-                self._record = self.storage.start_session(action.shot_list, action.consent_text)
+                self._record = record = self.storage.start_session(action.shot_list, action.consent_text)
+                self._record_ended = False
                 self._shots_taken = 0
+                self._counted_at = float("-inf")  # one more stored session
             elif isinstance(action, StartBaseline):
                 self._baseline_frames = []
                 self._baseline_until = self.clock() + BASELINE_SECONDS
@@ -361,24 +502,94 @@ class BoothService:
                     self.shooter.set_baseline(looks.Baseline({}))  # type: ignore[union-attr]
                     self._apply(self.session.handle(Trigger.BASELINE_DONE, self.clock()))
             elif isinstance(action, LookStarted):
+                self._look_index = action.index
                 self.shooter.set_target(action.look)  # type: ignore[union-attr]
                 self.shooter.policy.reset()  # type: ignore[union-attr]
-            elif isinstance(action, SessionEnded) and self._record is not None and action.stored:
-                self.storage.end_session(self._record.id, action.outcome.value)
-            if self._record is not None and getattr(action, "message", ""):
-                self.storage.log_event(self._record.id, type(action).__name__, action.message)
+            elif isinstance(action, SessionEnded) and action.stored:
+                self._end_record(action.outcome)
+            elif isinstance(action, StateChanged) and action.new in (State.IDLE, State.WELCOME):
+                self._forget_session()  # idle, or the next sitter: nothing of the last session shows
+            if record is not None and action.message:
+                self.storage.log_event(record.id, type(action).__name__, action.message)
             self._broadcast({"type": "session", "action": type(action).__name__, "message": action.message})
 
+    def _end_record(self, outcome: State) -> None:
+        """Close the stored session once, whatever ends it (an end state, or the booth stopping)."""
+        if self._record is None or self._record_ended:
+            return
+        self._record_ended = True
+        self.storage.end_session(self._record.id, outcome.value)
+
+    def _forget_session(self) -> None:
+        self._record, self._record_ended = None, False
+        self._last_shot = None
+        self._message = ""
+        self._look_index = None
+        self._shots_taken = 0
+
+    def _post(self, what: str, action: Callable[[], Any]) -> None:
+        """Queue an action nobody waits for (a button press): a refusal is only logged."""
+
+        def run() -> None:
+            try:
+                action()
+            except BoothError as err:
+                log.info("%s refused: %s", what, err)
+
+        self._actions.put((run, queue.Queue(maxsize=1)))
+
     def _button_start(self) -> None:
-        self._actions.put((lambda: self.start_session(), queue.Queue(maxsize=1)))
+        self._post("button start", lambda: self._start(None))
 
     def _button_cancel(self) -> None:
-        self._actions.put((lambda: self.cancel_session(), queue.Queue(maxsize=1)))
+        self._post("button cancel", self._cancel)
 
     # --- status -----------------------------------------------------------------------------------------
 
-    def _build_status(self) -> dict:
+    def _live_fields(self) -> dict:
+        """What other threads own and lock themselves: safe and cheap to read on any thread."""
         cam = self.camera.state
+        return {
+            "camera": {
+                "kind": cam.kind,
+                "running": cam.running,
+                "fault": cam.fault,
+                "frames": cam.frames,
+                "fps": round(cam.fps, 1),
+            },
+            "gpio": self.hardware.status(),
+            "shutter_pulses": self.hardware.shutter.count if self.hardware.shutter else 0,
+        }
+
+    def _session_block(self, state: State) -> dict | None:
+        """From the welcome screen on: the shot list and consent text; id and token once consent stored it."""
+        if state is State.IDLE:
+            return None
+        cfg = self.session.config
+        record = self._record
+        return {
+            "id": record.id if record else None,
+            "token": record.token if record else None,
+            "preset": cfg.shot_list_name,
+            "looks": [p.look for p in cfg.shot_list],
+            "look_index": self._look_index,
+            "message": self._message,
+            "consent_text": cfg.consent_text,
+        }
+
+    def _stored_sessions(self) -> int | None:
+        """How many sessions storage holds; recounted every :data:`SESSIONS_EVERY` s or after a new one."""
+        now = self.clock()
+        if now - self._counted_at >= SESSIONS_EVERY:
+            self._counted_at = now
+            try:
+                with self.storage.reader() as conn:  # read-only and WAL: never waits for the writer
+                    self._session_count = int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+            except Exception as err:  # a count must never stop the booth
+                log.warning("cannot count stored sessions: %s", err)
+        return self._session_count
+
+    def _build_status(self) -> dict:
         last = self._last
         face = None
         hint = ""
@@ -397,49 +608,34 @@ class BoothService:
                     "timings_ms": {k: round(v, 2) for k, v in reading.timings_ms.items()},
                 }
         target = self.shooter.target if self.shooter else None
-        record = self._record
-        plan = self.session.current_look
+        state = self.session.state
+        live = self._live_fields()
         return {
-            "state": self.session.state.value,
+            "state": state.value,
             "target_look": target,
             "hint": hint,
             "scenario": self.book.looks[target].scenario if target in self.book.looks else "",
             "trigger": trigger,
             "face": face,
             "shots_taken": self._shots_taken,
-            "shutter_pulses": self.hardware.shutter.count if self.hardware.shutter else 0,
-            "session": None
-            if record is None
-            else {
-                "id": record.id,
-                "token": record.token,
-                "preset": self.session.config.shot_list_name,
-                "looks": [p.look for p in self.session.config.shot_list],
-                "look_index": [p.look for p in self.session.config.shot_list].index(plan.look)
-                if plan
-                else None,
-                "message": "",
-                "consent_text": self.session.config.consent_text,
-            },
-            "camera": {
-                "kind": cam.kind,
-                "running": cam.running,
-                "fault": cam.fault,
-                "frames": cam.frames,
-                "fps": round(cam.fps, 1),
-            },
-            "gpio": self.hardware.status(),
+            "shutter_pulses": live.pop("shutter_pulses"),
+            "session": self._session_block(state),
+            **live,
             "analysis_fps": round(self._analysis_fps, 1),
-            "last_shot": self._last_shot,
+            "last_shot": dict(self._last_shot) if self._last_shot else None,
             "storage": {
                 "free_bytes": self.storage.free_bytes(),
                 "retention_days": self.settings.storage.retention_days,
+                "sessions": self._stored_sessions(),
             },
         }
 
     def _publish_status(self) -> None:
-        self._status = self._build_status()
-        self._broadcast({"type": "status", **self._status})
+        """Build the status on the analysis thread (which owns what it reads) and publish it whole."""
+        status = self._build_status()
+        with self._snapshot_lock:
+            self._snapshot = status
+        self._broadcast({"type": "status", **status})
 
     def _broadcast(self, event: dict) -> None:
         with self._sub_lock:

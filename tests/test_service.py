@@ -5,7 +5,10 @@ Mocked only at the hardware boundary: MockFactory pins, and the replay camera fo
 
 from __future__ import annotations
 
+import re
+import threading
 import time
+import tomllib
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
@@ -77,3 +80,257 @@ def test_settings_are_validated_and_persisted(tmp_path, service):
     with pytest.raises(config.ConfigError, match="default_threshold"):
         service.update_settings({"policy": {"default_threshold": 7}})
     assert service.settings.policy.default_threshold == 0.7
+
+
+# --- the page's view of a session (status), its end, and the Done button ---------------------------------
+
+#: One look, one shot, a short end screen: a whole session fits in a few seconds of the replayed clip.
+QUICK = {
+    "session": {
+        "shot_list": "demo",
+        "custom_shot_lists": {"demo": ["approachable"]},
+        "shots_per_look": 1,
+        "look_seconds": 30.0,
+        "review_timeout": 300.0,
+        "end_screen_seconds": 1.0,
+    },
+    "policy": {"cooldown_s": 0.5},
+}
+
+
+@pytest.fixture
+def make_service(tmp_path, models, media):
+    """``make_service(settings, **kwargs)``: a started service on the replay clip with mock pins."""
+    made = []
+
+    def make(settings: config.Settings, **kwargs) -> BoothService:
+        factory = MockFactory(pin_class=MockPWMPin)
+        hardware = Hardware(settings.pins, pin_factory=factory)
+        kwargs.setdefault("camera_spec", f"replay:{media('single_face.mp4')}")
+        svc = BoothService(settings, tmp_path / "data", hardware=hardware, models=models, **kwargs)
+        svc.pin_factory = factory  # the test presses the mock button through it
+        svc.start()
+        made.append(svc)
+        return svc
+
+    yield make
+    for svc in made:
+        svc.stop()
+
+
+def wait_until(predicate, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what} within {seconds} s")
+
+
+def count_calls(monkeypatch, obj, name: str) -> list:
+    """Record the calls of ``obj.name`` and still run the real method."""
+    calls: list = []
+    real = getattr(obj, name)
+
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(obj, name, spy)
+    return calls
+
+
+def test_status_has_the_session_from_the_welcome_screen_on(service):
+    assert service.status()["session"] is None
+    status = service.start_session("commercial")
+    session = status["session"]
+    assert session == {
+        "id": None,
+        "token": None,
+        "preset": "commercial",
+        "looks": ["approachable", "confident"],
+        "look_index": None,
+        "message": "",
+        "consent_text": service.settings.session.consent_text,
+    }
+    session = service.consent()["session"]
+    record = service.storage.session(session["id"])
+    assert record is not None and session["token"] == record.token
+    assert session["look_index"] == 0 and session["message"] == "Look 1 of 2: approachable."
+    # The preset was for this session only: the operator's settings still name their own shot list.
+    assert service.settings.session.shot_list == "full range"
+    assert service.cancel_session()["session"]["message"].startswith("The session was stopped.")
+
+
+def test_a_whole_session_ends_once_and_idle_forgets_its_token(make_service, monkeypatch):
+    service = make_service(config.validate(QUICK))
+    ended = count_calls(monkeypatch, service.storage, "end_session")
+    with pytest.raises(BoothError, match="nothing to finish"):
+        service.finish()
+    service.start_session()
+    with service.subscribe() as events:
+        token = service.consent()["session"]["token"]
+        shot = wait_for(events, "shot", 20)
+    assert shot is not None and shot["session_token"] == token
+    status = wait_until(lambda: (s := service.status())["state"] == "review" and s, 5, "review")
+    assert status["session"]["token"] == token and status["last_shot"]["session_token"] == token
+    delivered = service.finish()
+    assert delivered["state"] == "delivered"
+    assert delivered["session"]["token"] == token and delivered["last_shot"]["session_token"] == token
+    assert delivered["session"]["message"].startswith("All done")
+    record = service.storage.session_by_token(token)
+    assert record.status == "delivered" and ended == [(record.id, "delivered")]
+    idle = wait_until(lambda: (s := service.status())["state"] == "idle" and s, 5, "back to idle")
+    assert idle["session"] is None and idle["last_shot"] is None and token not in repr(idle)
+    service.stop()
+    assert ended == [(record.id, "delivered")]  # stopping later does not end it again
+
+
+def test_stopping_mid_session_ends_the_stored_session_once(make_service, monkeypatch):
+    service = make_service(config.validate(QUICK))
+    ended = count_calls(monkeypatch, service.storage, "end_session")
+    service.start_session()
+    session_id = service.consent()["session"]["id"]
+    service.stop()
+    service.stop()
+    assert ended == [(session_id, "aborted")]
+    assert service.storage.session(session_id).status == "aborted"
+
+
+def test_the_hardware_button_starts_and_a_hold_cancels(make_service):
+    """The start button on mock pins (gpiozero MockFactory): press and release starts, holding cancels."""
+    settings = config.validate({**QUICK, "pins": {"hold_s": 0.3, "bounce_ms": 0}})
+    service = make_service(settings)
+    pin = service.pin_factory.pin(settings.pins.button)
+    pin.drive_low()
+    pin.drive_high()
+    wait_until(lambda: service.status()["state"] == "welcome", 5, "the button to start a session")
+    pin.drive_low()
+    time.sleep(0.6)
+    pin.drive_high()
+    wait_until(lambda: service.status()["state"] == "idle", 5, "holding the button to cancel")
+
+
+def test_status_counts_the_stored_sessions(service):
+    before = service.status()["storage"]["sessions"]
+    assert before == 0
+    service.start_session()
+    service.consent()
+    assert service.status()["storage"]["sessions"] == 1
+    service.cancel_session()
+    service.start_session()  # straight from the end screen: the next sitter
+    assert service.consent()["storage"]["sessions"] == 2
+
+
+def test_status_is_one_consistent_snapshot_on_any_thread(service):
+    """Many readers while sessions start, get consent and stop: no status mixes two states."""
+    seen: list[dict] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(service.status())
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        for _ in range(4):
+            service.start_session()
+            service.consent()
+            service.cancel_session()
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert {s["state"] for s in seen} >= {"idle", "aborted"}
+    for status in seen:
+        session = status["session"]
+        if status["state"] == "idle":
+            assert session is None and status["last_shot"] is None
+        elif status["state"] == "welcome":
+            assert session["token"] is None and session["id"] is None
+        else:
+            assert session["token"] is not None and session["id"] is not None
+    first = service.status()
+    first["camera"]["kind"] = "changed"
+    first["storage"].clear()
+    again = service.status()
+    assert again["camera"]["kind"] == "replay" and again["storage"]["sessions"] == 4
+
+
+# --- settings ----------------------------------------------------------------------------------------------
+
+
+def test_settings_merge_deeply_and_only_the_operators_changes_reach_the_file(make_service, tmp_path):
+    path = tmp_path / "booth.toml"
+    path.write_text(
+        '[policy.thresholds]\nconfident = 0.6\nplayful = 0.55\n\n[session]\nshot_list = "commercial"\n'
+    )
+    loaded = config.load(path)
+    # What `booth run --pins mock --camera replay:...` does: overrides that are not the file's.
+    settings = loaded.model_copy(update={"pins": loaded.pins.model_copy(update={"factory": "mock"})})
+    service = make_service(settings, config_path=path)
+    service.update_settings({"policy": {"thresholds": {"intense": 0.5}}})
+    service.update_settings({"policy": {"min_frames": 5}})
+    want = {"confident": 0.6, "playful": 0.55, "intense": 0.5}
+    assert service.settings.policy.thresholds == want and service.settings.policy.min_frames == 5
+    assert service.shooter.policy.settings.thresholds == want
+    assert service.settings.pins.factory == "mock"  # the override stays in effect...
+    written = tomllib.loads(path.read_text())
+    assert "pins" not in written and "camera" not in written  # ...but never reaches the file
+    assert written["policy"] == {"thresholds": want, "min_frames": 5}
+    assert written["session"] == {"shot_list": "commercial"}
+    reloaded = config.load(path)
+    assert reloaded.policy.thresholds == want and reloaded.pins.factory == "auto"
+    with pytest.raises(config.ConfigError, match="thresholds"):
+        service.update_settings({"policy": {"thresholds": {"intense": "high"}}})
+    assert tomllib.loads(path.read_text()) == written and service.settings.policy.thresholds == want
+
+
+def test_settings_change_of_the_shot_list_waits_for_the_next_session(service):
+    service.start_session()
+    service.consent()
+    service.update_settings({"session": {"shot_list": "commercial"}})
+    assert service.status()["session"]["preset"] == "full range"
+    service.cancel_session()
+    assert service.start_session()["session"]["looks"] == ["approachable", "confident"]
+
+
+def test_a_new_camera_source_reopens_the_camera(service, media):
+    old = service.camera
+    wait_until(lambda: service.status()["face"] is not None, 10, "a face on the first clip")
+    service.update_settings({"camera": {"source": f"replay:{media('no_face.mp4')}"}})
+    assert service.camera is not old and not old.running
+    assert service.settings.camera.source.endswith("no_face.mp4")
+    wait_until(
+        lambda: service.health()["ok"] and service.health()["frames"] > 5, 10, "frames from the new source"
+    )
+    # The analysis loop follows the new camera: the clip without a face soon shows no face.
+    wait_until(lambda: service.status()["face"] is None, 10, "analysis of the new source")
+    with pytest.raises(config.ConfigError, match="source"):
+        service.update_settings({"camera": {"source": "webcam"}})
+
+
+# --- the Done button's route -------------------------------------------------------------------------------
+
+
+def test_done_route_finishes_the_review_and_needs_the_csrf_token(make_service):
+    from booth.web import create_app
+
+    service = make_service(config.validate(QUICK))
+    client = create_app(service).test_client()
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="done-btn"' in html
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    headers = {"X-CSRF-Token": csrf}
+    refused = client.post("/api/session/finish", headers=headers)
+    assert refused.status_code == 409 and "nothing to finish" in refused.json["error"]
+    client.post("/api/session/start", headers=headers)
+    client.post("/api/session/consent", headers=headers)
+    wait_until(lambda: service.status()["state"] == "review", 20, "a shot and the review")
+    assert client.post("/api/session/finish").status_code == 403
+    assert service.status()["state"] == "review"
+    r = client.post("/api/session/finish", headers=headers)
+    assert r.status_code == 200 and r.json["state"] == "delivered" and r.json["session"]["token"]

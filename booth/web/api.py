@@ -1,4 +1,4 @@
-"""JSON API: status, health, sessions, shots, settings, fire; the kiosk's start/consent/cancel buttons.
+"""JSON API: status, health, sessions, shots, settings, fire; the kiosk's start/consent/cancel/done buttons.
 
 Every POST carries the CSRF token (checked before the view, see :func:`booth.web.create_app`). Refusals are
 JSON ``{"error": "<one line>"}`` with the status that says why: 400 malformed body, 401 not logged in, 404
@@ -93,6 +93,12 @@ def consent() -> Response:
 @bp.post("/api/session/cancel")
 def cancel() -> Response:
     return _act("cancel_session")
+
+
+@bp.post("/api/session/finish")
+def finish() -> Response:
+    """The sitter pressed Done on the review screen: deliver now (409 outside the review)."""
+    return _act("finish")
 
 
 @bp.post("/api/fire")

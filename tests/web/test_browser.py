@@ -61,7 +61,9 @@ def shot(page, name: str, full_page: bool = False) -> None:
 
 def test_kiosk_session_gallery_and_download(booth, browser, tmp_path):
     _proc, base, _, _ = booth
-    page = browser.new_page(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    # bypass_csp: Playwright's polling wait_for_function evaluates script, which the pages' strict
+    # Content-Security-Policy (no 'unsafe-eval') rightly forbids; the pages themselves never need it.
+    page = browser.new_page(bypass_csp=True, viewport={"width": 1280, "height": 800}, accept_downloads=True)
     page.goto(base + "/")
     page.wait_for_function("document.getElementById('preview').naturalWidth > 0", timeout=15_000)
     first = page.locator("#preview").screenshot()
@@ -99,7 +101,7 @@ def test_kiosk_session_gallery_and_download(booth, browser, tmp_path):
     page.wait_for_timeout(2600)  # the kept shot fades; the QR screen stays
     shot(page, "05-kiosk-qr")
 
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, accept_downloads=True)
+    phone = browser.new_page(bypass_csp=True, viewport={"width": 390, "height": 844}, accept_downloads=True)
     phone.goto(link)
     phone.wait_for_selector(".shot img", timeout=10_000)
     phone.wait_for_function("[...document.querySelectorAll('.shot img')].every(i => i.naturalWidth > 0)")
@@ -117,7 +119,7 @@ def test_kiosk_session_gallery_and_download(booth, browser, tmp_path):
 
 def test_operator_login_and_threshold_change(booth, browser):
     _proc, base, cfg, _ = booth
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page.goto(base + "/operator")
     assert "/operator/setup" in page.url, "first run should ask for the operator password"
     page.fill("#password", PASSWORD)

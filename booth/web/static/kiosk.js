@@ -69,6 +69,7 @@
       $("qr").src = `/kiosk/qr/${token}.svg`;
       fetch(`/kiosk/link/${token}`).then((r) => (r.ok ? r.text() : "")).then((t) => { $("gallery-link").textContent = t; });
     }
+    $("done-btn").hidden = status.state !== "review";
     $("review-note").textContent = haveLink ? "The link stays private: only people you share it with can see your photos."
       : "No photos were kept.";
   }
@@ -135,6 +136,7 @@
   $("consent-btn").addEventListener("click", () => act("/api/session/consent"));
   $("decline-btn").addEventListener("click", () => act("/api/session/cancel"));
   $("cancel-btn").addEventListener("click", () => act("/api/session/cancel"));
+  $("done-btn").addEventListener("click", () => act("/api/session/finish"));
 
   Booth.events({
     status: render,
