@@ -48,3 +48,11 @@ class PinOpenError(BoothError, RuntimeError):
 
 class ServeError(BoothError, OSError):
     """The booth page could not be served (address in use, no permission to listen)."""
+
+
+class SessionNotFound(BoothError, LookupError):
+    """No stored session has that id."""
+
+
+class SessionBusy(BoothError, RuntimeError):
+    """The session is still running, so it cannot be deleted."""

@@ -28,7 +28,7 @@ from booth.assets import write_atomic
 from booth.camera import Camera, open_camera
 from booth.config import CameraSettings, Settings
 from booth.crops import headshot_crops
-from booth.errors import BoothError, ConfigError
+from booth.errors import BoothError, ConfigError, SessionBusy, SessionNotFound
 from booth.hardware import Hardware, LightPattern, pattern_for_trigger
 from booth.session import (
     ENDED,
@@ -285,6 +285,15 @@ class BoothService:
 
         self._call(act)
         return self.status()
+
+    def delete_session(self, session_id: int, reason: str = "deleted by the operator") -> None:
+        """Delete a stored session (files and rows); a running one must end first."""
+        record = self.storage.session(session_id)
+        if record is None:
+            raise SessionNotFound(f"no session {session_id}")
+        if record.status == "active":
+            raise SessionBusy(f"session {session_id} is still running; end it before deleting it")
+        self.storage.delete_session(session_id, reason)
 
     def fire(self) -> dict:
         def act() -> None:
@@ -583,8 +592,7 @@ class BoothService:
         if now - self._counted_at >= SESSIONS_EVERY:
             self._counted_at = now
             try:
-                with self.storage.reader() as conn:  # read-only and WAL: never waits for the writer
-                    self._session_count = int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+                self._session_count = self.storage.count_sessions()  # read-only WAL: never waits
             except Exception as err:  # a count must never stop the booth
                 log.warning("cannot count stored sessions: %s", err)
         return self._session_count

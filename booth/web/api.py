@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from booth.errors import BoothError, ConfigError, StorageError
+from booth.errors import BoothError, ConfigError, SessionBusy, SessionNotFound, StorageError
 from booth.web.context import booth_service, is_trusted, public_status, require_operator
 from booth.web.settings_form import field_errors
 
@@ -160,14 +160,12 @@ def session_detail(session_id: int) -> Response:
 @bp.post("/api/sessions/<int:session_id>/delete")
 @require_operator
 def delete_session(session_id: int) -> Response:
-    storage = booth_service().storage
-    record = storage.session(session_id)
-    if record is None:
-        return _error(404, f"no session {session_id}")
-    if record.status == "active":
-        return _error(409, f"session {session_id} is still running; end it before deleting it")
     try:
-        storage.delete_session(session_id, "deleted by the operator")
+        booth_service().delete_session(session_id)
+    except SessionNotFound as err:
+        return _error(404, str(err))
+    except SessionBusy as err:
+        return _error(409, str(err))
     except StorageError as err:
         return _error(503, str(err))
     return jsonify({"deleted": session_id})

@@ -25,7 +25,7 @@ from flask import (
     url_for,
 )
 
-from booth.errors import ConfigError, StorageError
+from booth.errors import ConfigError, SessionBusy, SessionNotFound, StorageError
 from booth.web.context import OPERATOR_KEY, booth_service, operator_logged_in, require_operator
 from booth.web.security import csrf_matches, is_loopback, new_csrf_token, password_problem
 from booth.web.settings_form import (
@@ -170,18 +170,14 @@ def save_settings() -> Any:
 @bp.post("/sessions/<int:session_id>/delete")
 @require_operator
 def delete(session_id: int) -> Response:
-    storage = booth_service().storage
-    record = storage.session(session_id)
-    if record is None:
+    try:
+        booth_service().delete_session(session_id)
+    except SessionNotFound:
         abort(404, f"No session {session_id}.")
-    if record.status == "active":
-        flash(f"Session {session_id} is still running; end it first.", "error")
+    except (SessionBusy, StorageError) as err:
+        flash(f"{str(err)[0].upper()}{str(err)[1:]}.", "error")
     else:
-        try:
-            storage.delete_session(session_id, "deleted by the operator")
-            flash(f"Session {session_id} deleted.", "ok")
-        except StorageError as err:
-            flash(str(err), "error")
+        flash(f"Session {session_id} deleted.", "ok")
     return redirect(url_for("operator.dashboard") + "#sessions")
 
 
