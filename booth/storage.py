@@ -617,6 +617,11 @@ class Storage:
             rows = conn.execute("SELECT * FROM sessions ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [SessionRecord.from_row(r) for r in rows]
 
+    def count_sessions(self) -> int:
+        """How many sessions are stored, whatever their status (a read-only WAL read: never waits)."""
+        with self.reader() as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
+
     def shots(self, session_id: int, only_ok: bool = True) -> list[ShotRecord]:
         query = "SELECT * FROM shots WHERE session_id = ?" + (" AND status = 'ok'" if only_ok else "")
         with self.reader() as conn:

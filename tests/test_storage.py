@@ -223,6 +223,18 @@ def test_delete_on_request(store: Storage, face: np.ndarray) -> None:
     assert len(_files_of(store, keep.dir)) == 2  # photo + sidecar untouched
 
 
+def test_count_sessions_counts_every_status_and_follows_deletions(store: Storage) -> None:
+    assert store.count_sessions() == 0
+    ended = store.start_session()
+    store.end_session(ended.id, "delivered")
+    running = store.start_session()
+    assert store.count_sessions() == 2  # an ended and a running session both count
+    assert store.delete_session(ended.id)
+    assert store.count_sessions() == 1
+    store.delete_session(running.id)
+    assert store.count_sessions() == 0
+
+
 def test_export_zip_has_originals_crops_and_sidecars(store: Storage, face: np.ndarray) -> None:
     sid = store.start_session().id
     shot = store.add_shot(
