@@ -105,6 +105,11 @@ class PolicySettings(Section):
     )
     burst: int = Field(1, ge=1, le=10, description="Frames saved per shot around the peak (1 = the peak)")
 
+    def threshold_for(self, look: str) -> float:
+        """The one threshold of a look, used to fire, to coach ("Hold that!"), to re-check stills and to
+        evaluate: its own entry in ``thresholds``, else ``default_threshold``."""
+        return self.thresholds.get(look, self.default_threshold)
+
 
 # BCM lines pulled high at power-up (BCM2835 peripherals, "GPIO 0-8 pull-up, 9-27 pull-down"), plus the UART
 # TX/RX lines that the firmware can drive during boot: an output idle at the wrong level here fires at boot.
@@ -230,11 +235,19 @@ class SessionSettings(Section):
 
     @model_validator(mode="after")
     def _check_shot_list(self) -> SessionSettings:
+        from booth.looks import load as load_looks  # deferred, as PRESETS: looks are pure, no config import
         from booth.session import PRESETS  # deferred: session.py is pure and must not import config
 
+        # A typo in a look name would otherwise pass the check and only fail when a sitter starts a session.
+        names = sorted(load_looks().looks)
         for name, looks in self.custom_shot_lists.items():
             if not looks:
                 raise ValueError(f"custom shot list {name!r} is empty; list at least one look")
+            for look in looks:
+                if look not in names:
+                    close = difflib.get_close_matches(look, names, n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
+                    raise ValueError(f"custom shot list {name!r}: unknown look {look!r}; {hint}")
         known = {**PRESETS, **self.custom_shot_lists}
         if self.shot_list not in known:
             raise ValueError(f"unknown shot list {self.shot_list!r}; use one of {', '.join(sorted(known))}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth import assets, looks
-from booth.config import VisionSettings
+from booth.config import PolicySettings, VisionSettings
 from booth.errors import ConfigError
 from booth.looks.signals import extract
 from booth.media import is_video, iter_frames
@@ -101,9 +101,10 @@ def _pick(faces: list[FaceReading], at: list[float] | None) -> FaceReading | Non
     return inside[0] if inside else None
 
 
-def _called_look(result: looks.LookResult, book: looks.LookBook) -> str:
+def _called_look(result: looks.LookResult, policy: PolicySettings) -> str:
+    """The look the booth would fire on (its threshold, from the default settings), or "none"."""
     best = max(result.scores, key=result.scores.get)
-    return best if result.scores[best] >= book.looks[best].threshold else "none"
+    return best if result.scores[best] >= policy.threshold_for(best) else "none"
 
 
 def evaluate(items: list[dict], models: Models | None = None) -> Report:
@@ -146,5 +147,5 @@ def evaluate(items: list[dict], models: Models | None = None) -> Report:
                         if item[name] != value:
                             report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
                 if "look" in item:
-                    report.confusion[(item["look"], _called_look(result, book))] += 1
+                    report.confusion[(item["look"], _called_look(result, PolicySettings()))] += 1
     return report

@@ -18,12 +18,13 @@ Rules, in order (the first that applies names the state shown to the sitter):
 4. **Look, with hysteresis.** The policy *arms* when the target look's score reaches its threshold and
    *disarms* only when it falls below ``threshold - hysteresis``, so a score hovering at the threshold does
    not flicker the hold. Disarmed: ``NOT_THE_LOOK`` (or ``ALMOST`` when within the hysteresis band below the
-   threshold, i.e. rising toward it).
+   threshold: close to it, rising or falling).
 5. **Stability.** Armed frames accumulate in the hold window (``ALMOST``, with ``progress`` for a meter).
    When the window holds at least ``min_frames`` frames *and* spans at least ``min_ms`` of capture time,
    the policy fires (``FIRING``) and reports the **peak** frame of the window: the frame with the highest
-   target score, so the capture layer saves that frame from the camera's ring buffer rather than the frame
-   after the decision. With ``burst > 1`` it also lists the ``burst`` frames around the peak.
+   target score of its own (``raw_scores``, unsmoothed, when given; the latest of a plateau), so the
+   capture layer saves that frame from the camera's ring buffer rather than the frame after the decision.
+   With ``burst > 1`` it also lists the ``burst`` frames around the peak.
 
 A gap in the frame stream longer than ``max_gap_ms`` (a stall, dropped frames) or a change of tracked
 subject resets the hold: the window must be continuous footage of one sitter.
@@ -38,6 +39,7 @@ Usage::
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 from collections import deque
@@ -46,6 +48,10 @@ from dataclasses import dataclass, field
 from booth.config import PolicySettings
 
 log = logging.getLogger(__name__)
+
+
+#: Frames whose target score is within this of the best in the hold window count as equally good.
+PEAK_TIE = 0.01
 
 
 class TriggerState(enum.Enum):
@@ -82,6 +88,7 @@ class SubjectScore:
     dead_gaze: bool
     reasons: tuple[str, ...] = ()
     track_id: int = 0
+    raw_scores: dict[str, float] = field(default_factory=dict)  # this frame alone, unsmoothed (peak choice)
 
 
 @dataclass(frozen=True)
@@ -206,8 +213,12 @@ class TriggerPolicy:
             self._disarm()
 
     def threshold_for(self, look: str) -> float:
-        """The arming threshold of a look (its own entry in ``thresholds``, else the default)."""
-        return self.settings.thresholds.get(look, self.settings.default_threshold)
+        """The arming threshold of a look (see :meth:`PolicySettings.threshold_for`)."""
+        return self.settings.threshold_for(look)
+
+    def disarm(self) -> None:
+        """Forget the hold but keep the cooldown (a still was rejected: wait before the next try)."""
+        self._disarm()
 
     def reset(self) -> None:
         """Forget the hold and the cooldown (a new session starts)."""
@@ -221,7 +232,7 @@ class TriggerPolicy:
         """Judge one analysed frame; ``now`` is the monotonic time of the decision."""
         if self._last is not None and observation.sequence <= self._last.sequence:
             log.debug("frame %d not newer than %d: ignored", observation.sequence, self._last.sequence)
-            return self.last_decision
+            return dataclasses.replace(self.last_decision, fire=False)  # never fire twice for one frame
         decision = self._judge(observation, now)
         self._last = observation
         self.last_decision = decision
@@ -321,7 +332,8 @@ class TriggerPolicy:
             state = TriggerState.ALMOST if score >= low else TriggerState.NOT_THE_LOOK
             return Decision(state, reason=f"{look} {score:.2f} below {threshold:.2f}", **base)
 
-        self._window.append(FrameRef(obs.sequence, obs.timestamp, score))
+        # The peak is chosen on this frame's own score: the smoothed score lags the expression.
+        self._window.append(FrameRef(obs.sequence, obs.timestamp, subject.raw_scores.get(look, score)))
         span_ms = (obs.timestamp - self._window[0].timestamp) * 1000.0
         frames_part = len(self._window) / s.min_frames
         time_part = span_ms / s.min_ms if s.min_ms > 0 else 1.0
@@ -330,7 +342,10 @@ class TriggerPolicy:
             return Decision(TriggerState.ALMOST, progress=progress, reason=f"hold the {look}", **base)
 
         window = list(self._window)
-        peak_index = max(range(len(window)), key=lambda i: window[i].score)  # first of equal peaks
+        # Scores within PEAK_TIE of each other are one plateau: take its latest frame (the freshest moment,
+        # and the shortest shutter lag), not the first.
+        best = max(f.score for f in window)
+        peak_index = max(i for i, f in enumerate(window) if f.score >= best - PEAK_TIE)
         peak = window[peak_index]
         burst = burst_around(window, peak_index, s.burst)
         self._shot_taken(now)

@@ -31,6 +31,7 @@ from booth.crops import headshot_crops
 from booth.errors import BoothError, ConfigError, SessionBusy, SessionNotFound
 from booth.hardware import Hardware, LightPattern, pattern_for_trigger
 from booth.session import (
+    ACTIVE,
     ENDED,
     Candidate,
     Ignored,
@@ -122,6 +123,7 @@ class BoothService:
         data_dir: Path,
         *,
         config_path: Path | None = None,
+        base_config_path: Path | None = None,
         camera: Camera | None = None,
         hardware: Hardware | None = None,
         models: Models | None = None,
@@ -131,6 +133,8 @@ class BoothService:
         self.settings = settings
         self.data_dir = Path(data_dir)
         self.config_path = config_path
+        #: The read-only file ``config_path`` is laid over at start (``booth run``: /etc/booth/booth.toml).
+        self.base_config_path = base_config_path
         self.clock = clock
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.book = looks.load()
@@ -165,6 +169,10 @@ class BoothService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._analysis_fps = 0.0
+        self._frames_analysed = 0
+        self._retakes = 0
+        self._fault: str | None = None  # why the booth paused, None while all is well
+        self._fault_from_camera = False
 
     # --- life cycle -------------------------------------------------------------------------------------
 
@@ -217,12 +225,19 @@ class BoothService:
         return status
 
     def health(self) -> dict:
+        """For /healthz and the systemd watchdog: ``frames`` counts *analysed* frames, so a dead analysis
+        thread stops it advancing even while the camera keeps delivering."""
         state = self.camera.state
+        fault = (
+            state.fault
+            or self._fault
+            or (None if self._analysing() else "the analysis thread is not running")
+        )
         return {
-            "ok": state.fault is None and state.running,
+            "ok": fault is None and state.running,
             "camera": state.kind,
-            "frames": state.frames,
-            "fault": state.fault,
+            "frames": self._frames_analysed,
+            "fault": fault,
         }
 
     def preview_jpeg(self, quality: int = 75) -> tuple[int, bytes] | None:
@@ -337,7 +352,10 @@ class BoothService:
         on_disk = None
         if self.config_path is not None:
             on_disk = deep_merge(self._file_settings(self.config_path), changes)
-            config_module.validate(on_disk, str(self.config_path))  # the file alone must load at next start
+            # What the next start will load: the base file with this one over it (it may name a shot list
+            # the base defines, so it need not load alone).
+            base = self._file_settings(self.base_config_path) if self.base_config_path else {}
+            config_module.validate(deep_merge(base, on_disk), str(self.config_path))
         camera = None
         if new.camera.source != self.settings.camera.source:
             camera = open_camera(new.camera.source, new.camera)  # builds only; a bad spec raises here
@@ -345,7 +363,7 @@ class BoothService:
             self._write_settings(self.config_path, on_disk)  # type: ignore[arg-type]
         self.settings = new
         if self.shooter is not None:
-            self.shooter.policy.settings = new.policy
+            self.shooter.set_policy(new.policy)
         if self.session.state in STARTABLE:  # never swap the shot list under a running session
             self.session.config = SessionConfig.from_settings(new.session)
         if camera is not None:
@@ -383,6 +401,8 @@ class BoothService:
     # --- the analysis loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
+        """The analysis loop. Nothing that goes wrong in one frame or one save may end it: errors become a
+        session fault (shown on the kiosk, logged), and the loop carries on with the next frame."""
         last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
         camera = self.camera
         while not self._stop.is_set():
@@ -391,26 +411,55 @@ class BoothService:
                 camera, last_seq = self.camera, 0
             frame = camera.wait_frame(last_seq, timeout=0.25)
             now = self.clock()
-            self._apply(self.session.tick(now))
-            if frame is None:
-                if now - last_status > STATUS_EVERY:
-                    self._publish_status()
-                    last_status = now
-                continue
-            last_seq = frame.sequence
-            try:
-                result = self.shooter.step(frame.pixels, frame.timestamp, frame.sequence, now)  # type: ignore[union-attr]
-            except Exception:  # a bad frame must not stop the booth
-                log.exception("analysis failed on frame %d", frame.sequence)
-                continue
-            self._last = result
-            frames += 1
-            if now - fps_start >= 1.0:
-                self._analysis_fps, frames, fps_start = frames / (now - fps_start), 0, now
-            self._on_frame(result, now)
+            self._guarded("session timing", lambda now=now: self._tick(now))
+            if frame is not None:
+                last_seq = frame.sequence
+                try:
+                    result = self.shooter.step(  # type: ignore[union-attr]
+                        frame.pixels, frame.timestamp, frame.sequence, now=None, clock=self.clock
+                    )
+                except Exception:  # a bad frame must not stop the booth
+                    log.exception("analysis failed on frame %d", frame.sequence)
+                    continue
+                self._last = result
+                self._frames_analysed += 1
+                frames += 1
+                if now - fps_start >= 1.0:
+                    self._analysis_fps, frames, fps_start = frames / (now - fps_start), 0, now
+                self._guarded("saving the shot", lambda result=result, now=now: self._on_frame(result, now))
             if now - last_status > STATUS_EVERY:
                 self._publish_status()
                 last_status = now
+
+    def _guarded(self, what: str, step: Callable[[], Any]) -> None:
+        """Run one step of the loop; an error pauses the session (FAULT) instead of killing the thread."""
+        try:
+            step()
+        except BoothError as err:
+            log.error("%s failed: %s", what, err)
+            self._enter_fault(str(err))
+        except Exception as err:
+            log.exception("%s failed", what)
+            self._enter_fault(f"{what} failed ({type(err).__name__}: {err}); see the booth's log")
+
+    def _enter_fault(self, reason: str) -> None:
+        self._fault = reason
+        if self.session.state in ACTIVE:
+            self._apply(self.session.handle(Trigger.FAULT, self.clock()))
+
+    def _tick(self, now: float) -> None:
+        """Session timeouts, and the camera's faults carried into the session (pause, then resume)."""
+        camera_fault = self.camera.state.fault
+        if camera_fault:
+            if self._fault is None:
+                self._fault, self._fault_from_camera = camera_fault, True
+            if self._fault_from_camera and self.session.state in ACTIVE:
+                self._enter_fault(camera_fault)
+        elif self._fault_from_camera:
+            self._fault, self._fault_from_camera = None, False
+            if self.session.state is State.FAULT:
+                self._apply(self.session.handle(Trigger.RECOVER, now))
+        self._apply(self.session.tick(now))
 
     def _drain_actions(self) -> None:
         while True:
@@ -446,20 +495,34 @@ class BoothService:
             self._shoot(decision)
 
     def _shoot(self, decision: Any, manual: bool = False) -> None:
-        """Fire the external camera, keep the peak frame's still, hand it to the session."""
+        """Fire the external camera, keep the still of the peak frame (and its burst neighbours), each
+        re-checked; if none passes, count a retake and let the policy try again after its cooldown."""
         self.hardware.fire(max(1, len(decision.burst)))
         self._broadcast({"type": "fire", "look": decision.look, "manual": manual})
-        when = decision.peak_timestamp if decision.peak_timestamp is not None else decision.timestamp
-        still = self.camera.still(when)
-        if still is None or self._record is None:
+        if self._record is None:
             return
-        look = decision.look
-        check = self.shooter.check_still(still.pixels, look)  # type: ignore[union-attr]
-        if not check.ok and not manual:
-            log.info("retake: %s", check.reason)
-            self.storage.log_event(self._record.id, "retake", check.reason)
-            self.shooter.policy.reset()  # type: ignore[union-attr]
-            return
+        peak = decision.peak_timestamp if decision.peak_timestamp is not None else decision.timestamp
+        moments = [ref.timestamp for ref in decision.burst] or [peak]
+        reasons = []
+        for when in moments:
+            still = self.camera.still(when)
+            if still is None:
+                reasons.append("no still for that moment (ring buffer too short)")
+                continue
+            check = self.shooter.check_still(still.pixels, decision.look)  # type: ignore[union-attr]
+            if check.ok or manual:
+                self._keep(decision.look, still, check)
+            else:
+                reasons.append(check.reason)
+        if reasons and len(reasons) == len(moments):
+            self._retakes += 1
+            log.info("retake %d: %s", self._retakes, "; ".join(reasons))
+            self.storage.log_event(self._record.id, "retake", "; ".join(reasons))
+            self.shooter.policy.disarm()  # type: ignore[union-attr]  # the fire's cooldown stands
+
+    def _keep(self, look: str, still: Any, check: Any) -> None:
+        """Offer one checked still to the session and store it if kept."""
+        assert self._record is not None
         reading, result = check.reading, check.result
         candidate = Candidate(
             look=look,
@@ -475,7 +538,11 @@ class BoothService:
         )
         for action in self.session.offer(candidate, self.clock()):
             if isinstance(action, SaveCandidate):
-                crops = headshot_crops(reading.landmarks, still.pixels.shape[1::-1]) if reading else {}
+                crops = {}
+                if reading is not None:
+                    crops = headshot_crops(
+                        reading.landmarks, still.pixels.shape[1::-1], landmark_size=check.size
+                    )
                 shot = self.storage.add_shot(
                     self._record.id,
                     look,
@@ -498,7 +565,12 @@ class BoothService:
             if not isinstance(action, StateChanged | Ignored):  # those sentences are for the log only
                 self._message = action.message  # before the branches: those may apply newer actions
             if isinstance(action, OpenSession):
-                self._record = record = self.storage.start_session(action.shot_list, action.consent_text)
+                try:
+                    self._record = record = self.storage.start_session(action.shot_list, action.consent_text)
+                except BoothError:
+                    # Nothing stored (a full disk, say): no sitter shoots a session that keeps nothing.
+                    self._apply(self.session.handle(Trigger.ABORT, self.clock()))
+                    raise
                 self._record_ended = False
                 self._shots_taken = 0
                 self._counted_at = float("-inf")  # one more stored session
@@ -531,6 +603,9 @@ class BoothService:
 
     def _forget_session(self) -> None:
         self._record, self._record_ended = None, False
+        self._retakes = 0
+        if not self._fault_from_camera:
+            self._fault = None  # a storage fault ended with its session; the next start checks the disk again
         self._last_shot = None
         self._message = ""
         self._look_index = None
@@ -626,6 +701,8 @@ class BoothService:
             "trigger": trigger,
             "face": face,
             "shots_taken": self._shots_taken,
+            "retakes": self._retakes,
+            "fault": self._fault,
             "shutter_pulses": live.pop("shutter_pulses"),
             "session": self._session_block(state),
             **live,

@@ -7,9 +7,11 @@ the same decision path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from booth.config import PolicySettings, VisionSettings
 from booth.looks import Baseline, LookBook, LookResult, LookScorer
@@ -39,6 +41,14 @@ class StillCheck:
     reason: str
     reading: FaceReading | None
     result: LookResult | None
+    size: tuple[int, int] = (0, 0)  # width, height of the image the reading was measured on
+
+
+#: The still is re-read at this size: enough for the landmark crop (256 px of face), and on a Pi far cheaper
+#: than a 12 MP frame.
+STILL_CHECK_SIDE = 1280
+#: The still is one frame, unsmoothed: it may read this much below the (smoothed) threshold and still pass.
+STILL_MARGIN = 0.1
 
 
 def subject_score(reading: FaceReading, result: LookResult) -> SubjectScore:
@@ -51,6 +61,7 @@ def subject_score(reading: FaceReading, result: LookResult) -> SubjectScore:
         dead_gaze=result.dead_gaze,
         reasons=result.verdict.reasons,
         track_id=reading.track_id,
+        raw_scores=result.raw,
     )
 
 
@@ -64,14 +75,18 @@ class Shooter:
         policy: PolicySettings | None = None,
         target: str = "approachable",
         vision: VisionSettings | None = None,
-        hfov_deg: float | None = None,
     ) -> None:
         vision = vision or VisionSettings()
-        self.pipeline = FacePipeline(models=models, settings=vision, hfov_deg=hfov_deg)
-        self._still_pipeline = FacePipeline(models=models, settings=vision, hfov_deg=hfov_deg)
+        self.pipeline = FacePipeline(models=models, settings=vision)
+        self._still_pipeline = FacePipeline(models=models, settings=vision)
         self.book = book
-        self.scorer = LookScorer(book, target=target)
         self.policy = TriggerPolicy(policy, target=target)
+        self.scorer = LookScorer(book, target=target, policy=self.policy.settings)
+
+    def set_policy(self, settings: PolicySettings) -> None:
+        """New trigger settings (thresholds, hold, cooldown) for the policy and the coaching alike."""
+        self.policy.settings = settings
+        self.scorer.policy = settings
 
     @property
     def target(self) -> str:
@@ -88,10 +103,21 @@ class Shooter:
         self.pipeline.reset()
         self.policy.reset()
 
-    def step(self, pixels: np.ndarray, timestamp: float, sequence: int, now: float) -> FrameResult:
+    def step(
+        self,
+        pixels: np.ndarray,
+        timestamp: float,
+        sequence: int,
+        now: float | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> FrameResult:
+        """Analyse one frame and decide. The decision's time is ``now``, or ``clock()`` read after the
+        analysis (so ``decided_at - peak_timestamp`` includes the time the models took)."""
         readings = self.pipeline.analyze(pixels)
         faces = tuple((r, self.scorer.score(r, timestamp)) for r in readings)
         observation = Observation(timestamp, sequence, tuple(subject_score(r, res) for r, res in faces))
+        if now is None:
+            now = clock() if clock is not None else timestamp
         return FrameResult(sequence, timestamp, faces, self.policy.update(observation, now))
 
     def manual(self, last: FrameResult | None, now: float) -> Decision:
@@ -104,19 +130,26 @@ class Shooter:
         return self.policy.manual_fire(now, observation)
 
     def check_still(self, pixels: np.ndarray, look: str) -> StillCheck:
-        """Re-read the saved still on its own (no tracking): reject closed eyes or a lost look."""
-        faces = self._still_pipeline.analyze(pixels, track=False)
+        """Re-read the saved still on its own (no tracking): reject closed eyes or a lost look.
+
+        Read at most :data:`STILL_CHECK_SIDE` px wide and without the tiled search (the sitter fills the
+        frame): a full-resolution tiled read costs about 250 ms here and seconds on a Pi, all of it on the
+        analysis thread.
+        """
+        image = Image.fromarray(pixels)
+        if max(image.size) > STILL_CHECK_SIDE:
+            image.thumbnail((STILL_CHECK_SIDE, STILL_CHECK_SIDE), Image.Resampling.BILINEAR)
+        faces = self._still_pipeline.analyze(np.asarray(image), track=False, thorough=False)
         if not faces:
-            return StillCheck(False, "no face in the still", None, None)
+            return StillCheck(False, "no face in the still", None, None, image.size)
         reading = max(faces, key=lambda f: f.area)
-        scorer = LookScorer(self.book, self.scorer.baseline, look, hold_seconds=0.0)
+        scorer = LookScorer(
+            self.book, self.scorer.baseline, look, hold_seconds=0.0, policy=self.policy.settings
+        )
         result = scorer.score(reading, 0.0)
         if not reading.eyes_open:
-            return StillCheck(False, "eyes closed in the still", reading, result)
-        threshold = self.book.looks[look].threshold if look in self.book.looks else 0.0
-        # The still is one frame, unsmoothed: allow it a little below the smoothed threshold.
-        if result.raw.get(look, 0.0) < threshold - 0.1:
-            return StillCheck(
-                False, f"{look} fell to {result.raw.get(look, 0.0):.2f} in the still", reading, result
-            )
-        return StillCheck(True, "", reading, result)
+            return StillCheck(False, "eyes closed in the still", reading, result, image.size)
+        score = result.raw.get(look, 0.0)
+        if score < self.policy.threshold_for(look) - STILL_MARGIN:
+            return StillCheck(False, f"{look} fell to {score:.2f} in the still", reading, result, image.size)
+        return StillCheck(True, "", reading, result, image.size)

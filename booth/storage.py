@@ -14,6 +14,12 @@ Why it is shaped like this:
   scores, verdicts, crop boxes and sha256: a folder copied off the card still says what every photo is.
 * **Versioned schema.** :data:`MIGRATIONS` is append-only; ``PRAGMA user_version`` records how many ran. Each
   migration runs in one transaction with its version bump.
+* **One booth per data folder.** The booth holds an exclusive ``flock`` on ``booth.lock`` for as long as its
+  storage is open, and :meth:`Storage.recover` runs only under that lock: recovery treats every ``active``
+  session, temp file and unreferenced file as a crash's leftovers, which is true only when no other process
+  is writing. A helper (``booth retention``) opens with ``recover=False``: no lock, no recovery, and it
+  deletes only ended sessions, so it can run next to the live booth. The kernel drops the lock when the
+  holder dies, however it dies, so a crashed booth never blocks its own restart.
 * **Disk guard.** A new session needs ``min_free_mb`` free; a shot needs its own size plus
   ``shot_reserve_mb``. Both refuse with a one-line :class:`~booth.errors.DiskFullError` before writing
   anything, and a real ENOSPC mid-write rolls the row back and removes the partial files, so the session's
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import io
 import json
@@ -57,10 +64,12 @@ log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 DB_NAME = "booth.db"
+LOCK_NAME = "booth.lock"
 SESSIONS_DIR = "sessions"
 EXPORTS_DIR = "exports"
 STATUSES = ("active", "delivered", "expired", "aborted")
 SIDECAR_FORMAT = "headshot-booth shot v1"
+EXPORT_FORMAT = "headshot-booth export v1"
 
 #: Append-only. Migration ``n`` (1-based) brings the schema from ``user_version`` n-1 to n.
 MIGRATIONS: tuple[str, ...] = (
@@ -230,6 +239,15 @@ def _disk_error(err: BaseException) -> bool:
     )
 
 
+def _zip_comment(path: Path) -> bytes | None:
+    """The comment of the zip at ``path``; None when there is none or it is not a readable zip."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.comment
+    except (OSError, zipfile.BadZipFile):
+        return None
+
+
 def default_free_space(path: Path) -> int:
     """Free bytes for an unprivileged writer on the filesystem of ``path``."""
     return shutil.disk_usage(path).free
@@ -260,6 +278,8 @@ class Storage:
         self.root = Path(root)
         self.settings = settings
         self.db_path = self.root / DB_NAME
+        self.lock_path = self.root / LOCK_NAME
+        self._lock_fd: int | None = None
         self._free_space = free_space
         self._clock = clock
         self._conn: sqlite3.Connection | None = None
@@ -269,10 +289,29 @@ class Storage:
 
     # -- life cycle ------------------------------------------------------------------------------------
 
-    def open(self) -> RecoveryReport:
-        """Create or migrate the database, recover from any crash, start the writer thread."""
+    def open(self, recover: bool = True) -> RecoveryReport:
+        """Create or migrate the database, recover from any crash, start the writer thread.
+
+        ``recover=True`` (the booth) takes the data folder's lock first and keeps it until :meth:`close`;
+        a second opener with recovery gets a one-line :class:`StorageError`. ``recover=False`` (a helper
+        such as ``booth retention``) takes no lock and leaves everything as it finds it: the report is empty.
+        """
         for sub in (self.root, self.root / SESSIONS_DIR, self.root / EXPORTS_DIR):
             sub.mkdir(parents=True, exist_ok=True)
+        if recover:
+            self._lock()
+        try:
+            self._open_database()
+            self.recovery = self.recover() if recover else RecoveryReport()
+        except BaseException:
+            self._close_database()
+            self._unlock()
+            raise
+        self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
+        self._thread.start()
+        return self.recovery
+
+    def _open_database(self) -> None:
         try:
             conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=10)
             conn.row_factory = sqlite3.Row
@@ -287,22 +326,67 @@ class Storage:
             log.warning("%s: journal mode is %s, not wal", self.db_path, mode)
         self._conn = conn
         migrate(conn, self.db_path)
-        self.recovery = self.recover()
-        self._thread = threading.Thread(target=self._run, name="storage-writer", daemon=True)
-        self._thread.start()
-        return self.recovery
 
     def close(self) -> None:
-        """Finish queued writes, stop the writer, close the database."""
+        """Finish queued writes, stop the writer, close the database, release the lock."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join()
             self._thread = None
+        self._close_database()
+        self._unlock()
+
+    def _close_database(self) -> None:
         if self._conn is not None:
+            # TRUNCATE holds off other writers until readers finish: only the booth (the lock holder) may;
+            # a helper beside the live booth must not stall its shots, so it checkpoints what it can.
+            mode = "TRUNCATE" if self._lock_fd is not None else "PASSIVE"
             with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._conn.execute(f"PRAGMA wal_checkpoint({mode})")
             self._conn.close()
             self._conn = None
+
+    def check_lock(self) -> None:
+        """Raise :meth:`open`'s one-line :class:`StorageError` now if another booth holds the lock.
+
+        For ``booth run`` before it claims the camera and the pins, whose own "busy" errors would not say
+        that another booth is the cause. Takes the lock and drops it at once; :meth:`open` keeps it.
+        """
+        if self._lock_fd is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._lock()
+            self._unlock()
+
+    def _lock(self) -> None:
+        """Take ``booth.lock`` (exclusive, non-blocking) and write our pid into it for the error message."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        except OSError as err:
+            raise StorageError(
+                f"{self.lock_path}: cannot open the lock ({err.strerror or err}); "
+                "make the data folder writable by the booth's user"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            holder = f"pid {pid}" if pid else "another process"
+            raise StorageError(
+                f"{self.lock_path} is held by {holder}: another booth is running on this data folder; "
+                "stop it (sudo systemctl stop booth) or pass another --data folder"
+            ) from None
+        except OSError:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._lock_fd = fd
+
+    def _unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing the only descriptor releases the flock
+            self._lock_fd = None
 
     def __enter__(self) -> Storage:
         self.open()
@@ -548,10 +632,10 @@ class Storage:
         """Delete a session's rows, photos, sidecars and export; False if there was no such session."""
         return self._call(self._delete_session, session_id, reason)
 
-    def _delete_session(self, session_id: int, reason: str) -> bool:
+    def _delete_session(self, session_id: int, reason: str, ended_only: bool = False) -> bool:
         with self._tx() as conn:
-            row = conn.execute("SELECT dir FROM sessions WHERE id = ?", (session_id,)).fetchone()
-            if row is None:
+            row = conn.execute("SELECT dir, status FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None or (ended_only and row["status"] == "active"):
                 return False
             conn.execute(
                 "DELETE FROM sessions WHERE id = ?", (session_id,)
@@ -570,7 +654,10 @@ class Storage:
         fsync_dir(self.root / SESSIONS_DIR)
 
     def prune(self, now: float | None = None) -> list[int]:
-        """Delete ended sessions older than ``retention_days``; returns their ids (none if retention is 0)."""
+        """Delete ended sessions older than ``retention_days``; returns their ids (none if retention is 0).
+
+        Never an active one: the booth may be running it right now (``booth retention`` runs beside it).
+        """
         days = self.settings.retention_days
         if days <= 0:
             return []
@@ -583,7 +670,9 @@ class Storage:
                     (cutoff,),
                 )
             ]
-        return [sid for sid in ids if self.delete_session(sid, f"older than {days:g} days")]
+        # ended_only: checked again inside the delete's transaction, not just trusted from the read above.
+        reason = f"older than {days:g} days"
+        return [sid for sid in ids if self._call(self._delete_session, sid, reason, True)]
 
     # -- reads -----------------------------------------------------------------------------------------
 
@@ -646,34 +735,68 @@ class Storage:
     # -- export ----------------------------------------------------------------------------------------
 
     def export_zip(self, session_id: int) -> Path:
-        """Write ``exports/<dir>.zip`` (originals, 4:5 and 1:1 crops, sidecars) atomically; return it."""
+        """Return ``exports/<dir>.zip`` (originals, 4:5 and 1:1 crops, sidecars), built only when needed.
+
+        Why it is built here but renamed on the writer: building takes seconds (every crop is re-encoded) and
+        must not hold up shots, while the rename must be ordered with deletions. The writer renames inside a
+        write transaction that first checks the session still exists: a deletion (this process's, on the
+        same writer, or ``booth retention``'s, whose delete transaction waits for ours) either came first, and
+        the export is dropped, or comes after, and removes the new zip with the rest of the session.
+
+        Why a fingerprint and not the zip's age: the zip's comment records which shots it holds (ids,
+        sha256s, crop quality), and a download whose shots match returns the zip as it is. A zip merely
+        newer than the last shot could still miss a shot committed while it was being built, or hold one
+        that recovery has since hidden.
+        """
         session = self.session(session_id)
         if session is None:
             raise StorageError(f"no session {session_id}; it was deleted or never started")
         shots = self.shots(session_id)
         exports = self.root / EXPORTS_DIR
         target = exports / f"{Path(session.dir).name}.zip"
+        stamp = self._export_stamp(session, shots)
+        if _zip_comment(target) == stamp:
+            return target
         fd, tmp = tempfile.mkstemp(dir=exports, prefix=f".{target.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
                 with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+                    zf.comment = stamp
                     for shot in shots:
                         self._export_shot(zf, shot)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, target)
+            installed = self._call(self._install_export, session_id, session.token, Path(tmp), target)
+        except StorageError:
+            raise
         except OSError as err:
-            Path(tmp).unlink(missing_ok=True)
             if _disk_error(err):
                 raise DiskFullError(
                     f"disk full while exporting session {session_id}; free disk space"
                 ) from None
             raise StorageError(f"cannot export session {session_id} ({err}); check the disk") from None
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        fsync_dir(exports)
+        finally:
+            Path(tmp).unlink(missing_ok=True)  # gone already once renamed
+        if not installed:
+            raise StorageError(f"no session {session_id}; it was deleted while its zip was being built")
         return target
+
+    def _install_export(self, session_id: int, token: str, tmp: Path, target: Path) -> bool:
+        """Writer side of :meth:`export_zip`: rename the built zip into place only if its session exists."""
+        with self._tx() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM sessions WHERE id = ? AND token = ?", (session_id, token)
+            ).fetchone()
+            if row is None:  # deleted (SQLite may give its id to the next session: the token must match too)
+                return False
+            os.replace(tmp, target)
+            fsync_dir(target.parent)
+        return True
+
+    def _export_stamp(self, session: SessionRecord, shots: Sequence[ShotRecord]) -> bytes:
+        """The zip comment naming what an export holds (see :meth:`export_zip`)."""
+        held = json.dumps([session.token, self.settings.jpeg_quality, [[s.id, s.sha256] for s in shots]])
+        return f"{EXPORT_FORMAT} {hashlib.sha256(held.encode()).hexdigest()}".encode()
 
     def _export_shot(self, zf: zipfile.ZipFile, shot: ShotRecord) -> None:
         photo = self.path_of(shot)
@@ -696,7 +819,14 @@ class Storage:
         Removes temp files, marks sessions still ``active`` as aborted (their process died), flags rows
         whose photo is missing or (with ``verify_hashes_on_start``) altered, and removes files and folders
         no row refers to (writes that never committed, deletions that were cut short).
+
+        All of that is only true of a booth that is not running, hence the lock (see :meth:`open`).
         """
+        if self._lock_fd is None:
+            raise StorageError(
+                f"{self.root}: recovery needs {LOCK_NAME}, which this Storage does not hold; "
+                "open it with recover=True"
+            )
         temp = 0
         for folder in (self.root / SESSIONS_DIR, self.root / EXPORTS_DIR):
             for path in folder.rglob(".*.tmp"):

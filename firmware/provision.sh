@@ -228,6 +228,11 @@ install_config() {
         run install -m 0640 -o root -g "$USER_NAME" "$SOURCE/firmware/booth.toml" "$ETC/booth.toml"
     fi
     run "$PREFIX/.venv/bin/booth" config check "$ETC/booth.toml"
+    # The booth never writes $ETC (root's file; read-only under ProtectSystem=strict): what the operator
+    # changes on the page goes to $DATA/booth.toml, laid over this file at every start. Check it as well.
+    if [[ -e "$DATA/booth.toml" ]]; then
+        run "$PREFIX/.venv/bin/booth" config check "$DATA/booth.toml"
+    fi
 }
 
 install_udev() {

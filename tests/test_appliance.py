@@ -251,3 +251,33 @@ def test_wiring_diagram_is_valid_svg_with_the_pins():
         assert label in text, label
     for part in ("focus", "shutter", "330", "GND"):
         assert part in text, part
+
+
+def test_settings_keys_named_in_unit_comments_exist():
+    """A comment naming a key to change must name a real one (it said ``storage.retention``)."""
+    named = set()
+    for name in UNIT_FILES:
+        for line in (UNITS / name).read_text().splitlines():
+            if line.startswith("#"):
+                named |= set(
+                    re.findall(r"\b(camera|pins|policy|session|storage|web|vision)\.([a-z_]+)\b", line)
+                )
+    assert ("storage", "retention_days") in named
+    for section, key in named:
+        assert key in type(getattr(config.Settings(), section)).model_fields, f"{section}.{key}"
+
+
+def test_operator_changes_go_to_the_writable_data_folder():
+    """booth.service reads the base from read-only /etc; the page's changes go to its StateDirectory."""
+    booth = unit_settings("booth.service")
+    assert booth["ProtectSystem"] == ["strict"] and booth["StateDirectory"] == ["booth"]
+    command = booth["ExecStart"][0]
+    assert "--config /etc/booth/booth.toml" in command and "--data /var/lib/booth" in command
+    from booth.commands.run import LOCAL_CONFIG, settings_files
+
+    assert settings_files(Path("/etc/booth/booth.toml"), Path("/var/lib/booth")) == (
+        Path("/etc/booth/booth.toml"),
+        Path("/var/lib/booth") / LOCAL_CONFIG,
+    )
+    docs = (ROOT / "docs" / "appliance.md").read_text()
+    assert "/var/lib/booth/booth.toml" in docs and "booth.lock" in docs

@@ -167,3 +167,14 @@ def test_to_toml_writes_unset_keys_as_comments_and_nested_tables():
     text = config.to_toml({"a": {"x": None, "y": [1, 2], "z": {"k": "v w"}}, "b": {}})
     assert tomllib.loads(text) == {"a": {"y": [1, 2], "z": {"k": "v w"}}, "b": {}}
     assert "# x is unset" in text
+
+
+def test_check_refuses_an_unknown_look_in_a_custom_list_with_a_suggestion(tmp_path, booth, capsys):
+    path = write(tmp_path, '[session]\nshot_list = "solo"\ncustom_shot_lists = { solo = ["confidnet"] }\n')
+    assert booth("config", "check", str(path)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'confidnet'" in err and "did you mean 'confident'?" in err
+    with pytest.raises(ConfigError, match="use one of approachable, confident"):
+        config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "zzzzzz"]}}})
+    ok = config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "playful"]}}})
+    assert ok.session.custom_shot_lists == {"solo": ["intense", "playful"]}

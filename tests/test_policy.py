@@ -6,6 +6,7 @@ clock is injected, so ``now`` is the frame's capture time plus a fixed analysis 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pytest
@@ -124,7 +125,7 @@ CASES = [
         S(*[0.9] * 12),
         {"min_frames": 2, "min_ms": 250},
         [8],  # 8 frames after the first at 30 fps = 267 ms >= 250
-        [0],
+        [8],  # a flat plateau: its latest frame is the peak (least shutter lag)
     ),
     (
         "cooldown: a steady look fires once per cooldown",
@@ -132,21 +133,21 @@ CASES = [
         {"cooldown_s": 1.99},
         # first fire at 3 (4 frames, 100 ms); the cooldown ends 1.99 s later, at frame 63; the hold restarts
         [3, 66, 129],
-        [0, 63, 126],
+        [3, 66, 129],
     ),
     (
         "a blink mid-hold restarts the stability window",
         [F(0.9), F(0.9), F(0.9, eyes_open=False), F(0.9), F(0.9), F(0.9), F(0.9)],
         {},
         [6],
-        [3],
+        [6],
     ),
     (
         "per-look threshold overrides the default",
         S(0.5, 0.5, 0.5, 0.5, 0.5),
         {"thresholds": {LOOK: 0.45}},
         [3],
-        [0],
+        [3],
     ),
 ]
 
@@ -244,14 +245,45 @@ def test_frame_gap_restarts_hold():
     times = [0.0, 0.033, 0.066, 0.5, 0.533, 0.566, 0.6, 0.633]
     decisions = [policy.update(Observation(t, i, (face(0.9),)), now=t + DELAY) for i, t in enumerate(times)]
     assert fired(decisions) == [6]
-    assert decisions[6].peak_sequence == 3
+    assert decisions[6].peak_sequence == 6 and decisions[6].burst[0].sequence == 6
+
+
+def test_plateau_peak_is_its_latest_frame_but_a_real_peak_wins():
+    _, flat = run(S(0.1, 0.9, 0.9, 0.905, 0.9, 0.2), **{**BASE, "min_ms": 0})
+    assert [d.peak_sequence for d in flat if d.fire] == [4]  # within 0.01 of the best: the latest
+    _, peaked = run(S(0.1, 0.9, 0.95, 0.9, 0.9, 0.2), **{**BASE, "min_ms": 0})
+    assert [d.peak_sequence for d in peaked if d.fire] == [2]
 
 
 def test_stale_or_repeated_frame_is_ignored():
     policy = TriggerPolicy(PolicySettings(**BASE), target=LOOK)
     first = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.01)
     again = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.02)
-    assert again is first
+    assert again == first
+
+
+def test_a_repeated_frame_never_fires_twice():
+    policy = TriggerPolicy(PolicySettings(**{**BASE, "min_frames": 1, "min_ms": 0}), target=LOOK)
+    fired = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.01)
+    assert fired.fire
+    repeat = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.02)
+    assert not repeat.fire and repeat.sequence == fired.sequence
+
+
+def test_peak_is_chosen_on_the_frames_own_score():
+    """Smoothed scores still rise at the decision; the unsmoothed ones show where the expression peaked."""
+    settings = PolicySettings(**{**BASE, "min_frames": 4, "min_ms": 0})
+    policy = TriggerPolicy(settings, target=LOOK)
+    raw = [0.95, 0.99, 0.9, 0.85]
+    smoothed = [0.8, 0.85, 0.88, 0.9]
+    decisions = [
+        policy.update(
+            Observation(i / 30, i, (dataclasses.replace(face(s), raw_scores={LOOK: r}),)), now=i / 30
+        )
+        for i, (s, r) in enumerate(zip(smoothed, raw, strict=True), start=1)
+    ]
+    (shot,) = [d for d in decisions if d.fire]
+    assert shot.sequence == 4 and shot.peak_sequence == 2
 
 
 def test_burst_frames_around_peak():
@@ -323,7 +355,7 @@ def test_reset_clears_cooldown():
 def test_decision_json_is_compact():
     _, decisions = run(S(0.9, 0.9, 0.9, 0.9), **BASE)
     data = decisions[-1].to_json()
-    assert data["state"] == "firing" and data["fire"] is True and data["peak_sequence"] == 0
+    assert data["state"] == "firing" and data["fire"] is True and data["peak_sequence"] == 3
 
 
 @pytest.mark.parametrize(

@@ -334,3 +334,66 @@ def test_done_route_finishes_the_review_and_needs_the_csrf_token(make_service):
     assert service.status()["state"] == "review"
     r = client.post("/api/session/finish", headers=headers)
     assert r.status_code == 200 and r.json["state"] == "delivered" and r.json["session"]["token"]
+
+
+# --- faults: nothing that goes wrong in one frame or one save ends the analysis ---------------------------
+
+
+def test_a_full_disk_mid_session_pauses_the_session_and_the_booth_keeps_analysing(make_service, monkeypatch):
+    """The disk filling up is simulated at the storage boundary (add_shot raising as on ENOSPC)."""
+    from booth.errors import DiskFullError
+
+    service = make_service(config.validate(QUICK))
+
+    def full(*args, **kwargs):
+        raise DiskFullError("only 3 MB free on /data, too little to keep another photo; free disk space")
+
+    monkeypatch.setattr(service.storage, "add_shot", full)
+    service.start_session()
+    service.consent()
+    wait_until(lambda: service.status()["state"] == "fault", 20, "the session pauses on the full disk")
+    status = service.status()
+    assert "3 MB free" in status["fault"]
+    assert service.health()["ok"] is False and "3 MB free" in service.health()["fault"]
+    frames = service.health()["frames"]
+    wait_until(lambda: service.health()["frames"] > frames + 5, 5, "analysis goes on")
+    assert service._analysing()
+    assert service.cancel_session()["state"] in ("aborted", "idle")
+
+
+def test_a_camera_fault_pauses_the_session_and_recovery_resumes_it(make_service, media, tmp_path):
+    """The replayed file is missing at first (the camera faults and retries), then appears."""
+    import shutil
+
+    clip = tmp_path / "later.mp4"
+    settings = config.validate({**QUICK, "camera": {"retry_min_seconds": 0.2, "retry_max_seconds": 0.5}})
+    service = make_service(settings, camera_spec=f"replay:{clip}")
+    wait_until(lambda: service.status()["camera"]["fault"], 5, "the camera reports the missing file")
+    service.start_session()
+    wait_until(lambda: service.status()["state"] == "fault", 5, "the session pauses on the camera fault")
+    assert service.health()["ok"] is False
+    shutil.copy(media("single_face.mp4"), clip)
+    wait_until(
+        lambda: service.status()["state"] == "welcome", 15, "the session resumes when frames come back"
+    )
+    assert service.status()["fault"] is None
+
+
+def test_a_still_with_closed_eyes_is_a_retake(make_service, media, monkeypatch):
+    """A still from the crying clip (eyes shut) replaces the ring-buffer frame: the booth must not keep it."""
+    from booth.media import iter_video
+
+    closed = next(f.pixels for f in iter_video(media("WolfgangLanger_Pexels.mp4")) if f.index == 60)
+    service = make_service(config.validate(QUICK))
+    real_still = service.camera.still
+
+    def eyes_shut_still(when):
+        frame = real_still(when)
+        return None if frame is None else type(frame)(closed, frame.timestamp, frame.sequence)
+
+    monkeypatch.setattr(service.camera, "still", eyes_shut_still)
+    service.start_session()
+    service.consent()
+    wait_until(lambda: service.status()["retakes"] >= 1, 20, "a retake is counted")
+    wait_until(lambda: service.status()["shutter_pulses"] >= 1, 2, "the external camera fired")
+    assert service.status()["shots_taken"] == 0

@@ -24,9 +24,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per face per frame")
     parser.add_argument("--every", type=int, default=1, metavar="N", help="analyse every N-th video frame")
     parser.add_argument("--max-faces", type=int, default=8, help="faces per frame (default 8)")
-    parser.add_argument(
-        "--hfov", type=float, default=None, help="camera horizontal field of view in degrees, if known"
-    )
     parser.add_argument("--target", default="approachable", help="look the hint coaches toward")
     parser.add_argument("--looks", type=Path, help="operator's looks file (adds to or replaces the defaults)")
     parser.add_argument(
@@ -66,7 +63,10 @@ def run(args: argparse.Namespace) -> int:
     if args.every < 1:
         print("booth analyze: --every must be 1 or more", file=sys.stderr)
         return 2
-    pipeline = FacePipeline(settings=VisionSettings(max_faces=args.max_faces), hfov_deg=args.hfov)
+    if not 1 <= args.max_faces <= 8:
+        print("booth analyze: --max-faces must be 1 to 8", file=sys.stderr)
+        return 2
+    pipeline = FacePipeline(settings=VisionSettings(max_faces=args.max_faces))
     book = looks.load(args.looks)
     if args.target not in book.looks:
         raise BoothError(f"no look named {args.target!r}; choose one of {', '.join(book.looks)}")

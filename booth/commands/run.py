@@ -4,9 +4,12 @@ Why waitress and not Flask's server: it is a real threaded WSGI server (each liv
 thread; ``web.threads`` sizes the pool), and unlike the development server it imports the app once, so the
 camera is opened once.
 
-Where settings live: ``--config FILE``, else ``$BOOTH_CONFIG``, else ``/etc/booth/booth.toml`` when it
-exists (the appliance), else ``<data>/booth.toml`` (created when the operator first saves settings), so
-``make run`` from a checkout also keeps what the operator changes.
+Where settings live: two files, one laid over the other. The base is ``--config FILE``, else
+``$BOOTH_CONFIG``, else ``/etc/booth/booth.toml`` when it exists (the appliance), else the defaults: the
+studio's settings, which the booth never writes (on the appliance ``/etc`` is read-only to it, and the file
+is root's). Over it goes ``<data>/booth.toml``, which holds only what the operator changed on the page: the
+booth writes its changes there (the data folder is its one writable place), and a key deleted from it falls
+back to the base. ``booth retention`` reads the same two files, so a retention changed on the page counts.
 
 Stopping: Ctrl-C or SIGTERM (systemd) ends the streams, stops the service (camera closed, pins released,
 database closed) and closes the server, well within 5 s. Under systemd, ``READY=1`` is sent once the camera
@@ -19,6 +22,7 @@ import argparse
 import logging
 import signal
 import threading
+import tomllib
 from pathlib import Path
 from types import FrameType
 
@@ -53,30 +57,59 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def settings_path(given: Path | None, data_dir: Path) -> Path:
-    """The settings file this run reads and the operator's changes are saved to (see the module doc)."""
-    return resolve_config_path(given) or data_dir / LOCAL_CONFIG
+def settings_files(given: Path | None, data_dir: Path) -> tuple[Path | None, Path]:
+    """``(base, changes)``: the studio's config file (None: defaults) and the operator's changes file."""
+    return resolve_config_path(given), data_dir / LOCAL_CONFIG
 
 
-def load_settings(path: Path, given: bool, pins: str | None) -> config.Settings:
-    settings = config.load(path) if given or path.is_file() else config.Settings()
+def load_settings(base: Path | None, changes: Path, pins: str | None = None) -> config.Settings:
+    """The base file's settings with the changes file (when present) deep-merged over them.
+
+    The base is validated alone (an error names it); the changes file only over the base, as
+    ``BoothService.update_settings`` checks it before saving: it may name a shot list the base defines.
+    """
+    from booth.service import deep_merge  # deferred: the service pulls in the camera and the models
+
+    settings = config.load(base)
+    same = base is not None and base.resolve() == changes.resolve()
+    if not same and changes.is_file():
+        merged = deep_merge(settings.model_dump(mode="json"), _read_changes(changes))
+        settings = config.validate(merged, f"{changes} (over {base or 'the defaults'})")
     if pins is not None:
         settings = settings.model_copy(update={"pins": settings.pins.model_copy(update={"factory": pins})})
     return settings
 
 
+def _read_changes(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise config.ConfigError(
+            f"{path}: not valid TOML ({err}); fix it, or delete it to drop the page's changes"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from booth.service import BoothService
+    from booth.storage import Storage
     from booth.web import create_app
     from booth.web.serve import make_server
 
     data_dir = args.data.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings_path(args.config, data_dir)
-    settings = load_settings(path, path != data_dir / LOCAL_CONFIG, args.pins)
-    log.info("settings: %s", path if path.is_file() else f"defaults (saved to {path} on change)")
+    base, changes = settings_files(args.config, data_dir)
+    settings = load_settings(base, changes, args.pins)
+    log.info(
+        "settings: %s, with the page's changes %s %s",
+        base or "defaults",
+        "from" if changes.is_file() else "to be saved in",
+        changes,
+    )
 
-    service = BoothService(settings, data_dir, config_path=path, camera_spec=args.camera)
+    Storage(data_dir, settings.storage).check_lock()  # a second booth on this folder: say so, touch nothing
+    service = BoothService(
+        settings, data_dir, config_path=changes, base_config_path=base, camera_spec=args.camera
+    )
     app = create_app(service)
     stopping: threading.Event = app.extensions["booth.stopping"]
     try:

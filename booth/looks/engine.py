@@ -5,10 +5,13 @@
   resting smile or heavy lids are not a look; the resting gaze offset is removed too, so a sitter whose
   eyes read a few degrees high at rest still reads as engaged when looking at the lens.
 * **Smoothing**: each look score is an exponential moving average per tracked face with time constant
-  :data:`SMOOTHING_SECONDS` (frame-rate independent): one noisy frame moves a score by about a quarter of
-  its jump at 30 fps, so it neither fires nor blocks.
+  :data:`SMOOTHING_SECONDS` (frame-rate independent): one noisy frame moves a score by about a fifth of
+  its jump at 30 fps (1 - exp(-0.033 / 0.15)), so it neither fires nor blocks.
 * **Verdict**: engaged when both eyes are open, not staring wide, the gaze is on the lens, the face is large
-  enough, and all of that has held for :data:`ENGAGED_HOLD_SECONDS`; otherwise the reasons say why.
+  enough (the policy's ``min_face_size``), and all of that has held for :data:`ENGAGED_HOLD_SECONDS`;
+  otherwise the reasons say why ("left"/"right" are the sitter's own).
+* **Thresholds** are the policy's (:meth:`booth.config.PolicySettings.threshold_for`), one per look, so the
+  coaching's "Hold that!" means exactly what the trigger fires on.
 * **Dead gaze**: the dead-gaze recipe (eyes wide, brows up, neutral, nothing moving in mouth or cheeks)
   above its threshold **and** landmarks nearly frozen over the last second.
 """
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from booth.config import PolicySettings
 from booth.looks.recipes import LookBook, Recipe
 from booth.looks.signals import extract, is_expression
 from booth.vision.pipeline import GAZE_ENGAGED_DEG, gaze_within
@@ -28,7 +32,8 @@ from booth.vision.reading import FaceReading
 
 SMOOTHING_SECONDS = 0.15
 ENGAGED_HOLD_SECONDS = 0.2
-MIN_FACE_SIZE = 0.12  # face height / frame height
+#: A face not seen for this long is forgotten (its smoothing and movement history).
+FORGET_SECONDS = 5.0
 EYE_WIDE_MAX = 0.55
 
 
@@ -123,9 +128,12 @@ class LookScorer:
         baseline: Baseline | None = None,
         target: str | None = None,
         hold_seconds: float = ENGAGED_HOLD_SECONDS,
+        policy: PolicySettings | None = None,
     ) -> None:
-        """``hold_seconds`` is how long the gaze must stay engaged; 0 for unrelated stills."""
+        """``hold_seconds`` is how long the gaze must stay engaged; 0 for unrelated stills. ``policy`` gives
+        the per-look thresholds and the minimum face size."""
         self.book = book
+        self.policy = policy or PolicySettings()
         self.hold_seconds = hold_seconds
         self.baseline = baseline or Baseline({})
         self.target = target
@@ -139,6 +147,12 @@ class LookScorer:
         return self.book.looks[name]
 
     def score(self, reading: FaceReading, now: float) -> LookResult:
+        for track in [
+            t
+            for t, s in self._faces.items()
+            if s.last_time is not None and now - s.last_time > FORGET_SECONDS
+        ]:
+            del self._faces[track]
         state = self._faces.setdefault(reading.track_id, _FaceState())
         raw_signals = extract(reading, rest_pitch=self.baseline.signals.get("head.pitch", 0.0))
         signals = self.baseline.relative(raw_signals)
@@ -172,9 +186,10 @@ class LookScorer:
         gx = reading.gaze[0] - self.baseline.gaze[0]
         gy = reading.gaze[1] - self.baseline.gaze[1]
         if not gaze_within((gx, gy), GAZE_ENGAGED_DEG):
-            side = "left" if gx < -abs(gy) else "right" if gx > abs(gy) else "up" if gy < 0 else "down"
+            # Gaze toward image left is toward the sitter's own right.
+            side = "right" if gx < -abs(gy) else "left" if gx > abs(gy) else "up" if gy < 0 else "down"
             reasons.append(f"looking away ({side})")
-        if reading.face_size < MIN_FACE_SIZE:
+        if reading.face_size < self.policy.min_face_size:
             reasons.append("too far from the camera")
         if reasons:
             state.engaged_since = None
@@ -198,6 +213,6 @@ class LookScorer:
         if self.target is None or self.target not in self.book.looks:
             return ""
         recipe = self.book.looks[self.target]
-        if state.smoothed.get(self.target, 0.0) >= recipe.threshold:
+        if state.smoothed.get(self.target, 0.0) >= self.policy.threshold_for(self.target):
             return "Hold that!"
         return recipe.shortfall(signals) or recipe.scenario

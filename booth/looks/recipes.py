@@ -51,7 +51,6 @@ class Recipe:
     name: str
     title: str
     scenario: str
-    threshold: float
     terms: tuple[Term, ...]
     gates: tuple[Gate, ...] = ()
 
@@ -134,12 +133,23 @@ def _build(kind: type, entry: object, source: str, text: str, look: str, header:
             raise _fail(source, where, f"{look}: high must be greater than low for {signal!r}")
     if kind is Gate and entry.get("min") is None and entry.get("max") is None:
         raise _fail(source, where, f"{look}: gate on {signal!r} needs min or max")
+    if kind is Gate and not 0 <= entry.get("cap", 0.0) < 1:
+        raise _fail(
+            source, where, f"{look}: gate cap {entry['cap']} must be in 0..1 (below 1, or it caps nothing)"
+        )
     return kind(**{k: float(v) if k not in ("signal", "hint") else v for k, v in entry.items()})
 
 
 def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:
     header = _line_of(text, rf"^\[(look\.)?{re.escape(name)}\]")
-    allowed = {"title", "scenario", "threshold", "term", "gate"}
+    if "threshold" in table:
+        raise _fail(
+            source,
+            _line_of(text, r"^\s*threshold\b", header),
+            f"look {name!r}: thresholds are booth settings, one per look; set [policy] thresholds = "
+            f"{{ {name} = 0.6 }} in the booth config (or on the operator page) instead",
+        )
+    allowed = {"title", "scenario", "term", "gate"}
     unknown = set(table) - allowed
     if unknown:
         field = sorted(unknown)[0]
@@ -149,9 +159,6 @@ def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:
     for required in ("scenario", "term"):
         if required not in table:
             raise _fail(source, header, f"look {name!r} lacks {required!r}; add it (see default_looks.toml)")
-    threshold = table.get("threshold", 0.6)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold <= 1:
-        raise _fail(source, header, f"look {name!r}: threshold must be a number in 0..1, got {threshold!r}")
     terms = tuple(
         _build(Term, e, source, text, name, header, {"signal", "weight", "low", "high", "hint"})
         for e in table["term"]
@@ -170,9 +177,7 @@ def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:
     )
     if not terms:
         raise _fail(source, header, f"look {name!r} has no terms; add at least one")
-    return Recipe(
-        name, str(table.get("title", name.title())), str(table["scenario"]), float(threshold), terms, gates
-    )
+    return Recipe(name, str(table.get("title", name.title())), str(table["scenario"]), terms, gates)
 
 
 def parse(text: str, source: str = "<looks>") -> tuple[dict[str, Recipe], DeadGazeRecipe | None]:
@@ -187,19 +192,33 @@ def parse(text: str, source: str = "<looks>") -> tuple[dict[str, Recipe], DeadGa
         raise _fail(
             source, _line_of(text, rf"^\[?{re.escape(key)}"), f"unknown section {key!r}; use [look.NAME]"
         )
-    looks = {name: _recipe(name, table, source, text) for name, table in data.get("look", {}).items()}
+    sections = {"look": data.get("look", {}), "dead_gaze": data.get("dead_gaze", {})}
+    for key, value in sections.items():
+        if not isinstance(value, dict) or (
+            key == "look" and not all(isinstance(v, dict) for v in value.values())
+        ):
+            line = _line_of(text, rf"^\[?{key}")
+            raise _fail(source, line, f"{key} must be tables like [{key}.NAME] (see default_looks.toml)")
+    looks = {name: _recipe(name, table, source, text) for name, table in sections["look"].items()}
     dead = None
     if "dead_gaze" in data:
         table = dict(data["dead_gaze"])
-        settings = {k: table.pop(k) for k in ("threshold", "stillness", "window_seconds") if k in table}
+        header = _line_of(text, r"^\[dead_gaze\]")
+        numbers = {
+            "threshold": (0.6, 0.0, 1.0),
+            "stillness": (0.006, 0.0, 1.0),
+            "window_seconds": (1.0, 0.1, 10.0),
+        }
+        values = {}
+        for key, (default, low, high) in numbers.items():
+            value = table.pop(key, default)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not low < value <= high:
+                raise _fail(
+                    source, header, f"dead_gaze: {key} must be a number in {low}..{high}, got {value!r}"
+                )
+            values[key] = float(value)
         table.setdefault("scenario", "")
-        recipe = _recipe("dead_gaze", table | {"threshold": settings.get("threshold", 0.6)}, source, text)
-        dead = DeadGazeRecipe(
-            float(settings.get("threshold", 0.6)),
-            float(settings.get("stillness", 0.006)),
-            float(settings.get("window_seconds", 1.0)),
-            recipe,
-        )
+        dead = DeadGazeRecipe(**values, recipe=_recipe("dead_gaze", table, source, text))
     return looks, dead
 
 

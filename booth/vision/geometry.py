@@ -195,16 +195,15 @@ def iris_offsets(landmarks: np.ndarray) -> tuple[tuple[float, float], tuple[floa
     return (float(along[0]), float(across[0])), (float(along[1]), float(across[1]))
 
 
-def gaze_direction(
-    landmarks: np.ndarray, pose: Pose, frame_size: tuple[int, int], hfov_deg: float | None
-) -> tuple[float, float]:
+def gaze_direction(landmarks: np.ndarray, pose: Pose) -> tuple[float, float]:
     """Gaze angle (x, y) in degrees off the direction from the face to the lens; (0, 0) = into the lens.
 
     Each eye's centre is its observed corner midpoint moved :data:`EYEBALL_DEPTH_CM` into the head and
     :data:`EYEBALL_RAISE_CM` up (head axes, projected into the image); the ray runs from there through the
-    iris. ``hfov_deg`` is the camera's horizontal field of view, used to find the lens from an off-centre
-    face; ``None`` (a photo of unknown framing) takes the lens to be straight ahead of the face. The two
-    eyes are averaged, weighted by how wide each appears (the far eye of a turned head is the less reliable).
+    iris. The two eyes are averaged, weighted by how wide each appears (the far eye of a turned head is the
+    less reliable). No camera model is needed: the head pose is read from the face's appearance, which is
+    already relative to the line from the face to the lens, so an off-centre sitter looking into the lens
+    reads (0, 0) too.
     """
     back = pose.rotation @ np.array([0.0, EYEBALL_RAISE_CM, -EYEBALL_DEPTH_CM]) * pose.scale
     back_img = np.array([back[0], -back[1]])
@@ -221,18 +220,7 @@ def gaze_direction(
         weights.append(float(np.hypot(*(corners[0] - corners[1]))))
     g = np.average(np.array(vectors), axis=0, weights=np.array(weights) + 1e-6)
     gz = math.sqrt(max(1e-6, 1.0 - float(g @ g)))
-    lens_x = lens_y = 0.0
-    if hfov_deg:
-        width, height = frame_size
-        focal = (width / 2) / math.tan(math.radians(hfov_deg) / 2)
-        face_x, face_y = landmarks[[RIGHT_IRIS, LEFT_IRIS], :2].mean(axis=0)
-        # The lens seen from the face: off-centre faces must look back toward the middle to meet it.
-        lens_x = -math.atan((face_x - width / 2) / focal)
-        lens_y = -math.atan((face_y - height / 2) / focal)
-    return (
-        math.degrees(math.atan2(g[0], gz) - lens_x),
-        math.degrees(math.atan2(g[1], gz) - lens_y),
-    )
+    return math.degrees(math.atan2(g[0], gz)), math.degrees(math.atan2(g[1], gz))
 
 
 def sharpness(crop: np.ndarray) -> float:

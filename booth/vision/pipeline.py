@@ -115,8 +115,6 @@ class FacePipeline:
 
     models: Models = None  # type: ignore[assignment]
     settings: VisionSettings = field(default_factory=VisionSettings)
-    #: The camera's horizontal field of view (Camera Module 3: 66); None for photos of unknown framing.
-    hfov_deg: float | None = None
 
     def __post_init__(self) -> None:
         if self.models is None:
@@ -129,8 +127,13 @@ class FacePipeline:
         """Forget tracked faces (next frame runs the detector)."""
         self._tracks.clear()
 
-    def analyze(self, pixels: np.ndarray, track: bool = True) -> list[FaceReading]:
-        """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still."""
+    def analyze(
+        self, pixels: np.ndarray, track: bool = True, thorough: bool | None = None
+    ) -> list[FaceReading]:
+        """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still.
+
+        ``thorough`` (default: for unrelated stills) adds the tiled search for small faces in group photos.
+        """
         start = time.perf_counter()
         busy_before = self.models.busy_seconds()
         image = _LazyImage(pixels)
@@ -140,7 +143,7 @@ class FacePipeline:
         detect_now = not self._tracks or self._frame % self.settings.detect_every == 0
         self._frame += 1
         if detect_now:
-            self._detect(image, timings, tiled=not track)
+            self._detect(image, timings, tiled=(not track) if thorough is None else thorough)
         readings = self._follow(image, timings)
         if not readings and not detect_now:
             # Every track was lost this frame: look again at once rather than miss a frame.
@@ -216,7 +219,7 @@ class FacePipeline:
         blendshapes = dict(zip(BLENDSHAPE_NAMES, map(float, blend), strict=True))
         blink = max(blendshapes["eyeBlinkLeft"], blendshapes["eyeBlinkRight"])
         eyes_open = min(openness) >= EYES_OPEN_MIN and blink <= EYE_BLINK_MAX
-        gaze = geometry.gaze_direction(points, pose, (width, height), self.hfov_deg)
+        gaze = geometry.gaze_direction(points, pose)
         engaged = eyes_open and gaze_within(gaze, GAZE_ENGAGED_DEG)
         x0, y0 = points[:, :2].min(axis=0)
         x1, y1 = points[:, :2].max(axis=0)

@@ -46,6 +46,8 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
+#: 64 bits: with the login rate limit no one on the studio network can guess it before the operator uses it.
+SETUP_CODE_BYTES = 8
 
 
 def csrf_token() -> str:
@@ -98,7 +100,7 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
     }
     setup_code = None
     if not app.extensions["booth.passwords"].is_set:
-        setup_code = secrets.token_hex(4)
+        setup_code = secrets.token_hex(SETUP_CODE_BYTES)
         log.warning(
             "no operator password yet: open /operator/setup on the booth itself, or from another device "
             "with the one-time setup code %s",

@@ -1,8 +1,11 @@
 """JSON API: status, health, sessions, shots, settings, fire; the kiosk's start/consent/cancel/done buttons.
 
-Every POST carries the CSRF token (checked before the view, see :func:`booth.web.create_app`). Refusals are
-JSON ``{"error": "<one line>"}`` with the status that says why: 400 malformed body, 401 not logged in, 404
-unknown id, 409 the booth refused the action in its current state, 413 body too large.
+Every POST carries the CSRF token (checked before the view, see :func:`booth.web.create_app`). The session
+buttons answer only the kiosk screen (``web.kiosk_addresses``) or the logged-in operator: clients' phones
+share the studio network and can read the kiosk page, so CSRF alone does not keep them out. Manual fire is
+the operator's alone. Refusals are JSON ``{"error": "<one line>"}`` with the status that says why: 400
+malformed body, 401 not logged in, 403 not the kiosk or the operator, 404 unknown id, 409 the booth refused
+the action in its current state, 413 body too large.
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from booth.errors import BoothError, ConfigError, SessionBusy, SessionNotFound, StorageError
-from booth.web.context import booth_service, is_trusted, public_status, require_operator
+from booth.web.context import (
+    booth_service,
+    is_trusted,
+    public_status,
+    require_booth_control,
+    require_operator,
+)
 from booth.web.settings_form import field_errors
 
 log = logging.getLogger(__name__)
@@ -72,6 +81,7 @@ def _act(action: str, *args: Any) -> Response:
 
 
 @bp.post("/api/session/start")
+@require_booth_control
 def start_session() -> Response:
     body = _json_body()
     if isinstance(body, Response):
@@ -86,16 +96,19 @@ def start_session() -> Response:
 
 
 @bp.post("/api/session/consent")
+@require_booth_control
 def consent() -> Response:
     return _act("consent")
 
 
 @bp.post("/api/session/cancel")
+@require_booth_control
 def cancel() -> Response:
     return _act("cancel_session")
 
 
 @bp.post("/api/session/finish")
+@require_booth_control
 def finish() -> Response:
     """The sitter pressed Done on the review screen: deliver now (409 outside the review)."""
     return _act("finish")

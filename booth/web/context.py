@@ -8,6 +8,7 @@ a logged-in operator.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,8 @@ from flask import current_app, jsonify, redirect, request, session, url_for
 
 from booth.config import WebSettings
 from booth.web.security import address_in
+
+log = logging.getLogger(__name__)
 
 OPERATOR_KEY = "operator"
 
@@ -71,5 +74,29 @@ def require_operator(view: Callable[..., Any]) -> Callable[..., Any]:
             response.status_code = 401
             return response
         return redirect(url_for("operator.login", next=request.path))
+
+    return wrapper
+
+
+def require_booth_control(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Views that drive the sitter's session: only the kiosk screen or a logged-in operator (JSON 403).
+
+    The studio network is shared with clients' phones by design, and anyone there can read the kiosk page
+    (and so get a CSRF token); CSRF alone would let a phone start, cancel or finish a stranger's session.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if is_trusted():
+            return view(*args, **kwargs)
+        log.warning(
+            "refused %s %s from %s: not the kiosk or the operator",
+            request.method,
+            request.path,
+            request.remote_addr,
+        )
+        response = jsonify({"error": "only the booth's own screen or the logged-in operator may do this"})
+        response.status_code = 403
+        return response
 
     return wrapper

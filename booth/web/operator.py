@@ -63,8 +63,18 @@ def setup() -> Any:
     local = is_loopback(request.remote_addr)
     error = None
     if request.method == "POST":
+        # Same limiter as the login: the setup code is a password too until it is used.
+        limiter = current_app.extensions["booth.login_limiter"]
+        address = request.remote_addr or "?"
+        wait = limiter.retry_after(address)
+        if wait > 0:
+            error = f"Too many attempts. Try again in {int(wait) + 1} s."
+            body = render_template("setup.html", local=local, error=error)
+            return Response(body, 429, headers={"Retry-After": str(int(wait) + 1)})
         code = current_app.extensions["booth.setup_code"]
         if not local and not csrf_matches(code, request.form.get("setup_code", "").strip()):
+            limiter.failed(address)
+            log.warning("wrong setup code from %s", address)
             error = "Wrong setup code. It is in the booth's log (journalctl -u booth)."
         else:
             error = password_problem(request.form.get("password", ""), request.form.get("confirm", ""))
@@ -72,6 +82,7 @@ def setup() -> Any:
             if not passwords.set_first(request.form["password"]):
                 return redirect(url_for("operator.login"))
             current_app.extensions["booth.setup_code"] = None
+            limiter.succeeded(address)
             log.warning("operator password set from %s", request.remote_addr)
             _begin_login()
             return redirect(url_for("operator.dashboard"))

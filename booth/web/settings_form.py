@@ -28,6 +28,14 @@ class FormField:
     step: str = "any"
 
 
+#: GPIO lines are claimed once at start; a changed pin is saved but wired only by the next restart.
+RESTART_NOTE = " (takes effect after the booth restarts: sudo systemctl restart booth)"
+
+
+def _pin_help(name: str) -> str:
+    return _help("pins", name) + RESTART_NOTE
+
+
 def _help(section: str, name: str) -> str:
     model = Settings.model_fields[section].annotation
     field = model.model_fields[name]  # type: ignore[union-attr]
@@ -71,10 +79,10 @@ def form_fields(looks: Iterable[str]) -> list[FormField]:
             _help("session", "look_seconds"),
             "1",
         ),
-        FormField("pins.shutter", "Shutter GPIO", "pin", "Pins", _help("pins", "shutter"), "1"),
-        FormField("pins.focus", "Focus GPIO", "pin", "Pins", _help("pins", "focus"), "1"),
-        FormField("pins.button", "Button GPIO", "pin", "Pins", _help("pins", "button"), "1"),
-        FormField("pins.led", "Light GPIO", "pin", "Pins", _help("pins", "led"), "1"),
+        FormField("pins.shutter", "Shutter GPIO", "pin", "Pins", _pin_help("shutter"), "1"),
+        FormField("pins.focus", "Focus GPIO", "pin", "Pins", _pin_help("focus"), "1"),
+        FormField("pins.button", "Button GPIO", "pin", "Pins", _pin_help("button"), "1"),
+        FormField("pins.led", "Light GPIO", "pin", "Pins", _pin_help("led"), "1"),
         FormField("camera.source", "Camera source", "text", "Camera", _help("camera", "source")),
     ]
     return fields

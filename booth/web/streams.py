@@ -8,11 +8,16 @@ extensions), so shutdown never waits on them.
 
 Why the preview costs nothing unwatched: frames are JPEG-encoded only when a viewer asks
 (:meth:`BoothService.preview_jpeg` encodes lazily and caches per frame), at most ``web.preview_fps`` times a
-second per viewer, and a frame already sent is not sent again.
+second per viewer, and a frame already sent is not sent again, except as a keep-alive: while no new frame
+comes (camera stalled), the last one (or a tiny placeholder) is re-sent every :data:`KEEPALIVE_S`, because
+a server notices that a viewer has gone only when it writes, and a silent stream would keep a dead viewer's
+slot until it is recycled.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import logging
 import threading
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from PIL import Image
 
 from booth.web.context import booth_service, is_trusted, public_event, web_settings
 
@@ -29,6 +35,10 @@ log = logging.getLogger(__name__)
 bp = Blueprint("streams", __name__)
 
 BOUNDARY = "boothframe"
+#: Longest silence on a preview stream; the server learns that a viewer left only when it writes.
+KEEPALIVE_S = 1.0
+#: Side of the keep-alive picture sent before the first frame (booth.js's preview() knows it).
+PLACEHOLDER_SIZE = 8
 
 
 class StreamSlots:
@@ -62,6 +72,23 @@ def _stopping() -> threading.Event:
     return current_app.extensions["booth.stopping"]
 
 
+def _part(jpeg: bytes) -> bytes:
+    head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+    return head.encode() + jpeg + b"\r\n"
+
+
+@functools.cache
+def placeholder_jpeg() -> bytes:
+    """A tiny dark JPEG, the keep-alive part before the camera's first frame.
+
+    ``PLACEHOLDER_SIZE`` pixels wide: the kiosk counts its preview as live only when the picture is wider, so
+    "Camera starting..." stays up until real frames arrive.
+    """
+    out = io.BytesIO()
+    Image.new("RGB", (PLACEHOLDER_SIZE, PLACEHOLDER_SIZE), (16, 16, 16)).save(out, "JPEG", quality=50)
+    return out.getvalue()
+
+
 @bp.get("/stream.mjpg")
 def preview() -> Response:
     slots: StreamSlots = current_app.extensions["booth.slots"]["preview"]
@@ -76,19 +103,22 @@ def preview() -> Response:
 
     def frames() -> Iterator[bytes]:
         last = -1
+        jpeg: bytes | None = None
+        sent_at = time.monotonic()
         try:
             while not stopping.is_set() and time.monotonic() < ends:
                 started = time.monotonic()
                 latest = service.preview_jpeg(quality)
                 if latest is not None and latest[0] != last:
                     last, jpeg = latest
-                    yield (
-                        (
-                            f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-                        ).encode()
-                        + jpeg
-                        + b"\r\n"
-                    )
+                    sent_at = started
+                    yield _part(jpeg)
+                elif started - sent_at >= KEEPALIVE_S:
+                    # No new frame (camera stalled or not started): write anyway, or a viewer who left
+                    # would hold its slot until the stream is recycled, as the server notices a closed
+                    # connection only when it writes to it.
+                    sent_at = started
+                    yield _part(jpeg if jpeg is not None else placeholder_jpeg())
                 stopping.wait(max(0.0, period - (time.monotonic() - started)))
         finally:
             slots.release()

@@ -72,3 +72,27 @@ def test_table_output(media):
     proc = analyze(str(media("single_face.jpg")))
     assert proc.returncode == 0
     assert "single_face.jpg" in proc.stdout and "happy" in proc.stdout and "engaged" in proc.stdout
+
+
+def test_looks_verdict_and_hint_with_a_baseline_and_target(media):
+    """Issue 3's fields: against the sitter's own first second, his smile is no longer a look."""
+    clip = str(media("single_face.mp4"))
+    plain = analyze("--json", "--every", "12", "--target", "approachable", clip)
+    calibrated = analyze(
+        "--json", "--every", "12", "--target", "intense", "--baseline", str(media("single_face.jpg")), clip
+    )
+    assert plain.returncode == 0 and calibrated.returncode == 0, plain.stderr + calibrated.stderr
+    raw = [json.loads(line) for line in plain.stdout.splitlines()]
+    based = [json.loads(line) for line in calibrated.stdout.splitlines()]
+    for record in raw + based:
+        assert set(record["looks"]) == {"approachable", "confident", "intense", "vulnerable", "playful"}
+        assert isinstance(record["dead_gaze"], bool) and isinstance(record["hint"], str) and record["hint"]
+        assert set(record["verdict"]) == {"engaged", "reasons"}
+    assert raw[-1]["looks"]["approachable"] > 0.6  # smiling, no baseline
+    assert based[-1]["looks"]["approachable"] < 0.5  # below the 0.6 that fires: his own smiling photo is rest
+    assert raw[-1]["hint"] == "Hold that!" and based[-1]["hint"] != "Hold that!"
+
+
+def test_unknown_target_look_is_one_line(media):
+    proc = analyze("--target", "grumpy", str(media("single_face.jpg")))
+    assert proc.returncode == 2 and "grumpy" in proc.stderr and "Traceback" not in proc.stderr

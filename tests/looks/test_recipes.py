@@ -12,14 +12,14 @@ def test_default_looks_load():
     book = recipes.load()
     assert list(book.looks) == ["approachable", "confident", "intense", "vulnerable", "playful"]
     for recipe in book.looks.values():
-        assert recipe.scenario.startswith("Imagine") and 0 < recipe.threshold <= 1
+        assert recipe.scenario.startswith("Imagine") and recipe.terms
     assert book.dead_gaze.window_seconds == pytest.approx(1.0)
 
 
 def test_operator_adds_a_sixth_look_without_code(tmp_path):
     extra = tmp_path / "looks.toml"
     extra.write_text(
-        '[look.smize]\nscenario = "Imagine you know a secret."\nthreshold = 0.5\n'
+        '[look.smize]\nscenario = "Imagine you know a secret."\n'
         'term = [{ signal = "squint", weight = 1.0, low = 0.05, high = 0.3, hint = "Smize" },\n'
         '        { signal = "smile", weight = -0.5, low = 0.2, high = 0.5 }]\n'
     )
@@ -38,7 +38,15 @@ def test_operator_adds_a_sixth_look_without_code(tmp_path):
         ('[look.x]\nscenario = "s"\nterm = [{ signal = "smile", weight = "big" }]\n', 3, "must be a number"),
         ('[look.x]\nscenario = "s"\nterm = [{ signal = "smile", weight = 0 }]\n', 3, "non-zero"),
         ('[look.x]\n\nterm = [{ signal = "smile", weight = 1 }]\n', 1, "lacks 'scenario'"),
-        ('[look.x]\nscenario = "s"\nthreshold = 3\nterm = []\n', 1, "threshold"),
+        ('[look.x]\nscenario = "s"\nthreshold = 0.5\nterm = []\n', 3, "[policy] thresholds"),
+        ("look = 3\n", 1, "must be tables"),
+        ('[dead_gaze]\nstillness = "abc"\nterm = [{ signal = "eye_wide", weight = 1 }]\n', 1, "stillness"),
+        (
+            '[look.x]\nscenario = "s"\nterm = [{ signal = "smile", weight = 1 }]\n'
+            'gate = [{ signal = "smile", min = 0.1, cap = 5 }]\n',
+            4,
+            "cap",
+        ),
         (
             '[look.x]\nscenario = "s"\nterm = [{ signal = "smile", weight = 1, colour = 2 }]\n',
             3,

@@ -552,3 +552,79 @@ def test_unknown_routes_and_methods(client):
     assert client.get("/api/nope").json["error"]
     assert client.put("/api/status").status_code in (403, 405)
     assert client.get("/api/session/start").status_code == 405
+
+
+# --- who may drive a session, setup code, preview keep-alive, pins help ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/session/start", "/api/session/consent", "/api/session/cancel", "/api/session/finish"]
+)
+def test_a_phone_on_the_studio_network_cannot_drive_the_session(client, app, service, path):
+    phone = app.test_client()
+    headers = {"X-CSRF-Token": csrf_of_env(phone, STRANGER)}  # a valid token: CSRF alone is not the guard
+    if path != "/api/session/start":
+        assert client.post("/api/session/start", headers={"X-CSRF-Token": csrf_of(client)}).status_code == 200
+    before = service.session.state
+    r = phone.post(path, headers=headers, environ_base=STRANGER)
+    assert r.status_code == 403 and r.json["error"]
+    assert service.session.state == before
+
+
+def test_a_logged_in_operator_drives_the_session_from_any_address(app, service):
+    phone = app.test_client()
+    csrf_of_env(phone, STRANGER)
+    login(app.test_client())  # password set from the booth itself
+    token = csrf_of_env(phone, STRANGER)
+    form = {"csrf_token": token, "password": "correct horse battery"}
+    assert phone.post("/operator/login", data=form, environ_base=STRANGER).status_code == 302
+    headers = {"X-CSRF-Token": csrf_of_env(phone, STRANGER)}
+    r = phone.post("/api/session/start", headers=headers, environ_base=STRANGER)
+    assert r.status_code == 200 and r.json["state"] == "welcome"
+
+
+def test_a_phone_cannot_fire_the_shutter(app, service):
+    phone = app.test_client()
+    headers = {"X-CSRF-Token": csrf_of_env(phone, STRANGER)}
+    before = service.hardware.shutter.count
+    r = phone.post("/api/fire", headers=headers, environ_base=STRANGER)
+    assert r.status_code in (401, 403)
+    time.sleep(0.3)
+    assert service.hardware.shutter.count == before
+
+
+def test_setup_code_has_64_bits_and_guesses_are_rate_limited(app):
+    code = app.extensions["booth.setup_code"]
+    assert len(code) >= 16 and int(code, 16) >= 0  # 8 random bytes as hex
+    attacker = app.test_client()
+    token = csrf_of_env(attacker, STRANGER)
+    form = {"csrf_token": token, "password": "password123", "confirm": "password123", "setup_code": "0" * 16}
+    for _ in range(app.extensions["booth.login_limiter"].attempts):
+        assert attacker.post("/operator/setup", data=form, environ_base=STRANGER).status_code == 400
+    form["setup_code"] = code  # even the right code waits out the limit
+    r = attacker.post("/operator/setup", data=form, environ_base=STRANGER)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+    assert not app.extensions["booth.passwords"].is_set
+
+
+def test_a_stalled_preview_keeps_writing_so_a_gone_viewer_frees_its_slot(client, app, service):
+    """The camera is stopped (its last frame stays): the stream still writes about every second."""
+    r = client.get("/stream.mjpg", buffered=False)
+    chunks = iter(r.response)
+    first = next(chunks)
+    service.camera.stop()
+    time.sleep(0.3)
+    started = time.monotonic()
+    for _ in range(3):
+        part = next(chunks)
+        assert part.startswith(b"--boothframe\r\nContent-Type: image/jpeg") and b"\xff\xd8\xff" in part
+    assert time.monotonic() - started < 5  # ~1 s apart, not silent until stream_recycle_s (20 s here)
+    r.close()
+    assert app.extensions["booth.slots"]["preview"].open == 0
+    assert first
+
+
+def test_pin_fields_say_they_need_a_restart(client):
+    login(client)
+    html = client.get("/operator").get_data(as_text=True)
+    assert html.count("takes effect after the booth restarts") == 4

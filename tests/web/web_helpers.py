@@ -92,13 +92,20 @@ def get_json(url: str) -> tuple[int, dict]:
         return err.code, json.loads(err.read() or b"{}")
 
 
-def start_booth(tmp: Path, media) -> tuple[subprocess.Popen, str, Path]:
+def start_booth(tmp: Path, media, policy: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
+    """``booth run`` on a free port with :data:`QUICK` settings (``policy`` keys override its policy)."""
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     data = tmp / "data"
     cfg = tmp / "booth.toml"
-    settings = config.validate({**QUICK, "web": {**QUICK["web"], "public_url": base}})
+    settings = config.validate(
+        {
+            **QUICK,
+            "policy": {**QUICK["policy"], **(policy or {})},
+            "web": {**QUICK["web"], "public_url": base},
+        }
+    )
     config.save(settings, cfg)
     with (tmp / "booth.log").open("w") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(

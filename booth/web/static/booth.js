@@ -49,7 +49,8 @@ window.Booth = (function () {
     img.addEventListener("error", () => reopen(2000));
     // The server ends a stream after recycleSeconds; reopen a little before, so the picture never freezes.
     setInterval(() => reopen(0), Math.max(5, recycleSeconds - 3) * 1000);
-    return () => img.naturalWidth > 0;
+    // Wider than the server's 8-pixel keep-alive placeholder (streams.PLACEHOLDER_SIZE): a real frame.
+    return () => img.naturalWidth > 8;
   }
 
   const pct = (x) => Math.round(Math.max(0, Math.min(1, x || 0)) * 100);

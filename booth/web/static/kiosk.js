@@ -43,8 +43,10 @@
     const trig = status.trigger;
     const face = status.face;
     const target = status.target_look;
-    let score = trig && typeof trig.score === "number" ? trig.score : null;
-    if (score === null && face && face.looks && target) score = face.looks[target];
+    // The live score of the target look, every frame: the trigger decision's score is frozen while it
+    // cools down after a shot, and the sitter must see the meter follow their face.
+    const live = face && face.looks && target ? face.looks[target] : undefined;
+    const score = typeof live === "number" ? live : null;
     const threshold = trig && typeof trig.threshold === "number" ? trig.threshold : null;
     $("meter-fill").style.width = Booth.pct(score) + "%";
     $("meter").setAttribute("aria-valuenow", String(Booth.pct(score)));
