@@ -7,11 +7,13 @@ that reads them; this module only assembles and loads them.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -235,19 +237,11 @@ class SessionSettings(Section):
 
     @model_validator(mode="after")
     def _check_shot_list(self) -> SessionSettings:
-        from booth.looks import load as load_looks  # deferred, as PRESETS: looks are pure, no config import
         from booth.session import PRESETS  # deferred: session.py is pure and must not import config
 
-        # A typo in a look name would otherwise pass the check and only fail when a sitter starts a session.
-        names = sorted(load_looks().looks)
         for name, looks in self.custom_shot_lists.items():
             if not looks:
                 raise ValueError(f"custom shot list {name!r} is empty; list at least one look")
-            for look in looks:
-                if look not in names:
-                    close = difflib.get_close_matches(look, names, n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
-                    raise ValueError(f"custom shot list {name!r}: unknown look {look!r}; {hint}")
         known = {**PRESETS, **self.custom_shot_lists}
         if self.shot_list not in known:
             raise ValueError(f"unknown shot list {self.shot_list!r}; use one of {', '.join(sorted(known))}")
@@ -329,6 +323,16 @@ class WebSettings(Section):
         return self
 
 
+class LooksSettings(Section):
+    """The looks the booth knows (owned by booth/looks/)."""
+
+    file: Path | None = Field(
+        None,
+        description="Operator's looks file (TOML, like booth/looks/default_looks.toml): adds looks, or "
+        "replaces shipped ones by name; None = the shipped five",
+    )
+
+
 class Settings(Section):
     """The whole configuration file."""
 
@@ -339,6 +343,22 @@ class Settings(Section):
     session: SessionSettings = Field(default_factory=SessionSettings, description="Sessions and shot lists")
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Storage")
     web: WebSettings = Field(default_factory=WebSettings, description="The booth page")
+    looks: LooksSettings = Field(default_factory=LooksSettings, description="Looks")
+
+    @model_validator(mode="after")
+    def _check_look_names(self) -> Settings:
+        """Every look a shot list names must exist (shipped or in the operator's file): a typo would
+        otherwise pass here and only show when a sitter starts a session."""
+        from booth.looks import load as load_looks  # deferred: looks are pure and import no config at load
+
+        names = sorted(load_looks(self.looks.file).looks)
+        for name, looks in self.session.custom_shot_lists.items():
+            for look in looks:
+                if look not in names:
+                    close = difflib.get_close_matches(look, names, n=1)
+                    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
+                    raise ValueError(f"custom shot list {name!r}: unknown look {look!r}; {hint}")
+        return self
 
 
 def _suggest(key: str, model: type[BaseModel]) -> str:
@@ -424,6 +444,60 @@ def to_toml(data: dict, prefix: str = "") -> str:
 
 def save(settings: Settings, path: Path | str) -> None:
     """Persist settings as TOML, atomically (a crash never leaves half a config file)."""
+    write_table(Path(path), settings.model_dump(mode="json"))
+
+
+# --- layers: the studio's base file, and the operator page's changes over it ---
+
+#: The operator page's changes, saved in the booth's data folder (writable under systemd's ProtectSystem).
+CHANGES_FILE = "booth.toml"
+
+
+def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``changes`` laid over ``base``, recursively for tables: a change names only the keys it changes
+    (``{"policy": {"thresholds": {"intense": 0.5}}}`` keeps every other look's threshold)."""
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def read_table(path: Path | None) -> dict[str, Any]:
+    """A settings file's own contents, unvalidated (``{}`` when there is none yet)."""
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: not valid TOML ({err}); fix the file, or delete it to drop it") from None
+
+
+def write_table(path: Path, data: Mapping[str, Any]) -> None:
+    """Write a settings file atomically; a folder we may not write to is one line naming it."""
     from booth.assets import write_atomic  # deferred: keeps config importable on its own
 
-    write_atomic(Path(path), to_toml(settings.model_dump(mode="json")).encode())
+    try:
+        write_atomic(path, to_toml(dict(data)).encode())
+    except OSError as err:
+        raise ConfigError(
+            f"{path}: cannot save settings ({err.strerror or err}); make its folder writable"
+        ) from None
+
+
+def load_layered(base: Path | None, changes: Path | None) -> Settings:
+    """The base file's settings with the changes file (when present) deep-merged over them.
+
+    The base is validated alone (an error names it); the changes only over the base, as the operator page
+    checks them before saving: they may name a shot list the base defines.
+    """
+    settings = load(base)
+    same = base is not None and changes is not None and Path(base).resolve() == Path(changes).resolve()
+    if changes is None or same or not Path(changes).is_file():
+        return settings
+    merged = deep_merge(settings.model_dump(mode="json"), read_table(changes))
+    return validate(merged, f"{changes} (over {base or 'the defaults'})")

@@ -50,9 +50,9 @@ class ServeError(BoothError, OSError):
     """The booth page could not be served (address in use, no permission to listen)."""
 
 
-class SessionNotFound(BoothError, LookupError):
-    """No stored session has that id."""
-
-
 class SessionBusy(BoothError, RuntimeError):
     """The session is still running, so it cannot be deleted."""
+
+
+class SessionNotFound(StorageError, LookupError):
+    """No stored session has that id (never started, or deleted meanwhile)."""

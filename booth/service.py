@@ -17,14 +17,12 @@ import logging
 import queue
 import threading
 import time
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from booth import config as config_module
 from booth import looks
-from booth.assets import write_atomic
 from booth.camera import Camera, open_camera
 from booth.config import CameraSettings, Settings
 from booth.crops import headshot_crops
@@ -63,18 +61,6 @@ ACTION_TIMEOUT = 5.0
 SETTINGS_TIMEOUT = 15.0
 #: States from which a new session may start (an end screen need not run out first).
 STARTABLE = (State.IDLE, *ENDED)
-
-
-def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``changes`` laid over ``base``, recursively for tables: a change names only the keys it changes
-    (``{"policy": {"thresholds": {"intense": 0.5}}}`` keeps every other look's threshold)."""
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
 
 
 class Subscription:
@@ -137,7 +123,7 @@ class BoothService:
         self.base_config_path = base_config_path
         self.clock = clock
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.book = looks.load()
+        self.book = looks.load(settings.looks.file)
         self.storage = Storage(self.data_dir, settings.storage)
         self.camera = camera or open_camera(camera_spec or settings.camera.source, settings.camera)
         self.hardware = hardware or Hardware(
@@ -338,7 +324,9 @@ class BoothService:
         self.storage.check_can_start()
         session_settings = self.settings.session
         if preset:
-            merged = deep_merge(self.settings.model_dump(mode="json"), {"session": {"shot_list": preset}})
+            merged = config_module.deep_merge(
+                self.settings.model_dump(mode="json"), {"session": {"shot_list": preset}}
+            )
             session_settings = config_module.validate(merged, "preset").session
         self.session.config = SessionConfig.from_settings(session_settings)
         self._apply(self.session.handle(Trigger.START, self.clock()))
@@ -348,19 +336,21 @@ class BoothService:
         self._apply(self.session.handle(trigger, self.clock()))
 
     def _update_settings(self, changes: dict) -> Settings:
-        new = config_module.validate(deep_merge(self.settings.model_dump(mode="json"), changes), "settings")
+        new = config_module.validate(
+            config_module.deep_merge(self.settings.model_dump(mode="json"), changes), "settings"
+        )
         on_disk = None
         if self.config_path is not None:
-            on_disk = deep_merge(self._file_settings(self.config_path), changes)
+            on_disk = config_module.deep_merge(config_module.read_table(self.config_path), changes)
             # What the next start will load: the base file with this one over it (it may name a shot list
             # the base defines, so it need not load alone).
-            base = self._file_settings(self.base_config_path) if self.base_config_path else {}
-            config_module.validate(deep_merge(base, on_disk), str(self.config_path))
+            base = config_module.read_table(self.base_config_path) if self.base_config_path else {}
+            config_module.validate(config_module.deep_merge(base, on_disk), str(self.config_path))
         camera = None
         if new.camera.source != self.settings.camera.source:
             camera = open_camera(new.camera.source, new.camera)  # builds only; a bad spec raises here
         if on_disk is not None:
-            self._write_settings(self.config_path, on_disk)  # type: ignore[arg-type]
+            config_module.write_table(self.config_path, on_disk)  # type: ignore[arg-type]
         self.settings = new
         if self.shooter is not None:
             self.shooter.set_policy(new.policy)
@@ -369,25 +359,6 @@ class BoothService:
         if camera is not None:
             self._swap_camera(camera, new.camera)
         return new
-
-    @staticmethod
-    def _file_settings(path: Path) -> dict[str, Any]:
-        """The config file's own contents (``{}`` when there is none yet)."""
-        try:
-            return tomllib.loads(path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{path}: not valid TOML ({err}); fix the file, then change settings") from None
-
-    @staticmethod
-    def _write_settings(path: Path, data: dict[str, Any]) -> None:
-        try:
-            write_atomic(path, config_module.to_toml(data).encode())
-        except OSError as err:
-            raise ConfigError(
-                f"{path}: cannot save settings ({err.strerror or err}); make its folder writable"
-            ) from None
 
     def _swap_camera(self, camera: Camera, settings: CameraSettings) -> None:
         """Stop the old capture and start ``camera`` (its faults show in its state; they do not raise)."""

@@ -58,7 +58,7 @@ import numpy as np
 from PIL import Image
 
 from booth.assets import write_atomic
-from booth.errors import DiskFullError, StorageError
+from booth.errors import DiskFullError, SessionNotFound, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -750,7 +750,7 @@ class Storage:
         """
         session = self.session(session_id)
         if session is None:
-            raise StorageError(f"no session {session_id}; it was deleted or never started")
+            raise SessionNotFound(f"no session {session_id}; it was deleted or never started")
         shots = self.shots(session_id)
         exports = self.root / EXPORTS_DIR
         target = exports / f"{Path(session.dir).name}.zip"
@@ -778,7 +778,7 @@ class Storage:
         finally:
             Path(tmp).unlink(missing_ok=True)  # gone already once renamed
         if not installed:
-            raise StorageError(f"no session {session_id}; it was deleted while its zip was being built")
+            raise SessionNotFound(f"no session {session_id}; it was deleted while its zip was being built")
         return target
 
     def _install_export(self, session_id: int, token: str, tmp: Path, target: Path) -> bool:

@@ -178,3 +178,25 @@ def test_check_refuses_an_unknown_look_in_a_custom_list_with_a_suggestion(tmp_pa
         config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "zzzzzz"]}}})
     ok = config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "playful"]}}})
     assert ok.session.custom_shot_lists == {"solo": ["intense", "playful"]}
+
+
+def test_an_operator_look_can_be_named_in_a_shot_list(tmp_path):
+    looks = tmp_path / "looks.toml"
+    looks.write_text(
+        '[look.smize]\nscenario = "Imagine you know a secret."\n'
+        'term = [{ signal = "squint", weight = 1.0, low = 0.05, high = 0.3 }]\n'
+    )
+    data = {"looks": {"file": str(looks)}, "session": {"custom_shot_lists": {"eyes": ["smize", "confident"]}}}
+    assert config.validate(data).session.custom_shot_lists["eyes"] == ["smize", "confident"]
+    with pytest.raises(config.ConfigError, match="unknown look 'smize'"):
+        config.validate({"session": data["session"]})
+
+
+def test_show_includes_the_pages_changes_from_the_data_folder(tmp_path, booth, capsys):
+    base = write(tmp_path, "[policy]\ndefault_threshold = 0.7\n")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / config.CHANGES_FILE).write_text("[policy]\ncooldown_s = 1.5\n")
+    assert booth("config", "show", "--json", "--data", str(data), str(base)) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["policy"]["default_threshold"] == 0.7 and shown["policy"]["cooldown_s"] == 1.5

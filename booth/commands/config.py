@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml",
     )
     show.add_argument("--config", dest="config_file", type=Path, metavar="FILE", help="same as FILE")
+    show.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="the booth's data folder: include the page's changes saved there",
+    )
     show.add_argument("--json", action="store_true", help="JSON instead of TOML")
     show.set_defaults(func=run_show)
 
@@ -66,11 +72,15 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.file or args.config_file)
-    settings = config.load(path)
+    changes = args.data / config.CHANGES_FILE if args.data else None
+    settings = config.load_layered(path, changes)
     data = settings.model_dump(mode="json")
     if args.json:
         print(json.dumps(data, indent=2))
     else:
-        print(f"# effective settings from {path or 'defaults (no config file)'}")
+        layers = f"{path or 'defaults (no config file)'}" + (
+            f" + {changes}" if changes and changes.is_file() else ""
+        )
+        print(f"# effective settings from {layers}")
         print(config.to_toml(data))
     return 0

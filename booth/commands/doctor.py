@@ -57,7 +57,7 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, object]]:
 
     path = resolve_config_path(args.config)
     try:
-        settings = config.load(path)
+        settings = config.load_layered(path, args.data / config.CHANGES_FILE)  # with the page's changes
     except BoothError:
         settings = config.Settings()  # the config check reports the error; the others still run
     checks = {

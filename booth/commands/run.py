@@ -22,7 +22,6 @@ import argparse
 import logging
 import signal
 import threading
-import tomllib
 from pathlib import Path
 from types import FrameType
 
@@ -33,7 +32,7 @@ from booth.errors import ServeError
 log = logging.getLogger(__name__)
 
 DEFAULT_DATA = Path("var")
-LOCAL_CONFIG = "booth.toml"
+LOCAL_CONFIG = config.CHANGES_FILE
 
 
 class _Shutdown(Exception):
@@ -68,25 +67,10 @@ def load_settings(base: Path | None, changes: Path, pins: str | None = None) -> 
     The base is validated alone (an error names it); the changes file only over the base, as
     ``BoothService.update_settings`` checks it before saving: it may name a shot list the base defines.
     """
-    from booth.service import deep_merge  # deferred: the service pulls in the camera and the models
-
-    settings = config.load(base)
-    same = base is not None and base.resolve() == changes.resolve()
-    if not same and changes.is_file():
-        merged = deep_merge(settings.model_dump(mode="json"), _read_changes(changes))
-        settings = config.validate(merged, f"{changes} (over {base or 'the defaults'})")
+    settings = config.load_layered(base, changes)
     if pins is not None:
         settings = settings.model_copy(update={"pins": settings.pins.model_copy(update={"factory": pins})})
     return settings
-
-
-def _read_changes(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise config.ConfigError(
-            f"{path}: not valid TOML ({err}); fix it, or delete it to drop the page's changes"
-        ) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from PIL import Image
 
 from booth.crops import ASPECTS
-from booth.errors import StorageError
+from booth.errors import SessionNotFound, StorageError
 from booth.storage import SessionRecord, ShotRecord
 from booth.web.context import booth_service
 from booth.web.links import valid_token
@@ -133,6 +133,8 @@ def archive(token: str) -> Response:
     record = _session(token)
     try:
         path = booth_service().storage.export_zip(record.id)
+    except SessionNotFound:
+        abort(404)  # deleted meanwhile: the link is no longer valid
     except StorageError as err:
         log.error("gallery zip of session %d failed: %s", record.id, err)
         abort(503, "The download could not be prepared; ask the studio.")

@@ -200,6 +200,8 @@ def export(session_id: int) -> Response:
         abort(404, f"No session {session_id}.")
     try:
         path = storage.export_zip(session_id)
+    except SessionNotFound:
+        abort(404, f"No session {session_id}.")
     except StorageError as err:
         abort(503, str(err))
     return send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)
