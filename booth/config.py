@@ -50,7 +50,9 @@ class CameraSettings(Section):
         description="picamera2 lores pixel format; auto tries XBGR8888 (Pi 5), then YUV420 (Pi 4)",
     )
     still_size: tuple[int, int] | None = Field(
-        None, description="Width, height of full-resolution stills; None = the sensor's largest"
+        None,
+        description="Width, height of the Pi camera's stills; None = the largest sensor mode that keeps up "
+        "with fps (Camera Module 3: 2304x1296 at 30 fps)",
     )
     fps: float = Field(30.0, gt=0, le=120, description="Frame rate of the analysis stream")
     ring_seconds: float = Field(1.5, ge=0, le=10, description="Seconds of full-resolution frames kept")

@@ -7,7 +7,8 @@ YUV420 (1.5 bytes a pixel, half of RGB) fills the ring buffer, converted to RGB 
 for. Both come from the same sensor mode, so a still needs no mode switch (that costs 0.5-1.5 s).
 
 picamera2 subset used (mirrored by ``tests/fakes/picamera2``): ``Picamera2.global_camera_info()``,
-``Picamera2(camera_num)``, ``.sensor_resolution``, ``.camera_properties`` (``ScalerCropMaximum``),
+``Picamera2(camera_num)``, ``.sensor_resolution``, ``.sensor_modes`` (``size``, ``fps``),
+``.camera_properties`` (``ScalerCropMaximum``),
 ``.camera_controls``, ``.create_video_configuration(main=, lores=, buffer_count=, controls=, display=,
 encode=)``, ``.configure()``, ``.camera_configuration()`` (``size``, ``format``, ``stride`` per stream),
 ``.start()``, ``.stop()``, ``.close()``, ``.set_controls()``, ``.capture_request(wait=seconds)`` (raises
@@ -132,7 +133,7 @@ class PicameraCamera(Camera):
 
     def _configure(self) -> None:
         cam = self._cam
-        full = tuple(self.settings.still_size or cam.sensor_resolution)
+        full = self._still_size()
         lores = tuple(min(a, f) // 2 * 2 for a, f in zip(self.settings.analysis_size, full, strict=True))
         wanted = self.settings.analysis_format
         refused = []
@@ -158,6 +159,27 @@ class PicameraCamera(Camera):
             f"{self.source}: no analysis format accepted ({'; '.join(refused)}); "
             "set camera.analysis_format to YUV420"
         )
+
+    def _still_size(self) -> tuple[int, int]:
+        """``still_size``, else the largest sensor mode that keeps up with ``fps``.
+
+        Both streams come from one sensor mode, so the mode sets the frame rate: a Camera Module 3 gives
+        its full 4608x2592 at about 14 fps, its 2304x1296 binned mode at about 56. Choosing the full size
+        would halve the analysis rate (and copy 18 MB a frame into the ring).
+        """
+        if self.settings.still_size:
+            return tuple(self.settings.still_size)  # type: ignore[return-value]
+        cam = self._cam
+        modes = [m for m in getattr(cam, "sensor_modes", None) or [] if "size" in m]
+        fast = [m for m in modes if m.get("fps", 0) >= self.settings.fps]
+        if fast:
+            return tuple(max(fast, key=lambda m: m["size"][0] * m["size"][1])["size"])
+        if modes:
+            log.warning(
+                "%s: no sensor mode reaches %.0f fps; using the fastest", self.source, self.settings.fps
+            )
+            return tuple(max(modes, key=lambda m: m.get("fps", 0))["size"])
+        return tuple(cam.sensor_resolution)
 
     def _grab(self, timeout: float) -> Grab:
         assert self.main is not None and self.lores is not None

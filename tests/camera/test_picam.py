@@ -174,3 +174,18 @@ def test_forced_analysis_format(fake_picamera2, fast_settings, fmt) -> None:
         assert frame is not None and camera.lores.format == fmt
         diff = np.abs(frame.pixels.astype(int) - fake_picamera2.pattern(320, 180).astype(int))
         assert diff.max() <= 8
+
+
+def test_still_size_is_the_largest_mode_that_keeps_up_with_the_frame_rate(
+    fake_picamera2, fast_settings
+) -> None:
+    """Like a Camera Module 3 scaled down: full size at 14 fps, the 2x2-binned mode at 56."""
+    fake_picamera2.WORLD.modes = [{"size": (1280, 720), "fps": 14.35}, {"size": (640, 360), "fps": 56.03}]
+    for update, width in [
+        ({"fps": 30.0}, 640),
+        ({"fps": 10.0}, 1280),
+        ({"fps": 30.0, "still_size": (1280, 720)}, 1280),
+    ]:
+        with PicameraCamera(fast_settings.model_copy(update=update)) as camera:
+            assert camera.wait_frame(0, timeout=5) is not None
+            assert camera.main is not None and camera.main.width == width, update

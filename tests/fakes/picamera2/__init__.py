@@ -1,7 +1,8 @@
 """A fake ``picamera2`` for tests, injected through ``sys.modules`` (see tests/camera/conftest.py).
 
 It implements exactly the subset booth/camera/picam.py uses, with picamera2's names and shapes:
-``Picamera2.global_camera_info()``, ``Picamera2(camera_num)``, ``.sensor_resolution``,
+``Picamera2.global_camera_info()``, ``Picamera2(camera_num)``, ``.sensor_resolution``, ``.sensor_modes``
+(``size`` and ``fps`` of each mode),
 ``.camera_properties["ScalerCropMaximum"]``, ``.camera_controls``, ``.create_video_configuration(main=,
 lores=, buffer_count=, controls=, display=, encode=)``, ``.configure()`` (fills ``stride`` per stream
 and, like a Pi 4's ISP, refuses a non-YUV lores stream when ``WORLD.platform == "vc4"``),
@@ -32,6 +33,7 @@ class World:
         self.cameras: list[dict] = [{"Model": "imx708", "Num": 0, "Id": "/base/soc/i2c0mux/i2c@1/imx708@1a"}]
         self.platform = "pisp"  # "vc4" (Pi 4) only gives lores as YUV420
         self.sensor = (1280, 720)
+        self.modes: list[dict] = [{"size": (1280, 720), "fps": 60.0}, {"size": (640, 360), "fps": 120.0}]
         self.has_af = True
         self.unplugged = False
         self.stalled = False
@@ -138,6 +140,10 @@ class Picamera2:
     @property
     def sensor_resolution(self) -> tuple[int, int]:
         return WORLD.sensor
+
+    @property
+    def sensor_modes(self) -> list[dict]:
+        return [dict(m) for m in WORLD.modes]
 
     @property
     def camera_properties(self) -> dict:
