@@ -64,7 +64,7 @@ def simulate_video(path: Path, shooter: Shooter, hardware: Hardware, out: Path, 
         if not decision.fire:
             continue
         fired_at = time.monotonic()
-        release = hardware.fire()
+        release = hardware.fire(max(1, len(decision.burst)))
         peak = next((r for r in ring if r[0] == decision.peak_sequence), ring[-1])
         check = shooter.check_still(peak[2], decision.look)
         still = None

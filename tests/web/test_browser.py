@@ -133,7 +133,10 @@ def test_operator_login_and_threshold_change(booth, browser):
     page.fill("#confirm", PASSWORD)
     page.click("#setup-form button[type=submit]")
     page.wait_for_selector("#op-state")
-    page.context.clear_cookies()
+    # A new browser (its own context, no cookies): clearing cookies on the open page would race the
+    # operator page's own requests, whose responses refresh the session cookie.
+    page.close()
+    page = browser.new_page(bypass_csp=True, viewport={"width": 1280, "height": 900})
 
     page.goto(base + "/operator")
     assert "/operator/login" in page.url
