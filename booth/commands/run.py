@@ -35,8 +35,13 @@ DEFAULT_DATA = Path("var")
 LOCAL_CONFIG = config.CHANGES_FILE
 
 
-class _Shutdown(Exception):
-    """Raised from the signal handler to leave waitress's loop in the main thread."""
+class _Shutdown(SystemExit):
+    """Raised from the signal handler to leave waitress's loop in the main thread.
+
+    A SystemExit on purpose: waitress's event loop re-raises only SystemExit, KeyboardInterrupt and its own
+    ExitNow; any other exception arriving while it dispatches a request is logged and swallowed, and the
+    booth would keep running after SIGTERM.
+    """
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
