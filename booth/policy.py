@@ -196,6 +196,7 @@ class TriggerPolicy:
         self._last: Observation | None = None
         self._last_track: int | None = None
         self.fires = 0
+        self._may_fire = True
         self.last_decision = Decision(TriggerState.NO_FACE, look=target, reason="no frame yet")
 
     # --- configuration -------------------------------------------------------------------------------
@@ -228,8 +229,13 @@ class TriggerPolicy:
 
     # --- per frame -----------------------------------------------------------------------------------
 
-    def update(self, observation: Observation, now: float) -> Decision:
-        """Judge one analysed frame; ``now`` is the monotonic time of the decision."""
+    def update(self, observation: Observation, now: float, may_fire: bool = True) -> Decision:
+        """Judge one analysed frame; ``now`` is the monotonic time of the decision.
+
+        With ``may_fire`` false (no session is shooting) the judgement is the same, for the live view, but a
+        held look stays ``ALMOST`` at full progress instead of firing.
+        """
+        self._may_fire = may_fire
         if self._last is not None and observation.sequence <= self._last.sequence:
             log.debug("frame %d not newer than %d: ignored", observation.sequence, self._last.sequence)
             return dataclasses.replace(self.last_decision, fire=False)  # never fire twice for one frame
@@ -340,6 +346,8 @@ class TriggerPolicy:
         progress = min(1.0, frames_part, time_part)
         if len(self._window) < s.min_frames or span_ms < s.min_ms:
             return Decision(TriggerState.ALMOST, progress=progress, reason=f"hold the {look}", **base)
+        if not self._may_fire:
+            return Decision(TriggerState.ALMOST, progress=1.0, reason=f"{look} held (not shooting)", **base)
 
         window = list(self._window)
         # Scores within PEAK_TIE of each other are one plateau: take its latest frame (the freshest moment,

@@ -387,7 +387,11 @@ class BoothService:
                 last_seq = frame.sequence
                 try:
                     result = self.shooter.step(  # type: ignore[union-attr]
-                        frame.pixels, frame.timestamp, frame.sequence, now=None, clock=self.clock
+                        frame.pixels,
+                        frame.timestamp,
+                        frame.sequence,
+                        clock=self.clock,
+                        may_fire=self.session.state is State.SHOOTING,
                     )
                 except Exception:  # a bad frame must not stop the booth
                     log.exception("analysis failed on frame %d", frame.sequence)

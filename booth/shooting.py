@@ -110,15 +110,17 @@ class Shooter:
         sequence: int,
         now: float | None = None,
         clock: Callable[[], float] | None = None,
+        may_fire: bool = True,
     ) -> FrameResult:
         """Analyse one frame and decide. The decision's time is ``now``, or ``clock()`` read after the
-        analysis (so ``decided_at - peak_timestamp`` includes the time the models took)."""
+        analysis (so ``decided_at - peak_timestamp`` includes the time the models took). ``may_fire`` false:
+        judge for the live view only (no session is shooting)."""
         readings = self.pipeline.analyze(pixels)
         faces = tuple((r, self.scorer.score(r, timestamp)) for r in readings)
         observation = Observation(timestamp, sequence, tuple(subject_score(r, res) for r, res in faces))
         if now is None:
             now = clock() if clock is not None else timestamp
-        return FrameResult(sequence, timestamp, faces, self.policy.update(observation, now))
+        return FrameResult(sequence, timestamp, faces, self.policy.update(observation, now, may_fire))
 
     def manual(self, last: FrameResult | None, now: float) -> Decision:
         """A shot asked for by hand: bypasses the rules, keeps the last frame's scores."""

@@ -367,3 +367,14 @@ def test_settings_reject_invalid(bad):
 
     with pytest.raises(ConfigError):
         validate({"policy": bad})
+
+
+def test_outside_a_session_a_held_look_is_shown_but_never_fired():
+    policy = TriggerPolicy(PolicySettings(**{**BASE, "min_ms": 0}), target=LOOK)
+    decisions = [
+        policy.update(observation(i, F(0.9)), now=100.0 + i / FPS, may_fire=False) for i in range(10)
+    ]
+    assert fired(decisions) == [] and policy.fires == 0
+    assert decisions[-1].state is TriggerState.ALMOST and decisions[-1].progress == 1.0
+    # The moment shooting starts, the held look fires on the next frame.
+    assert policy.update(observation(10, F(0.9)), now=100.0 + 10 / FPS).fire
