@@ -13,15 +13,29 @@ import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from booth.errors import ConfigError
 
+#: How an unset optional value is written in TOML, which has no null (``pins.focus = "none"``).
+NONE = "none"
+
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _none_from_toml(cls, data: Any) -> Any:
+        """Read ``"none"`` as None for the fields that may be unset, so clearing one (a pin that is not
+        wired) survives being saved and read back."""
+        if isinstance(data, dict):
+            for name, field in cls.model_fields.items():
+                if data.get(name) == NONE and type(None) in get_args(field.annotation):
+                    data = {**data, name: None}
+        return data
 
 
 class VisionSettings(Section):
@@ -424,14 +438,14 @@ def _toml_key(key: str) -> str:
 
 
 def to_toml(data: dict, prefix: str = "") -> str:
-    """Settings as TOML. TOML has no null: an unset optional key is written as a comment."""
+    """Settings as TOML. TOML has no null: an unset optional key is written as :data:`NONE`."""
     lines = []
     tables = []
     for key, value in data.items():
         if isinstance(value, dict):  # a section, or a mapping field: a [table] either way
             tables.append((key, value))
         elif value is None:
-            lines.append(f"# {_toml_key(key)} is unset (default: none)")
+            lines.append(f"{_toml_key(key)} = {_toml_value(NONE)}")
         else:
             lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
     for key, value in tables:

@@ -163,10 +163,21 @@ def test_show_json(tmp_path, booth, capsys):
     assert set(data) == set(config.Settings.model_fields)
 
 
-def test_to_toml_writes_unset_keys_as_comments_and_nested_tables():
+def test_to_toml_writes_unset_keys_as_none_and_nested_tables():
     text = config.to_toml({"a": {"x": None, "y": [1, 2], "z": {"k": "v w"}}, "b": {}})
-    assert tomllib.loads(text) == {"a": {"y": [1, 2], "z": {"k": "v w"}}, "b": {}}
-    assert "# x is unset" in text
+    assert tomllib.loads(text) == {"a": {"x": "none", "y": [1, 2], "z": {"k": "v w"}}, "b": {}}
+
+
+def test_a_cleared_optional_setting_survives_save_and_load(tmp_path):
+    """Clearing a pin on the operator page (focus not wired) must not bring the default back on reload."""
+    settings = config.validate({"pins": {"focus": None}})
+    path = tmp_path / "booth.toml"
+    config.save(settings, path)
+    assert 'focus = "none"' in path.read_text()
+    assert config.load(path).pins.focus is None
+    assert config.load(path) == settings
+    with pytest.raises(config.ConfigError, match="fps"):
+        config.validate({"camera": {"fps": "none"}})  # not optional: "none" is just a bad value
 
 
 def test_check_refuses_an_unknown_look_in_a_custom_list_with_a_suggestion(tmp_path, booth, capsys):
