@@ -11,7 +11,9 @@ import time
 import tomllib
 
 import pytest
+import support
 from gpiozero.pins.mock import MockFactory, MockPWMPin
+from support import wait_until
 
 from booth import config
 from booth.errors import BoothError
@@ -85,17 +87,7 @@ def test_settings_are_validated_and_persisted(tmp_path, service):
 # --- the page's view of a session (status), its end, and the Done button ---------------------------------
 
 #: One look, one shot, a short end screen: a whole session fits in a few seconds of the replayed clip.
-QUICK = {
-    "session": {
-        "shot_list": "demo",
-        "custom_shot_lists": {"demo": ["approachable"]},
-        "shots_per_look": 1,
-        "look_seconds": 30.0,
-        "review_timeout": 300.0,
-        "end_screen_seconds": 1.0,
-    },
-    "policy": {"cooldown_s": 0.5},
-}
+QUICK = {**support.QUICK, "session": {**support.QUICK["session"], "end_screen_seconds": 1.0}}
 
 
 @pytest.fixture
@@ -116,16 +108,6 @@ def make_service(tmp_path, models, media):
     yield make
     for svc in made:
         svc.stop()
-
-
-def wait_until(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} within {seconds} s")
 
 
 def count_calls(monkeypatch, obj, name: str) -> list:

@@ -13,6 +13,7 @@ import zipfile
 
 import pytest
 from PIL import Image
+from support import wait_until
 from web_helpers import csrf_of, login
 
 from booth.web.links import qr_svg
@@ -37,16 +38,6 @@ def seed_session(service, looks=("approachable", "confident")) -> tuple:
         for look in looks
     ]
     return record, shots
-
-
-def wait_until(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 # --- health, status, looks ----------------------------------------------------------------------------------

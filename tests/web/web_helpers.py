@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import support
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth import config
@@ -23,18 +24,8 @@ from booth.camera import open_camera
 from booth.hardware import Hardware
 from booth.service import BoothService
 
-#: A one-look shot list with one shot, so a whole session fits in a test.
-QUICK = {
-    "session": {
-        "shot_list": "demo",
-        "custom_shot_lists": {"demo": ["approachable"]},
-        "shots_per_look": 1,
-        "look_seconds": 30.0,
-        "review_timeout": 300.0,
-    },
-    "policy": {"cooldown_s": 0.5},
-    "web": {"stream_recycle_s": 20.0, "heartbeat_s": 1.0},
-}
+#: The shared quick session, with streams recycled and heartbeats sent fast enough for tests.
+QUICK = {**support.QUICK, "web": {"stream_recycle_s": 20.0, "heartbeat_s": 1.0}}
 
 
 def make_service(data_dir: Path, models, media, overrides: dict | None = None) -> BoothService:
