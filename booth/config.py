@@ -402,7 +402,14 @@ def validate(data: dict, source: str = "<config>") -> Settings:
         if first["type"] == "extra_forbidden":
             hint = _suggest(str(loc[-1]), _model_at(loc, Settings))
             raise ConfigError(f"{source}: unknown key {key!r}{hint}") from None
-        raise ConfigError(f"{source}: {key}: {first['msg']} (got {first.get('input')!r})") from None
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "value_error":  # our own checks: the message names the value already
+            where = f"{key}: " if key else ""
+            raise ConfigError(f"{source}: {where}{message}") from None
+        got = repr(first.get("input"))
+        if len(got) > 60:
+            got = got[:57] + "..."
+        raise ConfigError(f"{source}: {key}: {message} (got {got})") from None
 
 
 def load(path: Path | str | None) -> Settings:

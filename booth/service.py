@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -180,13 +181,17 @@ class BoothService:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        if not self._analysing() and self._record is not None and not self._record_ended:
-            # A clean shutdown mid-session: close it now rather than leave it to the next start's recovery.
-            self.storage.log_event(self._record.id, "stopped", "The booth stopped mid-session.")
-            self._end_record(State.ABORTED)
-        self.camera.stop()
-        self.hardware.close()
-        self.storage.close()
+        try:
+            if not self._analysing() and self._record is not None and not self._record_ended:
+                # A clean shutdown mid-session: close it now rather than leave it to the next start's recovery
+                self._log_event(self._record.id, "stopped", "The booth stopped mid-session.")
+                self._end_record(State.ABORTED)
+        except BoothError as err:
+            log.warning("could not close the session on stop (%s); the next start recovers it", err)
+        finally:
+            self.camera.stop()
+            self.hardware.close()
+            self.storage.close()
 
     def book_default_target(self) -> str:
         return next(iter(self.book.looks))
@@ -251,10 +256,12 @@ class BoothService:
         if not self._analysing() or threading.current_thread() is self._thread:
             return action()
         reply: queue.Queue = queue.Queue(maxsize=1)
-        self._actions.put((action, reply))
+        cancelled = threading.Event()
+        self._actions.put((action, reply, cancelled))
         try:
             ok, value = reply.get(timeout=timeout)
         except queue.Empty:
+            cancelled.set()  # never run it late: the caller was told it did not happen
             raise BoothError("the booth is busy; try again in a moment") from None
         if not ok:
             raise value
@@ -294,6 +301,11 @@ class BoothService:
             raise SessionNotFound(f"no session {session_id}")
         if record.status == "active":
             raise SessionBusy(f"session {session_id} is still running; end it before deleting it")
+        on_screen = self._record
+        if on_screen is not None and on_screen.id == session_id:
+            raise SessionBusy(
+                f"session {session_id} is still on the booth's screen; delete it once the booth is idle"
+            )
         self.storage.delete_session(session_id, reason)
 
     def fire(self) -> dict:
@@ -312,6 +324,8 @@ class BoothService:
         Why not save the settings in effect: they hold the command line's overrides (``--pins mock``,
         ``--camera``), which must not become the file's. A new ``camera.source`` reopens the camera now;
         other camera keys and the pins apply at the next start. Session changes apply from the next session.
+        A new ``looks.file`` is loaded now while no session runs (refused during one, so a running shot list
+        never loses its looks).
         """
         for section, values in changes.items():
             if not isinstance(values, dict):
@@ -346,12 +360,23 @@ class BoothService:
             # the base defines, so it need not load alone).
             base = config_module.read_table(self.base_config_path) if self.base_config_path else {}
             config_module.validate(config_module.deep_merge(base, on_disk), str(self.config_path))
+        book = None
+        if new.looks.file != self.settings.looks.file:
+            if self.session.state not in STARTABLE:
+                raise BoothError(
+                    "a new looks file can change only between sessions; try again once the booth is idle"
+                )
+            book = looks.load(new.looks.file)  # a bad file raises here, before anything changes
         camera = None
         if new.camera.source != self.settings.camera.source:
             camera = open_camera(new.camera.source, new.camera)  # builds only; a bad spec raises here
         if on_disk is not None:
             config_module.write_table(self.config_path, on_disk)  # type: ignore[arg-type]
         self.settings = new
+        if book is not None:
+            self.book = book
+            if self.shooter is not None:
+                self.shooter.set_book(book)
         if self.shooter is not None:
             self.shooter.set_policy(new.policy)
         if self.session.state in STARTABLE:  # never swap the shot list under a running session
@@ -372,8 +397,8 @@ class BoothService:
     # --- the analysis loop ------------------------------------------------------------------------------
 
     def _run(self) -> None:
-        """The analysis loop. Nothing that goes wrong in one frame or one save may end it: errors become a
-        session fault (shown on the kiosk, logged), and the loop carries on with the next frame."""
+        """The analysis loop. Nothing that goes wrong in one frame or one save may end it (see
+        :meth:`_guarded`); the loop carries on with the next frame."""
         last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
         camera = self.camera
         while not self._stop.is_set():
@@ -403,33 +428,59 @@ class BoothService:
                     self._analysis_fps, frames, fps_start = frames / (now - fps_start), 0, now
                 self._guarded("saving the shot", lambda result=result, now=now: self._on_frame(result, now))
             if now - last_status > STATUS_EVERY:
-                self._publish_status()
+                self._guarded("publishing the status", self._publish_status)
                 last_status = now
 
     def _guarded(self, what: str, step: Callable[[], Any]) -> None:
-        """Run one step of the loop; an error pauses the session (FAULT) instead of killing the thread."""
+        """Run one step of the loop so that no error ends the analysis thread.
+
+        A booth error (storage full or failing) ends the running session at once, its kept photos safe, with
+        the reason on the kiosk and in ``status()["fault"]`` until the booth is idle again: a session that
+        cannot keep photos should not go on. Any other error is a bug in one frame's handling: it is logged
+        with its traceback and, during a shot, counted as a retake; the session carries on. Camera faults
+        are not errors here: :meth:`_tick` pauses the session (FAULT) and resumes it when frames return.
+        """
         try:
             step()
         except BoothError as err:
             log.error("%s failed: %s", what, err)
-            self._enter_fault(str(err))
-        except Exception as err:
+            self._end_for(str(err))
+        except Exception:
             log.exception("%s failed", what)
-            self._enter_fault(f"{what} failed ({type(err).__name__}: {err}); see the booth's log")
+            if what == "saving the shot" and self.session.state is State.SHOOTING:
+                self._retakes += 1
+                if self.shooter is not None:
+                    self.shooter.policy.disarm()
 
-    def _enter_fault(self, reason: str) -> None:
+    def _end_for(self, reason: str) -> None:
+        """End the running session because of ``reason`` (never raises: it runs inside error handling)."""
         self._fault = reason
+        try:
+            if self.session.state in ACTIVE or self.session.state is State.FAULT:
+                self._apply(self.session.handle(Trigger.ABORT, self.clock()))
+            self._message = reason
+        except Exception:
+            log.exception("could not end the session after: %s", reason)
+
+    def _pause(self, reason: str) -> None:
+        """Pause the running session (FAULT) while the camera is away; :meth:`_tick` resumes it."""
+        self._fault, self._fault_from_camera = reason, True
         if self.session.state in ACTIVE:
             self._apply(self.session.handle(Trigger.FAULT, self.clock()))
+
+    def _log_event(self, session_id: int, kind: str, message: str) -> None:
+        """Best effort: an event that cannot be written (storage failing) must not stop the booth."""
+        try:
+            self.storage.log_event(session_id, kind, message)
+        except (BoothError, sqlite3.Error) as err:
+            log.warning("event %r of session %d not recorded (%s)", kind, session_id, err)
 
     def _tick(self, now: float) -> None:
         """Session timeouts, and the camera's faults carried into the session (pause, then resume)."""
         camera_fault = self.camera.state.fault
         if camera_fault:
-            if self._fault is None:
-                self._fault, self._fault_from_camera = camera_fault, True
-            if self._fault_from_camera and self.session.state in ACTIVE:
-                self._enter_fault(camera_fault)
+            if self._fault is None or self._fault_from_camera:
+                self._pause(camera_fault)
         elif self._fault_from_camera:
             self._fault, self._fault_from_camera = None, False
             if self.session.state is State.FAULT:
@@ -439,14 +490,16 @@ class BoothService:
     def _drain_actions(self) -> None:
         while True:
             try:
-                action, reply = self._actions.get_nowait()
+                action, reply, cancelled = self._actions.get_nowait()
             except queue.Empty:
                 return
+            if cancelled.is_set():
+                continue
             try:
                 outcome = (True, action())
             except Exception as err:  # handed back to the caller's thread
                 outcome = (False, err)
-            self._publish_status()  # before the reply: the caller's status() already shows the action
+            self._guarded("publishing the status", self._publish_status)  # before the reply: status shows it
             reply.put(outcome)
 
     def _on_frame(self, result: FrameResult, now: float) -> None:
@@ -492,7 +545,7 @@ class BoothService:
         if reasons and len(reasons) == len(moments):
             self._retakes += 1
             log.info("retake %d: %s", self._retakes, "; ".join(reasons))
-            self.storage.log_event(self._record.id, "retake", "; ".join(reasons))
+            self._log_event(self._record.id, "retake", "; ".join(reasons))
             self.shooter.policy.disarm()  # type: ignore[union-attr]  # the fire's cooldown stands
 
     def _keep(self, look: str, still: Any, check: Any) -> None:
@@ -566,7 +619,7 @@ class BoothService:
             elif isinstance(action, StateChanged) and action.new in (State.IDLE, State.WELCOME):
                 self._forget_session()  # idle, or the next sitter: nothing of the last session shows
             if record is not None and action.message:
-                self.storage.log_event(record.id, type(action).__name__, action.message)
+                self._log_event(record.id, type(action).__name__, action.message)
             self._broadcast({"type": "session", "action": type(action).__name__, "message": action.message})
 
     def _end_record(self, outcome: State) -> None:
@@ -574,7 +627,10 @@ class BoothService:
         if self._record is None or self._record_ended:
             return
         self._record_ended = True
-        self.storage.end_session(self._record.id, outcome.value)
+        try:
+            self.storage.end_session(self._record.id, outcome.value)
+        except (BoothError, sqlite3.Error) as err:  # the next start's recovery marks it aborted
+            log.warning("session %d not closed in storage (%s)", self._record.id, err)
 
     def _forget_session(self) -> None:
         self._record, self._record_ended = None, False
@@ -594,8 +650,10 @@ class BoothService:
                 action()
             except BoothError as err:
                 log.info("%s refused: %s", what, err)
+            except Exception:
+                log.exception("%s failed", what)
 
-        self._actions.put((run, queue.Queue(maxsize=1)))
+        self._actions.put((run, queue.Queue(maxsize=1), threading.Event()))
 
     def _button_start(self) -> None:
         self._post("button start", lambda: self._start(None))

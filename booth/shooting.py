@@ -83,6 +83,11 @@ class Shooter:
         self.policy = TriggerPolicy(policy, target=target)
         self.scorer = LookScorer(book, target=target, policy=self.policy.settings)
 
+    def set_book(self, book: LookBook) -> None:
+        """New look recipes (the operator's looks file changed between sessions)."""
+        self.book = book
+        self.scorer.set_book(book)
+
     def set_policy(self, settings: PolicySettings) -> None:
         """New trigger settings (thresholds, hold, cooldown) for the policy and the coaching alike."""
         self.policy.settings = settings

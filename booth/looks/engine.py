@@ -139,6 +139,11 @@ class LookScorer:
         self.target = target
         self._faces: dict[int, _FaceState] = {}
 
+    def set_book(self, book: LookBook) -> None:
+        """New recipes: smoothed scores of the old ones are dropped."""
+        self.book = book
+        self._faces.clear()
+
     def set_baseline(self, baseline: Baseline) -> None:
         self.baseline = baseline
         self._faces.clear()

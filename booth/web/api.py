@@ -207,4 +207,6 @@ def post_settings() -> Response:
         settings = service.update_settings(body)
     except ConfigError as err:
         return _error(400, str(err))
+    except BoothError as err:  # busy, or a camera that will not open: nothing was changed
+        return _error(409, str(err))
     return jsonify(settings.model_dump(mode="json"))

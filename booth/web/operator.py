@@ -25,7 +25,7 @@ from flask import (
     url_for,
 )
 
-from booth.errors import ConfigError, SessionBusy, SessionNotFound, StorageError
+from booth.errors import BoothError, SessionBusy, SessionNotFound, StorageError
 from booth.web.context import OPERATOR_KEY, booth_service, operator_logged_in, require_operator
 from booth.web.security import csrf_matches, is_loopback, new_csrf_token, password_problem
 from booth.web.settings_form import (
@@ -164,7 +164,7 @@ def save_settings() -> Any:
     if not errors:
         try:
             service.update_settings(changes)
-        except ConfigError as err:
+        except BoothError as err:  # a bad value, or busy: nothing was changed
             errors = {"": str(err)}
     if errors:
         values = {f.key: request.form.get(f.key, "") for f in fields}
