@@ -36,22 +36,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     check = actions.add_parser("check", help="validate FILE; prints OK or the one-line error (exit 2)")
-    check.add_argument(
-        "file",
-        nargs="?",
-        type=Path,
-        metavar="FILE",
-        help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml",
-    )
+    _file_argument(check)
     check.set_defaults(func=run_check)
     show = actions.add_parser("show", help="print every setting with its effective value")
-    show.add_argument(
-        "file",
-        nargs="?",
-        type=Path,
-        metavar="FILE",
-        help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml",
-    )
+    _file_argument(show)
     show.add_argument("--config", dest="config_file", type=Path, metavar="FILE", help="same as FILE")
     show.add_argument(
         "--data",
@@ -61,6 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     show.add_argument("--json", action="store_true", help="JSON instead of TOML")
     show.set_defaults(func=run_show)
+
+
+def _file_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml",
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
