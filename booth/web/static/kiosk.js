@@ -64,7 +64,8 @@
     const ended = status.state === "expired" || status.state === "aborted";
     $("done-title").textContent = ended ? (status.state === "expired" ? "Session timed out" : "Session stopped")
       : "All done!";
-    const haveLink = Boolean(token);
+    // A link to an empty gallery helps nobody: offer it only when a photo was kept.
+    const haveLink = Boolean(token) && (status.shots_taken || 0) > 0;
     $("qr-card").hidden = !haveLink;
     if (haveLink && qrToken !== token) {
       qrToken = token;
@@ -73,7 +74,7 @@
     }
     $("done-btn").hidden = status.state !== "review";
     $("review-note").textContent = haveLink ? "The link stays private: only people you share it with can see your photos."
-      : "No photos were kept.";
+      : (status.fault ? `No photos were kept: ${status.fault}` : "No photos were kept.");
   }
 
   function render(status) {
