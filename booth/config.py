@@ -502,7 +502,7 @@ def read_table(path: Path | None) -> dict[str, Any]:
 
 def write_table(path: Path, data: Mapping[str, Any]) -> None:
     """Write a settings file atomically; a folder we may not write to is one line naming it."""
-    from booth.assets import write_atomic  # deferred: keeps config importable on its own
+    from booth.atomic import write_atomic  # deferred: config is imported early and by pure modules
 
     try:
         write_atomic(path, to_toml(dict(data)).encode())

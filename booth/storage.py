@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from booth.assets import write_atomic
+from booth.atomic import fsync_dir, write_atomic
 from booth.errors import DiskFullError, SessionNotFound, StorageError
 
 log = logging.getLogger(__name__)
@@ -213,16 +213,8 @@ def encode_jpeg(pixels: np.ndarray, quality: int = 92) -> bytes:
     return buf.getvalue()
 
 
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def is_temp_name(name: str) -> bool:
-    """Names of in-flight writes: ``.<name>.<random>.tmp`` (see :func:`booth.assets.write_atomic`)."""
+    """Names of in-flight writes: ``.<name>.<random>.tmp`` (see :func:`booth.atomic.write_atomic`)."""
     return name.startswith(".") and name.endswith(".tmp")
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from booth.assets import write_atomic
+from booth.atomic import write_atomic
 
 log = logging.getLogger(__name__)
 
