@@ -53,13 +53,17 @@ class Detection:
         return RotatedRect((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, angle).scaled(1.5)
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of box ``a`` (4,) against boxes ``b`` (N, 4)."""
+def _areas(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection of box ``a`` (4,) with each of boxes ``b`` (N, 4), and the areas of ``a`` and of ``b``."""
     ix0, iy0 = np.maximum(a[0], b[:, 0]), np.maximum(a[1], b[:, 1])
     ix1, iy1 = np.minimum(a[2], b[:, 2]), np.minimum(a[3], b[:, 3])
     inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    area_a = (a[2] - a[0]) * (a[3] - a[1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter, (a[2] - a[0]) * (a[3] - a[1]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of box ``a`` (4,) against boxes ``b`` (N, 4)."""
+    inter, area_a, area_b = _areas(a, b)
     return inter / np.maximum(area_a + area_b - inter, 1e-9)
 
 
@@ -68,11 +72,7 @@ def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
     Catches a face part found in a tile inside the whole face found elsewhere, which IoU misses.
     """
-    ix0, iy0 = np.maximum(a[0], b[:, 0]), np.maximum(a[1], b[:, 1])
-    ix1, iy1 = np.minimum(a[2], b[:, 2]), np.minimum(a[3], b[:, 3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
-    area_a = (a[2] - a[0]) * (a[3] - a[1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    inter, area_a, area_b = _areas(a, b)
     return inter / np.maximum(np.minimum(area_a, area_b), 1e-9)
 
 
