@@ -58,7 +58,11 @@ class CameraSettings(Section):
         pattern=r"^(auto|picamera2|usb:\d+|replay:.+)$",
         description='"auto", "picamera2", "usb:N" or "replay:PATH" (a video, or a folder of images)',
     )
-    analysis_size: tuple[int, int] = Field((640, 480), description="Width, height of the analysis stream")
+    analysis_size: tuple[int, int] = Field(
+        (640, 480),
+        description="Width, height the analysis frames fit in; a Pi camera's keep the still's aspect "
+        "inside it (a 16:9 still gives 640x360), so faces are not squashed",
+    )
     analysis_format: Literal["auto", "YUV420", "XBGR8888", "RGB888", "BGR888"] = Field(
         "auto",
         description="picamera2 lores pixel format; auto tries XBGR8888 (Pi 5), then YUV420 (Pi 4)",

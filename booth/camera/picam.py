@@ -1,31 +1,52 @@
 """Raspberry Pi camera through picamera2: two streams from one sensor mode, and the lens.
 
 The only module that imports picamera2, and only inside functions: importing it off a Pi fails, and on a
-Pi it starts libcamera. Two streams from one configuration: ``lores`` at ``analysis_size`` feeds the models
-(YUV420 on a Pi 4, whose ISP gives lores only as YUV; XBGR8888 on a Pi 5), ``main`` at full resolution in
-YUV420 (1.5 bytes a pixel, half of RGB) fills the ring buffer, converted to RGB only when a still is asked
-for. Both come from the same sensor mode, so a still needs no mode switch (that costs 0.5-1.5 s).
+Pi it starts libcamera. Two streams from one configuration: ``lores`` feeds the models (YUV420 on a Pi 4,
+whose ISP gives lores only as YUV; XBGR8888 on a Pi 5), ``main`` at full resolution in YUV420 (1.5 bytes a
+pixel, half of RGB) fills the ring buffer, converted to RGB only when a still is asked for. Both come from
+the same sensor mode, so a still needs no mode switch (that costs 0.5-1.5 s).
 
-picamera2 subset used (mirrored by ``tests/fakes/picamera2``): ``Picamera2.global_camera_info()``,
-``Picamera2(camera_num)``, ``.sensor_resolution``, ``.sensor_modes`` (``size``, ``fps``),
-``.camera_properties`` (``ScalerCropMaximum``),
-``.camera_controls``, ``.create_video_configuration(main=, lores=, buffer_count=, controls=, display=,
-encode=)``, ``.configure()``, ``.camera_configuration()`` (``size``, ``format``, ``stride`` per stream),
-``.start()``, ``.stop()``, ``.close()``, ``.set_controls()``, ``.capture_request(wait=seconds)`` (raises
-TimeoutError), and on the request ``.make_buffer(name)``, ``.get_metadata()`` (``ScalerCrop``),
-``.release()``. libcamera enums are passed as their integer values so ``libcamera`` itself is not imported.
+What the library does that this module has to answer (read from picamera2 0.3.38; the test fake
+``tests/fakes/picamera2`` mirrors each point and cites where it comes from):
+
+- **lores takes main's crop.** It is scaled from main's field of view to its own size, not cropped to its
+  own aspect ratio, so a 640x480 lores under a 16:9 main squeezes faces to 75 % of their width. The lores
+  size is therefore fitted to main's aspect inside ``analysis_size`` (16:9 in 640x480 gives 640x360).
+- **The colour space depends on main's size.** ``create_video_configuration`` picks Rec709 (BT.709,
+  limited range) for a main of at least 1280x720 and SMPTE170M (BT.601) below that, and lores shares it. The
+  configured colour space is read back and YUV is decoded with its matrix.
+- **A timed-out capture stays queued.** ``capture_request(wait=s)`` raises TimeoutError but leaves its job
+  in the camera's job list, and ``stop()`` queues behind it and waits forever. So the camera is always
+  closed with ``cancel_all_and_flush()`` first, picamera2's own answer for a dislodged cable.
+- **A failed open leaks a pipe.** ``Picamera2()`` opens its notification pipe before it can fail (camera
+  held by another process, say) and never closes it; the reopen loop would climb toward the fd limit. The
+  half-built object's pipe is closed here.
+- **Reading ``sensor_modes`` reconfigures the camera once per mode** (seconds on a Camera Module 3), and
+  each new ``Picamera2`` reads them afresh; the still size chosen from them is kept per camera model.
+
+picamera2 subset used: ``Picamera2.global_camera_info()``, ``Picamera2(camera_num)``,
+``.sensor_resolution``, ``.sensor_modes`` (``size``, ``fps``), ``.camera_properties``
+(``ScalerCropMaximum``), ``.camera_controls``, ``.create_video_configuration(main=, lores=, buffer_count=,
+controls=, display=, encode=)``, ``.configure()``, ``.camera_configuration()`` (``size``, ``format``,
+``stride`` per stream; ``colour_space``), ``.start()``, ``.stop()``, ``.cancel_all_and_flush()``,
+``.close()``, ``.set_controls()``, ``.capture_request(wait=seconds)`` (raises TimeoutError), and on the
+request ``.make_buffer(name)``, ``.get_metadata()`` (``ScalerCrop``), ``.release()``. libcamera enums are
+passed as their integer values, and colour spaces read by their members' names, so ``libcamera`` itself is
+not imported.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from booth.camera.base import Box, Camera, Focus, Grab
-from booth.camera.convert import to_rgb
+from booth.camera.convert import BT601_LIMITED, BT709_LIMITED, YCbCr, to_rgb, ycbcr_named
 from booth.config import CameraSettings
 from booth.errors import CameraFault
 
@@ -47,15 +68,17 @@ FIX_INSTALL = (
 
 @dataclass(frozen=True)
 class StreamInfo:
-    """What a flat buffer of one stream means: format, size and row stride in bytes."""
+    """What a flat buffer of one stream means: format, size, row stride in bytes, and for YUV the
+    colour encoding."""
 
     format: str
     width: int
     height: int
     stride: int
+    ycbcr: YCbCr = BT601_LIMITED
 
     def to_rgb(self, buffer: np.ndarray) -> np.ndarray:
-        return to_rgb(buffer, self.format, self.width, self.height, self.stride)
+        return to_rgb(buffer, self.format, self.width, self.height, self.stride, self.ycbcr)
 
 
 def _import_picamera2() -> Any:
@@ -78,10 +101,60 @@ def list_cameras() -> list[dict]:
     return []
 
 
-def _stream_info(config: dict, name: str) -> StreamInfo:
+def _stream_info(config: dict, name: str, ycbcr: YCbCr) -> StreamInfo:
     stream = config[name]
     width, height = stream["size"]
-    return StreamInfo(stream["format"], int(width), int(height), int(stream["stride"]))
+    return StreamInfo(stream["format"], int(width), int(height), int(stream["stride"]), ycbcr)
+
+
+def configured_ycbcr(config: dict) -> YCbCr:
+    """The YCbCr encoding of a configuration's YUV streams, from its ``colour_space``.
+
+    libcamera's ColorSpace carries ``ycbcrEncoding`` and ``range`` as pybind11 enum members, read here by
+    name. Should a future picamera2 give something else, picamera2's own default rule is the best guess
+    (Rec709 from 1280x720 up), and the log says so.
+    """
+    space = config.get("colour_space")
+    encoding = getattr(getattr(space, "ycbcrEncoding", None), "name", None)
+    range_ = getattr(getattr(space, "range", None), "name", None)
+    found = ycbcr_named(str(encoding), str(range_))
+    if found is not None:
+        return found
+    width, height = config["main"]["size"]
+    guess = BT709_LIMITED if width >= 1280 and height >= 720 else BT601_LIMITED
+    log.warning("picamera2: colour space %s not understood; decoding YUV as %s", space, guess.name)
+    return guess
+
+
+def lores_size(box: tuple[int, int], main: tuple[int, int]) -> tuple[int, int]:
+    """The largest even size with main's aspect ratio that fits in ``box`` (and in main).
+
+    lores is scaled from main's crop, not cropped to its own aspect: any other shape squashes the faces the
+    models see.
+    """
+    scale = min(box[0] / main[0], box[1] / main[1], 1.0)
+    return max(2, round(main[0] * scale / 2) * 2), max(2, round(main[1] * scale / 2) * 2)
+
+
+def open_picamera2(picamera2: Any, index: int) -> Any:
+    """``Picamera2(index)``, closing the notification pipe a failed constructor leaves open.
+
+    picamera2 opens ``notifyme_r``/``notifyme_w`` first in ``__init__`` and does not close them when the
+    camera cannot be acquired; built through ``__new__`` here, the half-made object is still in hand.
+    """
+    camera = picamera2.__new__(picamera2)
+    try:
+        camera.__init__(index)
+    except BaseException:
+        reader = getattr(camera, "notifymeread", None)
+        if reader is not None:
+            reader.close()
+        writer = getattr(camera, "notifyme_w", None)
+        if isinstance(writer, int):
+            with contextlib.suppress(OSError):
+                os.close(writer)
+        raise
+    return camera
 
 
 class PicameraCamera(Camera):
@@ -96,6 +169,9 @@ class PicameraCamera(Camera):
         self.lores: StreamInfo | None = None
         self.main: StreamInfo | None = None
         self._scaler_crop: tuple[int, int, int, int] | None = None
+        #: Still size chosen from the sensor modes, per camera (model and libcamera id): reading the modes
+        #: reconfigures the camera once per mode, too slow to repeat on every reopen.
+        self._still_sizes: dict[str, tuple[int, int]] = {}
 
     def _controls(self) -> dict[str, Any]:
         frame_us = round(1_000_000 / self.settings.fps)
@@ -114,8 +190,15 @@ class PicameraCamera(Camera):
                 f"{self.source}: libcamera lists {len(cameras)} camera(s), not camera {self.index}; "
                 "check the ribbon cable (contacts the right way, latch closed) and power, retrying"
             )
-        self._cam = picamera2(self.index)
-        self._configure()
+        try:
+            self._cam = open_picamera2(picamera2, self.index)
+        except RuntimeError as err:  # picamera2 wraps libcamera's "Failed to acquire camera" this way
+            cause = f"{err}: {err.__cause__}" if err.__cause__ is not None else str(err)
+            raise CameraFault(
+                f"{self.source}: cannot open ({cause}); is another program using the camera (rpicam-hello, "
+                "a second booth)? Stop it; retrying"
+            ) from None
+        self._configure(cameras[self.index])
         self._cam.start()
         assert self.main is not None and self.lores is not None
         log.info(
@@ -131,10 +214,10 @@ class PicameraCamera(Camera):
             self.settings.fps,
         )
 
-    def _configure(self) -> None:
+    def _configure(self, info: dict) -> None:
         cam = self._cam
-        full = self._still_size()
-        lores = tuple(min(a, f) // 2 * 2 for a, f in zip(self.settings.analysis_size, full, strict=True))
+        full = self._still_size(info)
+        lores = lores_size(self.settings.analysis_size, full)
         wanted = self.settings.analysis_format
         refused = []
         for fmt in AUTO_FORMATS if wanted == "auto" else (wanted,):
@@ -153,33 +236,42 @@ class PicameraCamera(Camera):
                 log.info("%s: lores %s refused (%s)", self.source, fmt, err)
                 continue
             actual = cam.camera_configuration()
-            self.main, self.lores = _stream_info(actual, "main"), _stream_info(actual, "lores")
+            ycbcr = configured_ycbcr(actual)
+            self.main, self.lores = _stream_info(actual, "main", ycbcr), _stream_info(actual, "lores", ycbcr)
             return
         raise CameraFault(
             f"{self.source}: no analysis format accepted ({'; '.join(refused)}); "
             "set camera.analysis_format to YUV420"
         )
 
-    def _still_size(self) -> tuple[int, int]:
-        """``still_size``, else the largest sensor mode that keeps up with ``fps``.
+    def _still_size(self, info: dict) -> tuple[int, int]:
+        """``still_size``, else the largest sensor mode that keeps up with ``fps`` (kept per camera).
 
         Both streams come from one sensor mode, so the mode sets the frame rate: a Camera Module 3 gives
         its full 4608x2592 at about 14 fps, its 2304x1296 binned mode at about 56. Choosing the full size
         would halve the analysis rate (and copy 18 MB a frame into the ring).
         """
         if self.settings.still_size:
-            return tuple(self.settings.still_size)  # type: ignore[return-value]
+            return self.settings.still_size
+        key = f"{info.get('Model', '?')}:{info.get('Id', self.index)}"
+        if key not in self._still_sizes:
+            self._still_sizes[key] = self._fastest_large_mode()
+        return self._still_sizes[key]
+
+    def _fastest_large_mode(self) -> tuple[int, int]:
         cam = self._cam
         modes = [m for m in getattr(cam, "sensor_modes", None) or [] if "size" in m]
         fast = [m for m in modes if m.get("fps", 0) >= self.settings.fps]
         if fast:
-            return tuple(max(fast, key=lambda m: m["size"][0] * m["size"][1])["size"])
-        if modes:
+            width, height = max(fast, key=lambda m: m["size"][0] * m["size"][1])["size"]
+        elif modes:
             log.warning(
                 "%s: no sensor mode reaches %.0f fps; using the fastest", self.source, self.settings.fps
             )
-            return tuple(max(modes, key=lambda m: m.get("fps", 0))["size"])
-        return tuple(cam.sensor_resolution)
+            width, height = max(modes, key=lambda m: m.get("fps", 0))["size"]
+        else:
+            width, height = cam.sensor_resolution
+        return int(width), int(height)
 
     def _grab(self, timeout: float) -> Grab:
         assert self.main is not None and self.lores is not None
@@ -214,6 +306,8 @@ class PicameraCamera(Camera):
         if cam is None:
             return
         try:
+            # A capture that timed out is still queued, and stop() would wait behind it for ever.
+            cam.cancel_all_and_flush()
             cam.stop()
         finally:
             cam.close()

@@ -1,17 +1,48 @@
 """The picamera2 source against the fake picamera2 (tests/fakes/picamera2, injected via sys.modules): the
-only mock here, standing in for the Pi's camera hardware. Covers both lores formats with padded strides, the
-full-resolution ring, focus controls, and each fault with its recovery."""
+only mock here, standing in for the Pi's camera hardware, and written after picamera2 0.3.38's own source
+(its docstring cites what it mirrors). Covers both lores formats with padded strides, the colour space, the
+lores aspect, the full-resolution ring, focus controls, and each fault with its recovery."""
 
 from __future__ import annotations
 
+import gc
+import os
 import time
 
 import numpy as np
 import pytest
 from camera_helpers import faulted, healthy, wait_until
 
+from booth.camera.convert import BT601_LIMITED, BT709_LIMITED
 from booth.camera.picam import PicameraCamera, list_cameras
 from booth.config import CameraSettings
+from booth.errors import CameraFault
+
+
+def shown(fake, stream: str) -> np.ndarray:
+    """What the newest fake camera's ``stream`` carries, as RGB, before it was encoded."""
+    return fake.WORLD.instances[-1].shown(stream)
+
+
+def disc_box(pixels: np.ndarray, colour: tuple[int, int, int]) -> tuple[int, int]:
+    """Width and height in pixels of the fake's disc: the unbroken run of ``colour`` (within 12 levels)
+    through the frame's centre, along its middle row and its middle column."""
+    near = np.abs(pixels.astype(int) - np.array(colour)).max(axis=2) <= 12
+    h, w = near.shape
+
+    def run(line: np.ndarray, middle: int) -> int:
+        assert line[middle], "the disc is not at the centre"
+        ends = np.flatnonzero(~line)
+        left, right = ends[ends < middle], ends[ends > middle]
+        return int((right[0] if right.size else line.size) - (left[-1] + 1 if left.size else 0))
+
+    return run(near[h // 2], w // 2), run(near[:, w // 2], h // 2)
+
+
+def camera_module_3(fake) -> None:
+    """A Camera Module 3 (imx708): 4608x2592 sensor, full mode at 14 fps, 2x2 binned 2304x1296 at 56."""
+    fake.WORLD.sensor = (4608, 2592)
+    fake.WORLD.modes = [{"size": (4608, 2592), "fps": 14.35}, {"size": (2304, 1296), "fps": 56.03}]
 
 
 def test_pi5_lores_is_xbgr_and_converts_with_the_stride(fake_picamera2, fast_settings) -> None:
@@ -20,9 +51,8 @@ def test_pi5_lores_is_xbgr_and_converts_with_the_stride(fake_picamera2, fast_set
         assert frame is not None
         assert camera.lores is not None and camera.lores.format == "XBGR8888"
         assert camera.lores.stride > camera.lores.width * 4  # the fake pads rows
-        expected = fake_picamera2.pattern(320, 180)
         assert frame.pixels.shape == (180, 320, 3) and frame.pixels.dtype == np.uint8
-        np.testing.assert_array_equal(frame.pixels, expected)
+        np.testing.assert_array_equal(frame.pixels, shown(fake_picamera2, "lores"))
 
 
 def test_pi4_refuses_rgb_lores_so_yuv420_is_used(fake_picamera2, fast_settings) -> None:
@@ -31,8 +61,9 @@ def test_pi4_refuses_rgb_lores_so_yuv420_is_used(fake_picamera2, fast_settings) 
         frame = camera.wait_frame(0, timeout=5)
         assert frame is not None
         assert camera.lores is not None and camera.lores.format == "YUV420"
-        diff = np.abs(frame.pixels.astype(int) - fake_picamera2.pattern(320, 180).astype(int))
-        assert diff.mean() < 2 and diff.max() <= 8  # 4:2:0 subsampling and rounding only
+        diff = np.abs(frame.pixels.astype(int) - shown(fake_picamera2, "lores").astype(int))
+        # 4:2:0 subsampling and rounding only: a few levels, more only along the disc's edge.
+        assert diff.mean() < 2 and np.percentile(diff, 99) <= 8 and diff.max() <= 16
 
 
 def test_configuration_asks_for_same_mode_full_resolution_main(fake_picamera2, fast_settings) -> None:
@@ -63,7 +94,7 @@ def test_still_is_full_resolution_and_requests_are_released(fake_picamera2, fast
     width, height = fake_picamera2.WORLD.sensor
     assert still.pixels.shape == (height, width, 3)
     assert abs(still.timestamp - later.timestamp) < 0.05
-    diff = np.abs(still.pixels.astype(int) - fake_picamera2.pattern(width, height).astype(int))
+    diff = np.abs(still.pixels.astype(int) - cam.shown("main").astype(int))
     assert diff.mean() < 2
     assert cam.closed
 
@@ -122,13 +153,14 @@ def test_no_camera_at_start_then_plugged_in(fake_picamera2, fast_settings, caplo
         assert camera.state.running
 
 
-def test_unplugged_mid_session_then_replugged(fake_picamera2, fast_settings) -> None:
+def test_cable_pulled_mid_session_then_replugged(fake_picamera2, fast_settings) -> None:
+    """A dislodged ribbon: frames stop (no error from libcamera), and after a re-scan the camera is gone."""
     with PicameraCamera(fast_settings) as camera:
         assert camera.wait_frame(0, timeout=5) is not None
-        fake_picamera2.WORLD.unplugged = True
+        fake_picamera2.WORLD.stalled = True
         fake_picamera2.WORLD.cameras = []
         assert wait_until(lambda: faulted(camera))
-        assert "lost" in camera.state.fault or "camera(s)" in camera.state.fault
+        assert wait_until(lambda: "camera(s)" in (camera.state.fault or ""))
         assert fake_picamera2.WORLD.instances[0].closed  # the lost camera was released before retrying
         frames = camera.state.frames
         fake_picamera2.reset()
@@ -172,8 +204,8 @@ def test_forced_analysis_format(fake_picamera2, fast_settings, fmt) -> None:
     with PicameraCamera(settings) as camera:
         frame = camera.wait_frame(0, timeout=5)
         assert frame is not None and camera.lores.format == fmt
-        diff = np.abs(frame.pixels.astype(int) - fake_picamera2.pattern(320, 180).astype(int))
-        assert diff.max() <= 8
+        diff = np.abs(frame.pixels.astype(int) - shown(fake_picamera2, "lores").astype(int))
+        assert np.percentile(diff, 99) <= 8 and diff.max() <= 16  # YUV420: chroma subsampling at the edge
 
 
 def test_still_size_is_the_largest_mode_that_keeps_up_with_the_frame_rate(
@@ -189,3 +221,97 @@ def test_still_size_is_the_largest_mode_that_keeps_up_with_the_frame_rate(
         with PicameraCamera(fast_settings.model_copy(update=update)) as camera:
             assert camera.wait_frame(0, timeout=5) is not None
             assert camera.main is not None and camera.main.width == width, update
+
+
+def test_a_stalled_camera_is_reopened_within_the_retry_time(fake_picamera2, fast_settings) -> None:
+    """picamera2 leaves a timed-out capture in its job list and stop() queues behind it for ever: without
+    cancel_all_and_flush() the capture thread hangs in close and only the systemd watchdog would help."""
+    with PicameraCamera(fast_settings) as camera:
+        assert camera.wait_frame(0, timeout=5) is not None
+        first = fake_picamera2.WORLD.instances[0]
+        fake_picamera2.WORLD.stalled = True
+        stalled_at = time.monotonic()
+        # Stall noticed after stall_seconds (0.3), closed at once, reopened after retry_min_seconds (0.02).
+        assert wait_until(lambda: len(fake_picamera2.WORLD.instances) >= 2, timeout=2.0)
+        assert time.monotonic() - stalled_at < 1.0
+        assert first.closed and not first.started
+        assert camera.running  # the same capture thread, no process restart
+        frames = camera.state.frames
+        fake_picamera2.WORLD.stalled = False
+        assert wait_until(lambda: healthy(camera, frames))
+
+
+@pytest.mark.parametrize(
+    ("still_size", "ycbcr"),
+    [((1280, 720), BT709_LIMITED), ((640, 360), BT601_LIMITED)],
+    ids=["rec709-from-720p", "smpte170m-below-720p"],
+)
+def test_a_colour_patch_decodes_within_two_levels(fake_picamera2, fast_settings, still_size, ycbcr) -> None:
+    """picamera2 encodes YUV as Rec709 from a 1280x720 main up, SMPTE170M below; lores shares main's."""
+    fake_picamera2.WORLD.platform = "vc4"  # a Pi 4: lores is YUV420 too
+    settings = fast_settings.model_copy(update={"still_size": still_size})
+    with PicameraCamera(settings) as camera:
+        frame = camera.wait_frame(0, timeout=5)
+        assert frame is not None
+        assert camera.lores is not None and camera.lores.format == "YUV420"
+        assert camera.lores.ycbcr == ycbcr and camera.main is not None and camera.main.ycbcr == ycbcr
+        still = camera.still(frame.timestamp)
+    assert still is not None
+    for pixels in (frame.pixels, still.pixels):
+        h, w = pixels.shape[:2]
+        centre = pixels[h // 2 - 8 : h // 2 + 8, w // 2 - 8 : w // 2 + 8].reshape(-1, 3).astype(int)
+        assert np.abs(centre - np.array(fake_picamera2.PATCH)).max() <= 2, centre.mean(axis=0)
+
+
+@pytest.mark.parametrize("platform", ["pisp", "vc4"])
+def test_faces_keep_their_shape_under_a_16_9_main(fake_picamera2, platform) -> None:
+    """lores is scaled from main's crop: a 640x480 lores under a 2304x1296 main squeezes the round disc of
+    the fake's scene to 75 % of its width. The booth fits lores to main's aspect inside analysis_size."""
+    fake_picamera2.WORLD.platform = platform
+    camera_module_3(fake_picamera2)
+    settings = CameraSettings(analysis_size=(640, 480), stall_seconds=5.0, replay_realtime=False)
+    with PicameraCamera(settings) as camera:
+        frame = camera.wait_frame(0, timeout=10)
+        assert frame is not None
+        assert camera.main is not None and (camera.main.width, camera.main.height) == (2304, 1296)
+        assert frame.pixels.shape[:2] == (360, 640)
+        width, height = disc_box(frame.pixels, fake_picamera2.PATCH)
+    assert width / height == pytest.approx(1.0, abs=0.03)
+
+
+def test_a_camera_held_elsewhere_leaks_no_file_descriptors(fake_picamera2, fast_settings) -> None:
+    """Each failed Picamera2() leaves its notification pipe open upstream; 100 failed reopens stay flat."""
+    fake_picamera2.WORLD.busy = True
+    camera = PicameraCamera(fast_settings)
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(100):
+        with pytest.raises(CameraFault, match="another program"):
+            camera._open()
+        camera._close()
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) - before <= 2
+
+
+def test_a_camera_held_elsewhere_is_a_fault_naming_the_fix(fake_picamera2, fast_settings) -> None:
+    fake_picamera2.WORLD.busy = True
+    with PicameraCamera(fast_settings) as camera:
+        assert wait_until(lambda: faulted(camera))
+        assert "another program" in camera.state.fault and "retrying" in camera.state.fault
+        fake_picamera2.WORLD.busy = False
+        assert wait_until(lambda: healthy(camera))
+
+
+def test_sensor_modes_are_read_once_per_camera_model(fake_picamera2, fast_settings) -> None:
+    """Reading sensor_modes reconfigures the camera once per mode; a reopen must not do it again."""
+    camera = PicameraCamera(fast_settings)
+    for _ in range(3):
+        camera._open()
+        camera._close()
+    assert len(fake_picamera2.WORLD.instances) == 3
+    assert fake_picamera2.WORLD.mode_probes == len(fake_picamera2.WORLD.modes)
+    # Another model on the same connector is measured afresh.
+    fake_picamera2.WORLD.cameras = [{"Model": "imx477", "Num": 0, "Id": "/base/soc/i2c0mux/i2c@1/imx477@1a"}]
+    camera._open()
+    camera._close()
+    assert fake_picamera2.WORLD.mode_probes == 2 * len(fake_picamera2.WORLD.modes)

@@ -39,7 +39,9 @@ def test_both_streams_deliver_at_the_configured_rate(camera):
     assert camera.state.fault is None
     assert camera.state.fps >= 0.8 * config.CameraSettings().fps
     frame = camera.latest()
-    assert frame.pixels.shape[:2] == tuple(reversed(config.CameraSettings().analysis_size))
+    box_w, box_h = config.CameraSettings().analysis_size
+    height, width = frame.pixels.shape[:2]
+    assert width <= box_w and height <= box_h and (width == box_w or height == box_h)
     still = camera.still(frame.timestamp)
     assert still is not None and still.pixels.shape[1] > frame.pixels.shape[1]  # full resolution
     assert abs(still.timestamp - frame.timestamp) < 0.1  # the ring holds that very moment
@@ -71,3 +73,64 @@ def test_real_pins_open_and_the_shutter_sequence_runs():
         release = hardware.fire(block=True)
         assert release.first_pulse_at is not None
         assert [p.line for p in hardware.pulses] == ["shutter", "focus"]
+
+
+def test_analysis_frames_keep_mains_aspect(camera):
+    """lores is scaled from main's crop: unless its size has main's aspect ratio, faces are squashed."""
+    assert camera.wait_frame(0, timeout=10) is not None, camera.state.fault
+    main, lores = camera.main, camera.lores
+    assert main is not None and lores is not None
+    assert lores.width / lores.height == pytest.approx(main.width / main.height, rel=0.01)
+
+
+def test_yuv_is_decoded_with_the_configured_colour_space():
+    """The same frame as a packed RGB main and a YUV420 lores, decoded with the matrix the configuration
+    names, agree in colour (a wrong matrix shifts saturated colours by 5-20 levels)."""
+    from booth.camera.convert import to_rgb
+    from booth.camera.picam import _import_picamera2, configured_ycbcr, list_cameras
+
+    if not list_cameras():
+        pytest.skip("no Pi camera connected")
+    picamera2 = _import_picamera2()
+    with picamera2(0) as cam:
+        config = cam.create_video_configuration(
+            main={"size": (1280, 720), "format": "XBGR8888"}, lores={"size": (640, 360), "format": "YUV420"}
+        )
+        cam.configure(config)
+        cam.start()
+        time.sleep(1.0)  # let exposure and white balance settle
+        request = cam.capture_request(wait=5.0)
+        try:
+            main = request.make_array("main")[:, :, :3]
+            lores = request.make_buffer("lores")
+        finally:
+            request.release()
+        actual = cam.camera_configuration()
+        cam.stop()
+    ycbcr = configured_ycbcr(actual)
+    stream = actual["lores"]
+    rgb = to_rgb(lores, "YUV420", *stream["size"], stream["stride"], ycbcr)
+    # make_array gives XBGR8888 as [R, G, B, 255] per pixel (picamera2 manual); compare channel means,
+    # which survive the two streams' different scaling.
+    main_means = main.reshape(-1, 3).mean(axis=0)
+    lores_means = rgb.reshape(-1, 3).mean(axis=0)
+    assert np.abs(main_means - lores_means).max() < 4, (ycbcr.name, main_means, lores_means)
+
+
+def test_a_timed_out_capture_does_not_block_the_reopen():
+    """At 1 frame a second a 0.2 s capture times out, which leaves its job queued in picamera2; closing
+    must still be quick (cancel_all_and_flush), as in picamera2's own tests/wait_cancel_test.py."""
+    from booth.camera.picam import PicameraCamera, list_cameras
+
+    if not list_cameras():
+        pytest.skip("no Pi camera connected")
+    camera = PicameraCamera(config.CameraSettings(fps=1.0))
+    camera._open()
+    try:
+        with pytest.raises(TimeoutError):
+            for _ in range(3):  # the first frames after start may already be queued
+                camera._grab(0.2)
+    finally:
+        started = time.monotonic()
+        camera._close()
+    assert time.monotonic() - started < 1.0
