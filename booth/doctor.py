@@ -10,8 +10,10 @@ thing that crashes.
 from __future__ import annotations
 
 import glob
+import grp
 import logging
 import os
+import pwd
 import re
 import shutil
 import statistics
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from booth import assets
 from booth.errors import BoothError
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path("/proc/device-tree/model")
 SUPPORTED_MODEL = re.compile(r"Raspberry Pi (4|5|400|500|Compute Module [45])\b")
 SERVICE = "booth.service"
+SERVICE_USER = "booth"  # booth.service's User=
 FRAMES_IN_STATUS = re.compile(r"(\d+) frames")
 # One invoke of the 128x128 face detector: ~1 ms on a desktop core, a few ms on a Pi 5, under 15 on a Pi 4.
 # Past this the whole per-frame pipeline cannot keep up with the preview.
@@ -159,21 +162,131 @@ def check_camera(
     return CheckResult(name, True, "delivering frames" + (f" ({shape[1]}x{shape[0]})" if shape else ""))
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who must be able to read the models: a user's name, uid and every group it is in."""
+
+    name: str
+    uid: int
+    gids: frozenset[int]
+
+    @classmethod
+    def of(cls, user: str) -> Reader | None:
+        """The account ``user`` as /etc/passwd and /etc/group have it; None when there is none."""
+        try:
+            entry = pwd.getpwnam(user)
+        except KeyError:
+            return None
+        groups = {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+        return cls(user, entry.pw_uid, frozenset({entry.pw_gid, *groups}))
+
+    @classmethod
+    def current(cls) -> Reader:
+        """Whoever runs this process."""
+        return cls(assets.current_user(), os.geteuid(), frozenset({os.getegid(), *os.getgroups()}))
+
+
+def service_reader(user: str = SERVICE_USER) -> Reader:
+    """booth.service's user (``User=booth``) where it exists, else whoever runs the doctor (a dev PC)."""
+    return Reader.of(user) or Reader.current()
+
+
+def may(st: os.stat_result, reader: Reader, bit: int) -> bool:
+    """Whether the mode bits grant ``reader`` the access ``bit`` (4 read, 1 enter a folder).
+
+    The kernel's rule, not a sum of the three classes: the owner gets only the owner's bits, a member of the
+    file's group only the group's, everyone else the others'. Root passes everything. ACLs are not consulted
+    (the booth's files never have any).
+    """
+    if reader.uid == 0:
+        return True
+    if st.st_uid == reader.uid:
+        return bool(st.st_mode & (bit << 6))
+    if st.st_gid in reader.gids:
+        return bool(st.st_mode & (bit << 3))
+    return bool(st.st_mode & bit)
+
+
+class AccessProblem(NamedTuple):
+    """What keeps a user from a file: the cause, and the ``chmod`` grant on ``target`` that fixes it."""
+
+    cause: str
+    target: Path
+    grant: str  # "a+rx" for a folder on the way, "a+r" for the file itself
+
+
+def access_problem(path: Path, reader: Reader) -> AccessProblem | None:
+    """Why ``reader`` cannot read ``path``, or None when it can.
+
+    Decided from the mode bits and owners of the file and of every folder on the way, not by opening it:
+    the doctor usually runs under sudo, and root may read any file whatever its mode, while the booth runs as
+    its own user. A path that does not exist is no problem here; verifying reports it as missing.
+    """
+    try:
+        st: os.stat_result | None = path.stat()
+    except PermissionError:
+        st = None  # a folder shuts out whoever runs the doctor; the loop names it if it shuts out reader too
+    except OSError:
+        return None
+    for folder in reversed(path.parents):
+        try:
+            folder_st = folder.stat()
+        except OSError:
+            return None
+        if not may(folder_st, reader, 1):
+            why = (
+                f"folder {folder} has {assets.owner_and_mode(folder)}, so user {reader.name} cannot enter it"
+            )
+            return AccessProblem(why, folder, "a+rx")
+    if st is not None and not may(st, reader, 4):
+        return AccessProblem(
+            f"{assets.owner_and_mode(path)}, so user {reader.name} cannot read it", path, "a+r"
+        )
+    return None
+
+
+def chmod_fix(problems: Sequence[AccessProblem]) -> str:
+    """One ``sudo chmod`` per grant (folders first), each naming every target once."""
+    commands = []
+    for grant in ("a+rx", "a+r"):
+        targets = dict.fromkeys(str(p.target) for p in problems if p.grant == grant)
+        if targets:
+            commands.append(f"sudo chmod {grant} {' '.join(targets)}")
+    return "; ".join(commands)
+
+
 def check_models(
     load_manifest: Callable[[], list[assets.Asset]] = assets.load_manifest,
-    verify: Callable[[list[assets.Asset]], list[tuple[assets.Asset, str | None]]] = assets.verify,
+    verify: Callable[..., list[tuple[assets.Asset, str | None]]] = assets.verify,
+    models_dir: Path | None = None,
+    reader: Reader | None = None,
 ) -> CheckResult:
-    """Every model of the manifest is present with the right sha256."""
+    """Every model of the manifest is readable by the service's user and has the right sha256.
+
+    Readability comes first: provisioning fetches the models as root, and a file only root may read passes
+    root's own sha256 check but stops booth.service at its first start.
+    """
     name = "models"
     try:
         models = [a for a in load_manifest() if a.kind == "model"]
     except BoothError as err:
         return CheckResult(name, False, str(err), "restore models/manifest.toml from git")
-    errors = [err for _, err in verify(models) if err]
+    dirs = {"models_dir": models_dir} if models_dir else {}
+    who = reader or service_reader()
+    blocked = [(path, p) for path in (a.path(**dirs) for a in models) if (p := access_problem(path, who))]
+    if blocked:
+        (path, first), more = blocked[0], len(blocked) - 1
+        return CheckResult(
+            name,
+            False,
+            f"{path}: {first.cause}" + (f" (+{more} more)" if more else ""),
+            chmod_fix([p for _, p in blocked]) + " (or on the appliance re-run sudo firmware/provision.sh)",
+        )
+    errors = [err for _, err in verify(models, **dirs) if err]
     if errors:
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         return CheckResult(name, False, errors[0] + more, assets.FIX_FETCH)
-    return CheckResult(name, True, f"{len(models)} models, sha256 verified")
+    return CheckResult(name, True, f"{len(models)} models, sha256 verified, readable by user {who.name}")
 
 
 def check_tflite(

@@ -9,6 +9,11 @@
 # the code in /opt/booth with a venv that sees the system's picamera2; the models, fetched and verified;
 # /etc/booth/booth.toml if absent; udev rules; the config.txt block; the systemd units, enabled.
 set -euo pipefail
+# Everything this script creates (the code, the venv, the fetched models, folders) must be readable by the
+# service's own user, booth, while the script runs as root: under sudo the umask is root's, which a
+# hardened image may set to 077. So it is fixed here rather than inherited. The models are chmodded
+# explicitly as well (fetch_models), because a fetch that finds them present leaves their modes alone.
+umask 022
 
 usage() {
     cat <<'USAGE'
@@ -113,19 +118,41 @@ if [[ -r /etc/os-release ]] && ! grep -q '^VERSION_CODENAME=bookworm' /etc/os-re
     say "warning: this is not Debian/Raspberry Pi OS Bookworm; continuing, but only Bookworm is tested"
 fi
 
+# chromium_package: print the name apt knows Chromium by. Current Raspberry Pi OS (and Debian) call it
+# chromium; older images chromium-browser. Only a real package counts: `apt-cache show` also exits 0 for a
+# purely virtual name, printing no "Package:" stanza (Debian's chromium-browser is one).
+chromium_package() {
+    local name info
+    for name in chromium chromium-browser; do
+        info="$(apt-cache show --no-all-versions "$name" 2>/dev/null)" || continue
+        if [[ "$info" == "Package: "* || "$info" == *$'\n'"Package: "* ]]; then
+            printf '%s\n' "$name"
+            return 0
+        fi
+    done
+    return 1
+}
+
 install_packages() {
     say "apt packages"
     local packages=("${APT_PACKAGES[@]}")
+    # First: a fresh card's package lists are empty, so any probe before the update finds nothing.
+    run apt-get update
     if ((KIOSK)); then
         packages+=("${KIOSK_PACKAGES[@]}")
-        # Raspberry Pi OS named it chromium-browser until late 2024, chromium since; take what apt has.
-        if command -v apt-cache >/dev/null && apt-cache show chromium >/dev/null 2>&1; then
+        local chromium
+        if chromium="$(chromium_package)"; then
+            packages+=("$chromium")
+        elif ((DRY_RUN)); then
+            # A dry run did not update the lists, so finding nothing proves nothing yet.
+            say "warning: apt's lists name no chromium yet (a dry run skips apt-get update); assuming chromium"
             packages+=(chromium)
         else
-            packages+=(chromium-browser)
+            echo "provision: apt has neither chromium nor chromium-browser after apt-get update; check" \
+                "/etc/apt/sources.list.d and the network, or pass --no-kiosk for a booth without a screen" >&2
+            exit 1
         fi
     fi
-    run apt-get update
     # No recommends: picamera2's pull in a Qt desktop preview the booth never uses.
     run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${packages[@]}"
 }
@@ -195,8 +222,10 @@ install_code() {
     else
         # Excluded paths are also kept from --delete: the venv and fetched models survive an update.
         run install -d -m 0755 "$PREFIX"
-        run rsync -a --delete --chown=root:root \
+        # --chmod: a checkout made under a private umask must still give booth a readable tree.
+        run rsync -a --delete --chown=root:root --chmod=u+rwX,go=rX \
             --exclude=/.venv/ --exclude=/.git/ --exclude=/var/ --exclude='/models/*.tflite' \
+            --exclude='/models/*.binarypb' \
             --exclude=__pycache__/ --exclude='*.egg-info/' --exclude=.pytest_cache/ --exclude=.ruff_cache/ \
             "$SOURCE/" "$PREFIX/"
     fi
@@ -214,9 +243,14 @@ install_venv() {
 }
 
 fetch_models() {
-    say "models (fetched once, then verified)"
+    say "models (fetched once, then verified as $USER_NAME)"
     run env BOOTH_CACHE_DIR="$CACHE" "$PREFIX/.venv/bin/booth" models fetch
-    run "$PREFIX/.venv/bin/booth" models verify
+    # Readable by booth whatever made them: a fetch that finds a file present and correct leaves it as it is,
+    # and a booth provisioned before atomic writes honoured the umask has every model at 0600, root's own.
+    run chmod -R a+rX "$PREFIX/models"
+    # Verified as the service's user, not as root: root may read any file, so only this proves that
+    # booth.service will be able to load them.
+    run runuser -u "$USER_NAME" -- "$PREFIX/.venv/bin/booth" models verify
 }
 
 install_config() {

