@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -45,3 +49,21 @@ def photo():
         return cache[name]
 
     return load
+
+
+@pytest.fixture
+def shared_models() -> Iterator[Path]:
+    """0644 copies of the real models in a 0755 folder any user may enter.
+
+    Not pytest's tmp_path: its parents are 0700, so another user (the service's ``booth``, or ``nobody``)
+    could not even reach the folder, whatever the files' own modes.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="booth-models-"))
+    try:
+        folder.chmod(0o755)
+        for asset in (a for a in assets.load_manifest() if a.kind == "model"):
+            shutil.copyfile(asset.path(), folder / asset.file)
+            (folder / asset.file).chmod(0o644)
+        yield folder
+    finally:
+        shutil.rmtree(folder)

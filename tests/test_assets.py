@@ -7,8 +7,6 @@ import pwd
 import shutil
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -99,20 +97,6 @@ if os.geteuid() == 0:
     os.setuid(NOBODY)
 sys.exit(cli.main(["models", ACTION]))
 """
-
-
-@pytest.fixture
-def shared_models() -> Iterator[Path]:
-    """0644 copies of the real models in a 0755 folder any user may enter (pytest's tmp_path is 0700)."""
-    folder = Path(tempfile.mkdtemp(prefix="booth-models-"))
-    try:
-        folder.chmod(0o755)
-        for asset in (a for a in assets.load_manifest() if a.kind == "model"):
-            shutil.copyfile(asset.path(), folder / asset.file)
-            (folder / asset.file).chmod(0o644)
-        yield folder
-    finally:
-        shutil.rmtree(folder)
 
 
 def models_command_as_nobody(action: str, models_dir: Path) -> subprocess.CompletedProcess:

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -238,22 +236,11 @@ BOOTH = doctor.Reader("booth", 64242, frozenset({64242}))
 
 
 @pytest.fixture
-def models_folder() -> Iterator[Path]:
-    """A 0755 folder holding 0644 copies of the real models, on a path any user may enter.
-
-    Not pytest's tmp_path: its parents are 0700, so the booth user could not even reach the folder.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="booth-models-"))
-    try:
-        folder.chmod(0o755)
-        if doctor.access_problem(folder / "x", BOOTH) is not None:
-            pytest.skip(f"{tempfile.gettempdir()} is not reachable by other users")
-        for asset in (a for a in assets.load_manifest() if a.kind == "model"):
-            shutil.copyfile(asset.path(), folder / asset.file)
-            (folder / asset.file).chmod(0o644)
-        yield folder
-    finally:
-        shutil.rmtree(folder)
+def models_folder(shared_models: Path) -> Path:
+    """The real models, 0644 in a 0755 folder (see tests/conftest.py), on a path the booth user may reach."""
+    if doctor.access_problem(shared_models / "x", BOOTH) is not None:
+        pytest.skip(f"{tempfile.gettempdir()} is not reachable by other users")
+    return shared_models
 
 
 def test_models_pass_when_the_service_user_can_read_them(models_folder):
