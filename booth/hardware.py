@@ -7,15 +7,27 @@ Wiring (BCM numbers, defaults from :class:`booth.config.PinSettings`)::
 
     GPIO23 (pin 16) -- 330R -- optocoupler 1 LED -- GND    camera remote: focus (half-press) to common
     GPIO24 (pin 18) -- 330R -- optocoupler 2 LED -- GND    camera remote: shutter to common
+    GPIO23/24 (pin 16/18) -- 10k -- GND (pin 14/20)         optional: low even with the internal pull off
     GPIO17 (pin 11) -- button -- GND (pin 9)                internal pull-up; press starts, hold cancels
     GPIO27 (pin 13) -- 330R -- LED -- GND                   status light
 
-Why these remote pins: at power-up every BCM line is an input, GPIO 0-8 with a pull-*up* and GPIO 9-27 with
-a pull-*down* (BCM2835 peripherals datasheet; the same defaults on the Pi 4 and 5). An active-high
-optocoupler on a pulled-down line therefore stays dark while the Pi boots, so the camera cannot fire at
-power-up; on GPIO 0-8 it would. GPIO 14/15 (UART) can toggle during boot. Active-low wiring (3V3 -- LED --
-GPIO) needs the opposite: a pulled-up line from GPIO 0-8. ``PinSettings`` rejects combinations that fire at
-boot.
+Why these remote pins: at power-on reset every BCM line is an input, GPIO 0-8 with a pull-*up* and
+GPIO 9-27 with a pull-*down* (BCM2835 peripherals datasheet, 50-65 kOhm; Raspberry Pi documents the same
+defaults for the header of the Pi 4 and 5). An input sources no current, and the pull-down holds it near
+0 V, so an active-high optocoupler LED on GPIO 23/24 stays dark for the few seconds until the firmware
+applies ``gpio=23,24=op,dl`` from config.txt; on GPIO 0-8 the pull-up would feed it current. GPIO 14/15
+(UART) can toggle during boot. Active-low wiring (3V3 -- LED -- GPIO) needs the opposite: a pulled-up
+line from GPIO 0-8. ``PinSettings`` rejects combinations that fire at boot.
+
+Between runs the remote lines are parked, not left as gpiozero leaves them: gpiozero 2.0.1's lgpio pins
+claim a line as an input with its pull *disabled* both when the pin is made and when it is closed, so a
+stopped booth used to leave GPIO 23/24 floating until the next reboot. :func:`park_remote_lines` gives the
+factory a pin class (:func:`parking_pin_class`) that re-applies the pull toward the inactive level (down
+for active-high wiring, up for active-low) right after each of those claims, including the second close
+the factory gives every pin. After a clean stop the lines are inputs with that pull. After a crash
+(SIGKILL, the systemd watchdog) the kernel frees the lines without the booth: they keep the pull programmed
+when the pin was made and, with ``dtparam=strict_gpiod`` (firmware/config.txt), return to inputs; without
+it a Raspberry Pi OS kernel keeps a freed output at its last level. firmware/PINS.md has the whole timeline.
 
 Pin library: on a Raspberry Pi, gpiozero's default lgpio (the only one that works on the Pi 5; it needs a
 writable ``LG_WD`` directory for its notification pipes, set here if unset). Off a Pi, mock pins are chosen
@@ -40,14 +52,14 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from gpiozero import LED, PWMLED, Button, Buzzer, DigitalOutputDevice
-from gpiozero.pins import Factory
+from gpiozero.pins import Factory, Pin
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth.config import PinSettings
@@ -153,6 +165,93 @@ def select_pin_factory(
         ) from err
     log.info("GPIO: %s pins on %s", name, board or "a non-Pi machine")
     return PinFactoryChoice(factory, name, False, board)
+
+
+# --- remote lines between runs ------------------------------------------------------------------------------
+
+
+def release_pull(active_high: bool) -> str:
+    """The pull that holds a remote line inactive while nothing drives it (gpiozero's name for it).
+
+    Active-high wiring (GPIO -- LED -- GND) lights when the line is high, so it rests pulled down;
+    active-low wiring (3V3 -- LED -- GPIO) lights when the line is low, so it rests pulled up.
+    """
+    return "down" if active_high else "up"
+
+
+def parking_pin_class(base: type[Pin], pulls: Mapping[str, str]) -> type[Pin]:
+    """A subclass of the gpiozero pin class ``base`` that parks the lines named in ``pulls``.
+
+    ``pulls`` maps a pin's name (``pin.info.name``, e.g. ``"GPIO23"``) to the pull it rests at. Such a line is
+    made an input with that pull right after the pin is made and after every ``close()``; other lines behave
+    exactly as ``base``.
+
+    Why the pin's own ``close``: gpiozero 2.0.1's ``LGPIOPin.__init__`` and ``LGPIOPin.close`` both call
+    ``lgpio.gpio_claim_input(handle, n, lgpio.SET_PULL_NONE)`` (input, bias disabled), and
+    ``PiFactory.close()`` calls ``close()`` on every pin it made once more, after the devices closed theirs.
+    (lgpio's C library happens to skip a claim as input of a line that already is one, lgGpio.c
+    ``xSetAsInput``; gpiozero promises nothing of the kind, and other pin classes differ.) The pin's own
+    ``close`` is the one place that runs after every such claim, so the park is re-applied there, and is
+    idempotent. It goes through the Pin API (``input_with_pull``; ``LGPIOPin._set_pull`` frees the line and
+    claims it again with ``SET_PULL_DOWN``/``SET_PULL_UP``), so gpiozero's mock pins park the same way.
+
+    Why also when the pin is made: a killed booth never runs ``close()``. The kernel then frees its lines
+    and keeps the pull last programmed, and the output claim that follows the pin's creation
+    (``gpio_claim_output`` without bias flags) leaves that pull as it is, so parking before it leaves the
+    safe pull under the driven output for the kernel to keep.
+    """
+    base = getattr(base, "_parking_base", base)  # parking a factory again replaces the mapping, never nests
+    resting = dict(pulls)
+
+    class ParkingPin(base):
+        _parking_base = base
+        parking_pulls = resting
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            pull = self.parking_pulls.get(self.info.name)
+            if pull is not None:  # a line that cannot rest at its safe pull is refused, not driven
+                self.input_with_pull(pull)
+
+        def close(self) -> None:
+            super().close()
+            # Once its factory was closed or reset the pin is stale (lgpio: the chip handle is closed, the
+            # kernel has freed the line): nothing left to park.
+            pins = getattr(self.factory, "pins", None)
+            if pins is not None and pins.get(self.info) is not self:
+                return
+            pull = self.parking_pulls.get(self.info.name)
+            if pull is None:
+                return
+            try:
+                self.input_with_pull(pull)
+            except Exception as err:  # closing must go on; say the line may float instead
+                log.warning(
+                    "GPIO: %s not left pulled %s on release (%s)", self.info.name, pull, _one_line(err)
+                )
+
+    ParkingPin.__name__ = ParkingPin.__qualname__ = f"Parking{base.__name__}"
+    return ParkingPin
+
+
+def park_remote_lines(factory: Factory, pulls: Mapping[int, str]) -> None:
+    """Make ``factory`` park the BCM lines in ``pulls`` (pin -> ``"down"``/``"up"``) whenever they are free.
+
+    Installs :func:`parking_pin_class` as the factory's ``pin_class``, gpiozero's own extension point, so it
+    must run before any device on those lines is made: a pin the factory already made keeps its class (and
+    is reported). A second call replaces the first one's lines rather than adding to them: a line that
+    rested pulled the wrong way for its new use (say, pulled up under an active-high LED) would push tens of
+    microamps through the LED.
+    """
+    base = getattr(factory, "pin_class", None)
+    if not isinstance(base, type):
+        log.warning("GPIO: %s has no pin class; the remote lines are not parked", type(factory).__name__)
+        return
+    named = {f"GPIO{pin}": pull for pin, pull in pulls.items()}
+    factory.pin_class = parking_pin_class(base, named)
+    for info, pin in list(getattr(factory, "pins", {}).items()):
+        if info.name in named and getattr(pin, "parking_pulls", {}).get(info.name) != named[info.name]:
+            log.warning("GPIO: %s was opened before the booth; it is not parked when released", info.name)
 
 
 def open_device(role: str, pin: int, make: Callable[[], Any]) -> Any:
@@ -308,7 +407,11 @@ class ExternalShutter:
                 release.done.set()
 
     def close(self) -> None:
-        """Abort a running sequence (lines go inactive) and release both pins."""
+        """Abort a running sequence (lines go inactive, still driven) and release both pins.
+
+        Released, a line is whatever its pin class leaves it: gpiozero's lgpio pins leave an input without
+        pull, which is why :class:`Hardware` parks these lines (:func:`park_remote_lines`).
+        """
         if self._closed:
             return
         self._closed = True
@@ -489,7 +592,10 @@ class Hardware:
     """Every GPIO device of the booth, built from :class:`PinSettings`; :meth:`close` releases every pin.
 
     ``pin_factory`` overrides the choice made from ``settings.factory`` (tests pass a ``MockFactory``).
-    A device whose pin is None in the settings is absent (its attribute is None).
+    Either way the factory gets the booth's parking pin class for the focus and shutter lines before any
+    device is made (:func:`park_remote_lines`), so they rest pulled to inactive whenever the booth does not
+    drive them (bar the instant of each claim). A device whose pin is None in the settings is absent
+    (its attribute is None).
     """
 
     def __init__(
@@ -520,6 +626,10 @@ class Hardware:
         self.buzzer: Buzzer | None = None
         self._closed = False
         try:
+            remote = (s.focus, s.shutter)
+            park_remote_lines(
+                self.factory, {pin: release_pull(s.active_high) for pin in remote if pin is not None}
+            )
             self._open_devices(s, on_start, on_cancel)
         except BaseException:
             self.close()
@@ -584,7 +694,12 @@ class Hardware:
         }
 
     def close(self) -> None:
-        """Release every pin (lines return to inputs with their pulls); safe to call twice."""
+        """Release every pin; safe to call twice.
+
+        The focus and shutter lines are left inputs pulled to their inactive level (see
+        :func:`parking_pin_class`); the others as the pin library leaves them (gpiozero's lgpio pins turn an
+        output into an input without pull). The factory is closed too when :class:`Hardware` chose it.
+        """
         if self._closed:
             return
         self._closed = True

@@ -28,6 +28,7 @@ from booth.hardware import (
     StartButton,
     StatusLight,
     load_real_factory,
+    park_remote_lines,
     pattern_for_trigger,
     pi_model,
     select_pin_factory,
@@ -367,6 +368,7 @@ def test_hardware_close_releases_every_pin(factory):
     hw.show(LightPattern.FAULT)
     hw.close()
     hw.close()  # twice is fine
+    assert factory.pin(23).pull == factory.pin(24).pull == "down"  # parked with mock pins too
     for pin in (23, 24, 17, 18, 22):
         assert factory.pin(pin).function == "input"
         DigitalOutputDevice(pin, pin_factory=factory).close()  # free to claim again
@@ -398,6 +400,96 @@ def test_focus_pin_failure_releases_the_shutter_line(factory):
         ExternalShutter(24, 23, pin_factory=factory)
     DigitalOutputDevice(24, pin_factory=factory).close()
     squatter.close()
+
+
+# --- remote lines between runs ------------------------------------------------------------------------------
+
+
+class LGPIOLikePin(MockPWMPin):
+    """A mock pin that claims and lets go of its line the way gpiozero 2.0.1's ``LGPIOPin`` does.
+
+    gpiozero 2.0.1, pins/lgpio.py: ``LGPIOPin.__init__`` and ``LGPIOPin.close`` both call
+    ``lgpio.gpio_claim_input(self.factory._handle, self._number, lgpio.SET_PULL_NONE)``, so the line becomes
+    an input with its bias disabled whatever pull it had: here ``function = 'input'``, ``pull = 'floating'``.
+    Plain ``MockPin.close`` keeps the pull the line had, which would hide exactly what these tests are about.
+    ``PiFactory.close`` (MockFactory's and LGPIOFactory's alike) closes every pin it made once more. The fake
+    applies the no-pull claim every time, as gpiozero's Python asks; lgpio's C library skips it for a line
+    that already is an input (lgGpio.c ``xSetAsInput``), so for inputs the fake is the stricter of the two.
+    """
+
+    def __init__(self, factory, info):
+        super().__init__(factory, info)
+        self._claim_input_without_pull()
+
+    def close(self):
+        super().close()  # MockPWMPin: PWM off, when_changed forgotten, back to an input
+        self._claim_input_without_pull()
+
+    def _claim_input_without_pull(self):
+        self.function = "input"
+        self.pull = "floating"
+
+
+@pytest.fixture
+def lgpio_like():
+    f = MockFactory(pin_class=LGPIOLikePin)
+    yield f
+    f.reset()
+
+
+def assert_at_rest(pin, pull: str) -> None:
+    """An input held by ``pull`` (gpiozero's mock pins also drive the level a pull gives)."""
+    assert (pin.function, pin.pull) == ("input", pull)
+    assert bool(pin.state) is (pull == "up")
+
+
+def test_remote_lines_rest_pulled_down_after_close_and_after_the_factory_closes(lgpio_like):
+    hw = Hardware(fast_settings(buzzer=22), pin_factory=lgpio_like)
+    pins = {n: lgpio_like.pin(n) for n in (23, 24, 17, 27, 22)}
+    # Running: driven low, with the pull-down programmed underneath (what a killed booth leaves the kernel).
+    assert [(pins[n].function, pins[n].pull, pins[n].state) for n in (23, 24)] == [("output", "down", 0)] * 2
+    hw.fire(block=True)
+    hw.close()
+    assert_at_rest(pins[23], "down")
+    assert_at_rest(pins[24], "down")
+    assert [pins[n].pull for n in (17, 27, 22)] == [
+        "floating"
+    ] * 3  # not remote lines: as the library left them
+    # LGPIOFactory.close runs PiFactory.close (every pin closed again, the no-pull claim again) before it
+    # closes the chip; the remote lines must still be parked afterwards.
+    lgpio_like.close()
+    assert_at_rest(pins[23], "down")
+    assert_at_rest(pins[24], "down")
+    assert [(pins[n].function, pins[n].pull) for n in (17, 27, 22)] == [("input", "floating")] * 3
+
+
+def test_active_low_remote_lines_rest_pulled_up(lgpio_like):
+    hw = Hardware(fast_settings(active_high=False, focus=5, shutter=6), pin_factory=lgpio_like)
+    focus, shutter = lgpio_like.pin(5), lgpio_like.pin(6)
+    assert (focus.pull, shutter.pull) == ("up", "up") and focus.state and shutter.state  # idle = high
+    hw.fire(block=True)
+    hw.close()
+    lgpio_like.close()
+    assert_at_rest(focus, "up")
+    assert_at_rest(shutter, "up")
+    assert lgpio_like.pin(23).pull == "floating"  # not a remote line in this wiring: not parked
+
+
+def test_a_remote_line_opened_before_the_booth_is_reported(lgpio_like, caplog):
+    lgpio_like.pin(24)  # made with the factory's plain pin class: the booth cannot park it
+    with caplog.at_level(logging.WARNING, logger="booth.hardware"):
+        Hardware(fast_settings(), pin_factory=lgpio_like).close()
+    assert "GPIO24 was opened before the booth" in caplog.text
+    assert "GPIO23" not in caplog.text
+    assert lgpio_like.pin(24).pull == "floating" and lgpio_like.pin(23).pull == "down"
+
+
+def test_parking_a_factory_again_replaces_its_lines_without_nesting(lgpio_like):
+    park_remote_lines(lgpio_like, {5: "up"})
+    park_remote_lines(lgpio_like, {23: "down"})
+    assert lgpio_like.pin_class.__mro__[1] is LGPIOLikePin
+    assert lgpio_like.pin(5).pull == "floating"  # a stale pull-up could light an active-high LED faintly
+    assert lgpio_like.pin(23).pull == "down"
 
 
 # --- pin factory selection: no silent fallback on a Pi --------------------------------------------------

@@ -66,7 +66,8 @@ def test_analysis_keeps_up_on_this_pi(camera):
     assert fps >= 15
 
 
-def test_real_pins_open_and_the_shutter_sequence_runs():
+def test_real_pins_open_and_the_shutter_sequence_runs(monkeypatch):
+    monkeypatch.setenv("GPIOZERO_PIN_FACTORY", "lgpio")  # tests/conftest.py defaults it to mock
     settings = config.Settings().pins.model_copy(update={"factory": "real"})
     with Hardware(settings) as hardware:
         assert not hardware.is_mock
