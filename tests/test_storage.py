@@ -361,3 +361,117 @@ def test_verify_hashes_on_start_hides_an_altered_photo(tmp_path: Path, face: np.
     with Storage(tmp_path, StorageSettings(verify_hashes_on_start=True)) as s:
         assert s.recovery.shots_missing == (shot.id,)
         assert s.shots(sid) == [] and s.shots(sid, only_ok=False)[0].status == "corrupt"
+
+
+# ------------------------------------------------------------------ every SQLite error leaves as StorageError
+
+
+def _one_line_storage_error(err: pytest.ExceptionInfo[BaseException]) -> str:
+    """The error is the booth's (not sqlite3's), one line, and names SQLite's own cause."""
+    assert isinstance(err.value, StorageError) and not isinstance(err.value, sqlite3.Error)
+    message = str(err.value)
+    assert "\n" not in message
+    return message
+
+
+def _corrupt(tmp_path: Path) -> Path:
+    """A data folder whose booth.db was overwritten with something that is not a database."""
+    root = tmp_path / "store"
+    with Storage(root) as s:
+        s.start_session()
+    for leftover in root.glob("booth.db-*"):  # -wal, -shm (a clean close leaves none, but be sure)
+        leftover.unlink()
+    (root / "booth.db").write_bytes(b"these bytes were a database once " * 200)
+    return root
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda s: s.session(1),
+        lambda s: s.session_by_token("x" * 32),
+        lambda s: s.sessions(),
+        lambda s: s.count_sessions(),
+        lambda s: s.shots(1),
+        lambda s: s.events(1),
+        lambda s: s.gallery("x" * 32),
+        lambda s: s.prune(),
+    ],
+    ids=["session", "session_by_token", "sessions", "count_sessions", "shots", "events", "gallery", "prune"],
+)
+def test_a_corrupt_database_on_a_read_path_is_a_storage_error_saying_restore(tmp_path: Path, read) -> None:
+    reader = Storage(_corrupt(tmp_path))  # not opened: reads only, exactly what the page does
+    with pytest.raises(StorageError) as err:
+        read(reader)
+    message = _one_line_storage_error(err)
+    assert "not a booth database" in message and "restore booth.db from a backup" in message
+    assert "SQLITE_NOTADB" in message and "booth.db" in message
+
+
+def test_a_query_failing_inside_reader_leaves_it_as_a_storage_error(tmp_path: Path) -> None:
+    reader = Storage(_corrupt(tmp_path))
+    with pytest.raises(StorageError) as err, reader.reader() as conn:
+        conn.execute("SELECT * FROM sessions")
+    assert "not a booth database" in _one_line_storage_error(err)
+
+
+def test_a_closed_read_connection_is_a_storage_error(store: Storage) -> None:
+    with pytest.raises(StorageError) as err, store.reader() as conn:
+        conn.close()
+        conn.execute("SELECT 1")
+    assert "connection is closed" in _one_line_storage_error(err)
+
+
+def test_a_missing_database_says_to_set_the_booth_up(tmp_path: Path) -> None:
+    with pytest.raises(StorageError) as err:
+        Storage(tmp_path / "never-set-up").sessions()
+    message = _one_line_storage_error(err)
+    assert "cannot be opened" in message and "is the booth set up?" in message
+
+
+def test_opening_a_corrupt_database_is_a_storage_error_and_releases_the_lock(tmp_path: Path) -> None:
+    root = _corrupt(tmp_path)
+    with pytest.raises(StorageError) as err:
+        Storage(root).open()
+    assert "not a booth database" in _one_line_storage_error(err)
+    Storage(root).check_lock()  # the failed open let go of booth.lock
+
+
+def test_a_write_the_database_refuses_is_a_storage_error(store: Storage) -> None:
+    """Through the writer thread: an event for a session that does not exist breaks its foreign key."""
+    with pytest.raises(StorageError) as err:
+        store.log_event(999, "note", "for a session that was never started")
+    message = _one_line_storage_error(err)
+    assert "refused the change" in message and "FOREIGN KEY" in message
+    assert store.events(999) == []
+    store.log_event(None, "note", "the writer carries on")  # the failed write did not stop the writer
+
+
+def test_sqlite_disk_full_is_a_disk_full_error(tmp_path: Path) -> None:
+    """A real SQLITE_FULL (page limit reached) becomes DiskFullError, which callers treat specially."""
+    from booth.storage.faults import storage_error
+
+    conn = sqlite3.connect(tmp_path / "tiny.db")
+    conn.execute("CREATE TABLE t (x BLOB)")
+    conn.execute("PRAGMA max_page_count = 2")
+    with pytest.raises(sqlite3.Error) as raw:
+        conn.execute("INSERT INTO t VALUES (zeroblob(100000))")
+    conn.close()
+    err = storage_error(raw.value, tmp_path / "tiny.db", "saving a test row")
+    assert isinstance(err, DiskFullError) and "\n" not in str(err)
+    assert "saving a test row: the disk is full" in str(err) and "free disk space" in str(err)
+
+
+def test_only_booth_storage_imports_sqlite3() -> None:
+    """Everything else catches StorageError; a sqlite3 import elsewhere means an error is leaking."""
+    package = Path(__file__).resolve().parent.parent / "booth"
+    users = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "storage" not in path.relative_to(package).parts[:1]
+        and any(
+            line.strip().startswith(("import sqlite3", "from sqlite3"))
+            for line in path.read_text().splitlines()
+        )
+    ]
+    assert users == []

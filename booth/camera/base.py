@@ -14,7 +14,6 @@ without copies.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import threading
@@ -25,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from PIL import Image
 
 from booth.camera.ring import FrameRing
 from booth.config import CameraSettings
 from booth.errors import BoothError
+from booth.imaging import encode_jpeg
 
 log = logging.getLogger(__name__)
 
@@ -194,9 +193,7 @@ class Camera(ABC):
         with self._jpeg_lock:
             if self._jpeg is not None and self._jpeg[:2] == (frame.sequence, quality):
                 return self._jpeg[2]
-            out = io.BytesIO()
-            Image.fromarray(frame.pixels).save(out, "JPEG", quality=quality)
-            self._jpeg = (frame.sequence, quality, out.getvalue())
+            self._jpeg = (frame.sequence, quality, encode_jpeg(frame.pixels, quality))
             return self._jpeg[2]
 
     def still(self, at: float) -> CameraFrame | None:

@@ -9,7 +9,6 @@ the shot), so a better crop rule later applies to every photo ever taken.
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Any
 
@@ -18,6 +17,7 @@ from PIL import Image
 
 from booth.crops import ASPECTS
 from booth.errors import SessionNotFound, StorageError
+from booth.imaging import encode_jpeg
 from booth.storage import SessionRecord, ShotRecord
 from booth.web.context import booth_service
 from booth.web.links import valid_token
@@ -73,12 +73,6 @@ def page(token: str) -> str:
     )
 
 
-def _jpeg(image: Image.Image, quality: int) -> bytes:
-    buf = io.BytesIO()
-    image.convert("RGB").save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
-
-
 def _render(shot: ShotRecord, aspect: str | None, view: bool) -> bytes:
     path = booth_service().storage.path_of(shot)
     quality = booth_service().settings.storage.jpeg_quality
@@ -89,7 +83,7 @@ def _render(shot: ShotRecord, aspect: str | None, view: bool) -> bytes:
                 image = image.crop(tuple(shot.crops[aspect]))
             if view:
                 image.thumbnail((VIEW_SIZE, VIEW_SIZE))
-            return _jpeg(image, min(quality, 85) if view else quality)
+            return encode_jpeg(image, min(quality, 85) if view else quality)
     except OSError as err:
         log.error("shot %d: cannot read %s (%s)", shot.id, path, err)
         abort(404, "This photo cannot be read; ask the studio.")

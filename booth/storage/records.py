@@ -1,0 +1,99 @@
+"""What storage hands out: immutable records of sessions and shots, and the report of a recovery.
+
+Why frozen dataclasses rather than rows: a record is read on one thread (a page request) and may outlive
+the connection it came from; a frozen copy with decoded JSON can be shared and compared (the tests compare
+records for equality) without touching the database again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+STATUSES = ("active", "delivered", "expired", "aborted")
+SIDECAR_FORMAT = "headshot-booth shot v1"
+EXPORT_FORMAT = "headshot-booth export v1"
+
+#: A crop box in photo pixels: left, top, right, bottom.
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: int
+    token: str  # the gallery link's secret
+    status: str
+    shot_list: tuple[str, ...]
+    consent_text: str
+    dir: str  # relative to the storage root
+    created_at: float  # wall-clock seconds
+    ended_at: float | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SessionRecord:
+        return cls(
+            id=row["id"],
+            token=row["token"],
+            status=row["status"],
+            shot_list=tuple(json.loads(row["shot_list"])),
+            consent_text=row["consent_text"],
+            dir=row["dir"],
+            created_at=row["created_at"],
+            ended_at=row["ended_at"],
+        )
+
+
+@dataclass(frozen=True)
+class ShotRecord:
+    id: int
+    session_id: int
+    look: str
+    combined: float | None
+    scores: dict[str, Any]
+    verdicts: dict[str, Any]
+    best: bool
+    path: str  # the photo, relative to the storage root; the sidecar is the same path with .json
+    sha256: str
+    bytes: int
+    width: int
+    height: int
+    crops: dict[str, Box]
+    status: str  # ok, missing, corrupt
+    taken_at: float
+
+    @property
+    def sidecar(self) -> str:
+        return str(Path(self.path).with_suffix(".json"))
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ShotRecord:
+        return cls(
+            id=row["id"],
+            session_id=row["session_id"],
+            look=row["look"],
+            combined=row["combined"],
+            scores=json.loads(row["scores"]),
+            verdicts=json.loads(row["verdicts"]),
+            best=bool(row["best"]),
+            path=row["path"],
+            sha256=row["sha256"],
+            bytes=row["bytes"],
+            width=row["width"],
+            height=row["height"],
+            crops={k: tuple(v) for k, v in json.loads(row["crops"]).items()},
+            status=row["status"],
+            taken_at=row["taken_at"],
+        )
+
+
+@dataclass(frozen=True)
+class RecoveryReport:
+    """What :meth:`Storage.recover` found and fixed at start."""
+
+    temp_removed: int = 0
+    sessions_aborted: tuple[int, ...] = ()
+    shots_missing: tuple[int, ...] = ()
+    orphans_removed: int = 0

@@ -1,0 +1,87 @@
+"""The database schema as an append-only list of migrations, and the function that applies them.
+
+Why append-only: ``PRAGMA user_version`` records how many migrations a database has had, so a booth can
+open a database written by any older booth and bring it up to date, and refuses one written by a newer
+booth instead of guessing. Each migration runs in one transaction together with its version bump, so a
+crash mid-migration leaves the previous version intact, never a half-migrated schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from booth.errors import StorageError
+from booth.storage.faults import translated
+
+log = logging.getLogger(__name__)
+
+#: Append-only. Migration ``n`` (1-based) brings the schema from ``user_version`` n-1 to n.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL DEFAULT 'active'
+            CHECK (status IN ('active', 'delivered', 'expired', 'aborted')),
+        shot_list TEXT NOT NULL DEFAULT '[]',
+        consent_text TEXT NOT NULL DEFAULT '',
+        dir TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        ended_at REAL
+    );
+    CREATE TABLE shots (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        look TEXT NOT NULL,
+        combined REAL,
+        scores TEXT NOT NULL DEFAULT '{}',
+        verdicts TEXT NOT NULL DEFAULT '{}',
+        best INTEGER NOT NULL DEFAULT 0,
+        path TEXT NOT NULL UNIQUE,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        crops TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'missing', 'corrupt')),
+        taken_at REAL NOT NULL
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
+    """
+    CREATE INDEX shots_by_session ON shots(session_id);
+    CREATE INDEX events_by_session ON events(session_id);
+    CREATE INDEX sessions_by_created ON sessions(created_at);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, where: Path | str = "<db>") -> int:
+    """Bring the schema to :data:`SCHEMA_VERSION`, one transaction per step; return the old version."""
+    with translated(where, "reading the schema version"):
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise StorageError(
+            f"{where}: schema v{version} is newer than this booth's v{SCHEMA_VERSION}; upgrade the booth"
+        )
+    for n in range(version, SCHEMA_VERSION):
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{MIGRATIONS[n]}\nPRAGMA user_version = {n + 1};\nCOMMIT;")
+        except sqlite3.Error as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise StorageError(
+                f"{where}: migration to schema v{n + 1} failed ({err}); restore the database from a backup"
+            ) from None
+        log.info("%s: schema migrated to v%d", where, n + 1)
+    return version
