@@ -95,6 +95,12 @@ def service_frame_count(run: Runner = subprocess.run, unit: str = SERVICE) -> in
     return int(match.group(1)) if match else None
 
 
+CAMERA_FIX = (
+    "check the ribbon cable (contacts face the right way, latch closed) and camera_auto_detect=1 in "
+    "/boot/firmware/config.txt, then reboot; `rpicam-hello --list-cameras` must list it"
+)
+
+
 def check_camera(
     open_camera: Callable[[], Any],
     service_frames: Callable[[], int | None] = service_frame_count,
@@ -107,38 +113,47 @@ def check_camera(
     service publishes in its systemd status is read twice instead. Otherwise the camera is opened, two
     frames are awaited, and it is closed again.
     """
-    name = "camera"
     before = service_frames()
     if before is not None:
-        sleep(2.0)
-        after = service_frames()
-        if after is not None and after > before:
-            return CheckResult(name, True, f"booth.service is receiving frames ({before} -> {after})")
-        return CheckResult(
-            name,
-            False,
-            f"booth.service runs but its frame count is stuck at {before}",
-            "the watchdog restarts it within seconds; if it does not recover: sudo systemctl restart booth, "
-            "then journalctl -u booth",
-        )
-    fix = (
-        "check the ribbon cable (contacts face the right way, latch closed) and camera_auto_detect=1 in "
-        "/boot/firmware/config.txt, then reboot; `rpicam-hello --list-cameras` must list it"
-    )
+        return _service_camera(before, service_frames, sleep)
     # Deliberately broad: camera stacks raise anything (picamera2 raises IndexError when no camera is
     # attached), and the doctor must report it rather than crash.
     try:
         camera = open_camera()
     except ImportError as err:
         return CheckResult(
-            name,
+            "camera",
             False,
             f"camera software missing ({err})",
             "sudo apt install python3-picamera2 python3-libcamera; the venv must be created with "
             "--system-site-packages (firmware/provision.sh does both)",
         )
     except Exception as err:
-        return CheckResult(name, False, f"cannot open the camera ({type(err).__name__}: {err})", fix)
+        return CheckResult(
+            "camera", False, f"cannot open the camera ({type(err).__name__}: {err})", CAMERA_FIX
+        )
+    return _camera_frames(camera, timeout)
+
+
+def _service_camera(
+    before: int, service_frames: Callable[[], int | None], sleep: Callable[[float], None]
+) -> CheckResult:
+    """The running service's frame count must grow within two seconds: a stuck count is a stalled camera."""
+    sleep(2.0)
+    after = service_frames()
+    if after is not None and after > before:
+        return CheckResult("camera", True, f"booth.service is receiving frames ({before} -> {after})")
+    return CheckResult(
+        "camera",
+        False,
+        f"booth.service runs but its frame count is stuck at {before}",
+        "the watchdog restarts it within seconds; if it does not recover: sudo systemctl restart booth, "
+        "then journalctl -u booth",
+    )
+
+
+def _camera_frames(camera: Any, timeout: float) -> CheckResult:
+    """Start the opened camera, await two frames, stop it whatever happened, and judge what came."""
     try:
         camera.start()
         first = camera.wait_frame(0, timeout)  # sequences count from 1
@@ -146,7 +161,9 @@ def check_camera(
         # The camera layer reports faults (no camera, unplugged, unreadable) here rather than raising.
         fault = getattr(getattr(camera, "state", None), "fault", None)
     except Exception as err:
-        return CheckResult(name, False, f"camera opened but failed ({type(err).__name__}: {err})", fix)
+        return CheckResult(
+            "camera", False, f"camera opened but failed ({type(err).__name__}: {err})", CAMERA_FIX
+        )
     finally:
         try:
             camera.stop()
@@ -156,10 +173,10 @@ def check_camera(
         got = f"{'no frame' if first is None else 'one frame only'} in {timeout:g} s"
         if fault:  # the camera layer's one line is "cause; fix"
             cause, _, own_fix = str(fault).partition("; ")
-            return CheckResult(name, False, f"{got}: {cause}", own_fix or fix)
-        return CheckResult(name, False, got, fix)
+            return CheckResult("camera", False, f"{got}: {cause}", own_fix or CAMERA_FIX)
+        return CheckResult("camera", False, got, CAMERA_FIX)
     shape = getattr(getattr(second, "pixels", None), "shape", None)
-    return CheckResult(name, True, "delivering frames" + (f" ({shape[1]}x{shape[0]})" if shape else ""))
+    return CheckResult("camera", True, "delivering frames" + (f" ({shape[1]}x{shape[0]})" if shape else ""))
 
 
 @dataclass(frozen=True)
@@ -275,11 +292,11 @@ def check_models(
     who = reader or service_reader()
     blocked = [(path, p) for path in (a.path(**dirs) for a in models) if (p := access_problem(path, who))]
     if blocked:
-        (path, first), more = blocked[0], len(blocked) - 1
+        (path, first), others = blocked[0], len(blocked) - 1
         return CheckResult(
             name,
             False,
-            f"{path}: {first.cause}" + (f" (+{more} more)" if more else ""),
+            f"{path}: {first.cause}" + (f" (+{others} more)" if others else ""),
             chmod_fix([p for _, p in blocked]) + " (or on the appliance re-run sudo firmware/provision.sh)",
         )
     errors = [err for _, err in verify(models, **dirs) if err]

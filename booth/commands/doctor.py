@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import argparse
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from booth import doctor
 from booth.commands.config import resolve_config_path
 from booth.errors import BoothError
+
+if TYPE_CHECKING:
+    from booth.config import Settings
+
+Check = Callable[[], doctor.CheckResult]
 
 CHECKS = ("config", "pi model", "models", "tflite", "gpio", "camera", "disk", "clock", "service")
 
@@ -45,14 +52,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _open_camera(settings) -> object:
-    # Lazily: booth.camera pulls in picamera2 only when a camera is actually opened.
+def _open_camera(settings: Settings) -> object:
+    """The camera as the booth opens it, imported lazily: booth.camera pulls in picamera2 when opened."""
     from booth.camera import open_camera
 
     return open_camera(settings.camera.source, settings.camera)
 
 
-def build_checks(args: argparse.Namespace) -> list[tuple[str, object]]:
+def build_checks(args: argparse.Namespace) -> list[tuple[str, Check]]:
+    """The checks to run, in the table's order, bound to this booth's settings and less ``--skip``."""
     from booth import config
 
     path = resolve_config_path(args.config)
@@ -60,7 +68,7 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, object]]:
         settings = config.load_layered(path, args.data / config.CHANGES_FILE)  # with the page's changes
     except BoothError:
         settings = config.Settings()  # the config check reports the error; the others still run
-    checks = {
+    checks: dict[str, Check] = {
         "config": functools.partial(doctor.check_config, path),
         "pi model": doctor.check_pi_model,
         "models": doctor.check_models,
@@ -76,12 +84,14 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, object]]:
     return [(name, check) for name, check in checks.items() if name not in args.skip]
 
 
-def _runtime(settings) -> str | None:
+def _runtime(settings: Settings) -> str | None:
+    """The TFLite runtime the booth is configured for; None lets the check pick as the booth would."""
     runtime = getattr(settings.vision, "runtime", "auto")
     return None if runtime == "auto" else runtime
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the table; exit 1 when any check failed, so scripts need not parse it."""
     results = doctor.run_checks(build_checks(args))
     print(doctor.format_table(results))
     return 0 if all(r.ok for r in results) else 1

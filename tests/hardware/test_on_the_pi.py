@@ -49,9 +49,11 @@ def test_both_streams_deliver_at_the_configured_rate(camera):
 
 def test_analysis_keeps_up_on_this_pi(camera):
     """The budget: analysis at 15-30 fps on a Pi 5 (one analysis thread)."""
-    from booth.vision import FacePipeline
+    from booth.config import VisionSettings
+    from booth.vision import FacePipeline, Models, VisionParams
 
-    pipeline = FacePipeline()
+    params = VisionParams.from_settings(VisionSettings())
+    pipeline = FacePipeline(Models.load(params), params)
     last, times = 0, []
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
