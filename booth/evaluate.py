@@ -16,14 +16,16 @@ from pathlib import Path
 from booth import assets, looks
 from booth.config import PolicySettings, VisionSettings
 from booth.errors import ConfigError
+from booth.looks.engine import ENGAGED_HOLD_SECONDS
 from booth.looks.signals import extract
 from booth.media import is_video, iter_frames
-from booth.vision import FacePipeline, FaceReading
-from booth.vision.pipeline import Models
+from booth.vision import FacePipeline, FaceReading, Models, VisionParams
 
 #: The smile call: the ``warm_smile`` signal (mouth smile, confirmed by the emotion model) at or above this.
 SMILE_MIN = 0.3
 ATTRIBUTES = ("face", "eyes_open", "engaged", "smile")
+#: Faces read per frame: every face of the group photos, so the labelled one (picked by ``at``) is there.
+MAX_FACES = 8
 
 
 @dataclass
@@ -74,10 +76,10 @@ class Report:
             for truth in labels:
                 out.append(f"{truth[:12]:14}" + "".join(f"{self.confusion[(truth, p)]:13d}" for p in labels))
         out += [f"miss: {m}" for m in self.misses]
-        c = self.counts
+        counts = self.counts
         out.append(
-            f"eval: eyes={c['eyes_open'].accuracy():.3f} engaged={c['engaged'].accuracy():.3f} "
-            f"smile={c['smile'].accuracy():.3f}"
+            f"eval: eyes={counts['eyes_open'].accuracy():.3f} engaged={counts['engaged'].accuracy():.3f} "
+            f"smile={counts['smile'].accuracy():.3f}"
         )
         return out
 
@@ -101,14 +103,54 @@ def _pick(faces: list[FaceReading], at: list[float] | None) -> FaceReading | Non
     return inside[0] if inside else None
 
 
-def _called_look(result: looks.LookResult, policy: PolicySettings) -> str:
-    """The look the booth would fire on (its threshold, from the default settings), or "none"."""
-    best = max(result.scores, key=result.scores.get)
-    return best if result.scores[best] >= policy.threshold_for(best) else "none"
+def _called_look(result: looks.LookResult, thresholds: looks.Thresholds) -> str:
+    """The look the booth would fire on (at its threshold), or "none"."""
+    best = max(result.scores, key=lambda name: result.scores[name])
+    return best if result.scores[best] >= thresholds.for_look(best) else "none"
+
+
+def _judge(
+    report: Report,
+    where: str,
+    item: dict,
+    faces: list[FaceReading],
+    results: dict[int, looks.LookResult],
+    thresholds: looks.Thresholds,
+) -> None:
+    """Count the booth's calls on one labelled face against its labels (``results`` by ``id`` of face)."""
+    face = _pick(faces, item.get("at"))
+    # Every labelled face is a face; face=false marks frames that must have none.
+    report.counts["face"].add(item.get("face", True), face is not None)
+    if face is None:
+        if item.get("face", True):
+            report.misses.append(f"{where}: no face found")
+        return
+    result = results[id(face)]
+    said = {
+        "eyes_open": face.eyes_open,
+        # Where the eyes are, frame by frame: the short settling hold after a blink is not a call.
+        "engaged": not set(result.verdict.reasons) - {"settling"},
+        "smile": extract(face)["warm_smile"] >= SMILE_MIN,
+    }
+    for name, value in said.items():
+        if name in item:
+            report.counts[name].add(item[name], value)
+            if item[name] != value:
+                report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
+    if "look" in item:
+        report.confusion[(item["look"], _called_look(result, thresholds))] += 1
 
 
 def evaluate(items: list[dict], models: Models | None = None) -> Report:
-    models = models or Models.load()
+    """Read each labelled media file once and count the booth's calls against the labels.
+
+    Perception, thresholds and face size are the defaults (a booth without a config file), so the figures
+    describe the booth as shipped.
+    """
+    params = VisionParams.from_settings(VisionSettings.model_validate({"max_faces": MAX_FACES}))
+    policy = PolicySettings.model_validate({})
+    thresholds = looks.Thresholds.from_settings(policy)
+    models = models or Models.load(params)
     book = looks.load()
     report = Report()
     by_media: dict[str, list[dict]] = defaultdict(list)
@@ -116,9 +158,10 @@ def evaluate(items: list[dict], models: Models | None = None) -> Report:
         by_media[item["media"]].append(item)
     for media, wanted in by_media.items():
         path = assets.media_path(media)
-        pipeline = FacePipeline(models=models, settings=VisionSettings(max_faces=8))
+        pipeline = FacePipeline(models=models, params=params)
         video = is_video(path)
-        scorer = looks.LookScorer(book, hold_seconds=0.2 if video else 0.0)
+        hold = ENGAGED_HOLD_SECONDS if video else 0.0
+        scorer = looks.LookScorer(book, thresholds, policy.min_face_size, hold_seconds=hold)
         frames = {item["frame"] for item in wanted}
         for frame in iter_frames(path):
             faces = pipeline.analyze(frame.pixels, track=video)
@@ -127,25 +170,5 @@ def evaluate(items: list[dict], models: Models | None = None) -> Report:
                 continue
             for item in (i for i in wanted if i["frame"] == frame.index):
                 where = f"{media}#{frame.index}" if video else media
-                face = _pick(faces, item.get("at"))
-                # Every labelled face is a face; face=false marks frames that must have none.
-                report.counts["face"].add(item.get("face", True), face is not None)
-                if face is None:
-                    if item.get("face", True):
-                        report.misses.append(f"{where}: no face found")
-                    continue
-                result = results[id(face)]
-                said = {
-                    "eyes_open": face.eyes_open,
-                    # Where the eyes are, frame by frame: the short settling hold after a blink is not a call.
-                    "engaged": not set(result.verdict.reasons) - {"settling"},
-                    "smile": extract(face)["warm_smile"] >= SMILE_MIN,
-                }
-                for name, value in said.items():
-                    if name in item:
-                        report.counts[name].add(item[name], value)
-                        if item[name] != value:
-                            report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
-                if "look" in item:
-                    report.confusion[(item["look"], _called_look(result, PolicySettings()))] += 1
+                _judge(report, where, item, faces, results, thresholds)
     return report

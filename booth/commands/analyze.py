@@ -2,6 +2,11 @@
 
 One JSON object per face per frame with ``--json``; a short table otherwise. An unreadable file is one line
 on stderr and exit code 1 at the end; the other files are still analysed.
+
+Thresholds and the minimum face size are the booth's defaults (no config file is read). Each face is
+scored twice by the looks: once as the booth reads a sitter (video frames smoothed and held), and once on
+its own with no hold, as the booth re-checks a still; the second gives ``gaze_engaged``, "engaged in this
+frame", which the held verdict cannot say during its settling time.
 """
 
 from __future__ import annotations
@@ -12,10 +17,11 @@ import sys
 from pathlib import Path
 
 from booth import looks
-from booth.config import VisionSettings
+from booth.config import PolicySettings, VisionSettings
 from booth.errors import BoothError, MediaError
+from booth.looks.engine import ENGAGED_HOLD_SECONDS
 from booth.media import iter_frames
-from booth.vision import FacePipeline, FaceReading
+from booth.vision import FacePipeline, FaceReading, Models, VisionParams
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,16 +53,53 @@ def capture_baseline(pipeline: FacePipeline, path: Path) -> looks.Baseline:
     return looks.Baseline.capture(readings)
 
 
-def _table_row(name: str, frame: int | None, reading: FaceReading) -> str:
-    top = max(reading.emotions, key=reading.emotions.get) if reading.emotions else "-"
+def _table_row(name: str, frame: int | None, reading: FaceReading, engaged: bool) -> str:
+    emotions = reading.emotions
+    top = max(emotions, key=lambda e: emotions[e]) if emotions else "-"
     pose = reading.head_pose
     return (
         f"{name[:28]:28} {'' if frame is None else frame:>5} "
-        f"{top:>8} {reading.emotions.get(top, 0):4.2f} "
+        f"{top:>8} {emotions.get(top, 0):4.2f} "
         f"yaw {pose.yaw:6.1f} pitch {pose.pitch:6.1f} roll {pose.roll:6.1f} "
         f"eyes {'open' if reading.eyes_open else 'shut'} "
-        f"gaze {reading.gaze[0]:6.1f},{reading.gaze[1]:6.1f} {'engaged' if reading.gaze_engaged else '-'}"
+        f"gaze {reading.gaze[0]:6.1f},{reading.gaze[1]:6.1f} {'engaged' if engaged else '-'}"
     )
+
+
+def _record(
+    name: str, frame: int | None, reading: FaceReading, result: looks.LookResult, engaged: bool
+) -> dict:
+    """One ``--json`` line: the reading's fields with ``gaze_engaged`` beside the gaze, then the looks."""
+    record: dict = {"image": name, "frame": frame}
+    for key, value in reading.to_json().items():
+        record[key] = value
+        if key == "gaze":
+            record["gaze_engaged"] = engaged
+    record.update(result.to_json())
+    return record
+
+
+class _Scorers:
+    """The two looks scorers of one file: held as the booth reads a sitter, and frame by frame."""
+
+    def __init__(self, book: looks.LookBook, baseline: looks.Baseline | None, video: bool) -> None:
+        policy = PolicySettings.model_validate({})  # the booth's defaults
+        thresholds = looks.Thresholds.from_settings(policy)
+        hold = ENGAGED_HOLD_SECONDS if video else 0.0
+        self.held = looks.LookScorer(book, thresholds, policy.min_face_size, baseline, hold_seconds=hold)
+        # A still is read alone already: its one scorer has no hold.
+        self.alone = (
+            looks.LookScorer(book, thresholds, policy.min_face_size, baseline, hold_seconds=0.0)
+            if video
+            else self.held
+        )
+
+    def score(self, reading: FaceReading, now: float, target: str) -> tuple[looks.LookResult, bool]:
+        """The held result, and whether the face is engaged in this frame alone."""
+        result = self.held.score(reading, now, target)
+        if self.alone is self.held:
+            return result, result.verdict.engaged
+        return result, self.alone.score(reading, now, target).verdict.engaged
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,34 +109,44 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.max_faces <= 8:
         print("booth analyze: --max-faces must be 1 to 8", file=sys.stderr)
         return 2
-    pipeline = FacePipeline(settings=VisionSettings(max_faces=args.max_faces))
+    params = VisionParams.from_settings(VisionSettings.model_validate({"max_faces": args.max_faces}))
+    pipeline = FacePipeline(models=Models.load(params), params=params)
     book = looks.load(args.looks)
     if args.target not in book.looks:
         raise BoothError(f"no look named {args.target!r}; choose one of {', '.join(book.looks)}")
     baseline = capture_baseline(pipeline, args.baseline) if args.baseline else None
     failed = False
     for path in args.paths:
-        pipeline.reset()
-        faces = 0
         try:
-            for frame in iter_frames(path, every=args.every):
-                video = frame.index is not None
-                if not video or frame.index == 0:
-                    scorer = looks.LookScorer(book, baseline, args.target, hold_seconds=0.2 if video else 0.0)
-                for reading in pipeline.analyze(frame.pixels, track=video):
-                    faces += 1
-                    result = scorer.score(reading, frame.timestamp)
-                    if args.json:
-                        record = {"image": path.name, "frame": frame.index, **reading.to_json()}
-                        record.update(result.to_json())
-                        print(json.dumps(record), flush=False)
-                    else:
-                        print(_table_row(path.name, frame.index, reading))
+            _analyze_file(pipeline, path, book, baseline, args)
         except MediaError as err:
             print(f"booth analyze: {err}", file=sys.stderr)
             failed = True
-            continue
-        if not faces:
-            print(f"booth analyze: {path}: no face found", file=sys.stderr)
     sys.stdout.flush()
     return 1 if failed else 0
+
+
+def _analyze_file(
+    pipeline: FacePipeline,
+    path: Path,
+    book: looks.LookBook,
+    baseline: looks.Baseline | None,
+    args: argparse.Namespace,
+) -> None:
+    """Print every face of one file; a file with none is a note on stderr, not an error."""
+    pipeline.reset()
+    faces = 0
+    scorers: _Scorers | None = None
+    for frame in iter_frames(path, every=args.every):
+        video = frame.index is not None
+        if scorers is None or not video or frame.index == 0:
+            scorers = _Scorers(book, baseline, video)
+        for reading in pipeline.analyze(frame.pixels, track=video):
+            faces += 1
+            result, engaged = scorers.score(reading, frame.timestamp, args.target)
+            if args.json:
+                print(json.dumps(_record(path.name, frame.index, reading, result, engaged)), flush=False)
+            else:
+                print(_table_row(path.name, frame.index, reading, engaged))
+    if not faces:
+        print(f"booth analyze: {path}: no face found", file=sys.stderr)

@@ -1,10 +1,22 @@
 """Looks: headshot expressions scored from face readings, against each sitter's baseline.
 
 Pure (dataclasses in and out). Recipes are data: ``default_looks.toml`` here, extended by the operator's
-file. See :mod:`booth.looks.engine` for the baseline, smoothing, verdict and dead-gaze rules.
+file. See :mod:`booth.looks.engine` for the baseline, smoothing, verdict and dead-gaze rules, and
+:mod:`booth.looks.thresholds` for which score each look must reach.
 """
 
-from booth.looks.engine import Baseline, LookResult, LookScorer, Verdict
+from booth.looks.engine import GAZE_ENGAGED_DEG, Baseline, LookResult, LookScorer, Verdict
 from booth.looks.recipes import LookBook, Recipe, load
+from booth.looks.thresholds import Thresholds
 
-__all__ = ["Baseline", "LookBook", "LookResult", "LookScorer", "Recipe", "Verdict", "load"]
+__all__ = [
+    "GAZE_ENGAGED_DEG",
+    "Baseline",
+    "LookBook",
+    "LookResult",
+    "LookScorer",
+    "Recipe",
+    "Thresholds",
+    "Verdict",
+    "load",
+]

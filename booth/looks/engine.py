@@ -7,11 +7,15 @@
 * **Smoothing**: each look score is an exponential moving average per tracked face with time constant
   :data:`SMOOTHING_SECONDS` (frame-rate independent): one noisy frame moves a score by about a fifth of
   its jump at 30 fps (1 - exp(-0.033 / 0.15)), so it neither fires nor blocks.
-* **Verdict**: engaged when both eyes are open, not staring wide, the gaze is on the lens, the face is large
-  enough (the policy's ``min_face_size``), and all of that has held for :data:`ENGAGED_HOLD_SECONDS`;
-  otherwise the reasons say why ("left"/"right" are the sitter's own).
-* **Thresholds** are the policy's (:meth:`booth.config.PolicySettings.threshold_for`), one per look, so the
-  coaching's "Hold that!" means exactly what the trigger fires on.
+* **Verdict**: the booth's one judgement of "engaged" (perception only reports the gaze angles). Engaged
+  when both eyes are open, not staring wide, the baseline-corrected gaze lies inside the
+  :data:`GAZE_ENGAGED_DEG` ellipse around the lens, the face is large enough (``min_face_size``), and all of
+  that has held for the scorer's ``hold_seconds`` (:data:`ENGAGED_HOLD_SECONDS` on live video, 0 for a
+  still); otherwise the reasons say why ("left"/"right" are the sitter's own).
+* **Thresholds** come from a :class:`~booth.looks.thresholds.Thresholds`, the same rule the trigger policy
+  holds, so the coaching's "Hold that!" means exactly what the trigger fires on.
+* **Target**: the look being coached toward belongs to the session, so it is passed to each
+  :meth:`LookScorer.score` call rather than kept here.
 * **Dead gaze**: the dead-gaze recipe (eyes wide, brows up, neutral, nothing moving in mouth or cheeks)
   above its threshold **and** landmarks nearly frozen over the last second.
 """
@@ -24,14 +28,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from booth.config import PolicySettings
 from booth.looks.recipes import LookBook, Recipe
 from booth.looks.signals import extract, is_expression
-from booth.vision.pipeline import GAZE_ENGAGED_DEG, gaze_within
+from booth.looks.thresholds import Thresholds
+from booth.vision.geometry import gaze_within
 from booth.vision.reading import FaceReading
 
 SMOOTHING_SECONDS = 0.15
 ENGAGED_HOLD_SECONDS = 0.2
+#: Gaze inside this ellipse (degrees off the lens direction, horizontal and vertical, after the baseline's
+#: resting offset is removed) counts as looking into the lens. Vertical gaze reads less precisely (lids cover
+#: the iris, people differ in lid shape), hence the wider vertical axis.
+GAZE_ENGAGED_DEG = (12.0, 18.0)
 #: A face not seen for this long is forgotten (its smoothing and movement history).
 FORGET_SECONDS = 5.0
 EYE_WIDE_MAX = 0.55
@@ -101,10 +109,10 @@ class _FaceState:
     last_time: float | None = None
     smoothed: dict[str, float] = field(default_factory=dict)
     engaged_since: float | None = None
-    history: deque = field(default_factory=lambda: deque(maxlen=90))
+    history: deque[tuple[float, np.ndarray]] = field(default_factory=lambda: deque(maxlen=90))
 
 
-def _movement(history: deque, now: float, window: float) -> float:
+def _movement(history: deque[tuple[float, np.ndarray]], now: float, window: float) -> float:
     """Std of normalised landmark positions over the window (fraction of the inter-ocular distance)."""
     recent = [pts for t, pts in history if now - t <= window]
     if len(recent) < 5:
@@ -125,18 +133,19 @@ class LookScorer:
     def __init__(
         self,
         book: LookBook,
+        thresholds: Thresholds,
+        min_face_size: float,
         baseline: Baseline | None = None,
-        target: str | None = None,
         hold_seconds: float = ENGAGED_HOLD_SECONDS,
-        policy: PolicySettings | None = None,
     ) -> None:
-        """``hold_seconds`` is how long the gaze must stay engaged; 0 for unrelated stills. ``policy`` gives
-        the per-look thresholds and the minimum face size."""
+        """``thresholds`` and ``min_face_size`` are the trigger's own (face box height / frame height), so the
+        verdict and the coaching agree with what fires; ``hold_seconds`` is how long the gaze must stay
+        engaged, 0 for unrelated stills."""
         self.book = book
-        self.policy = policy or PolicySettings()
+        self.thresholds = thresholds
+        self.min_face_size = min_face_size
         self.hold_seconds = hold_seconds
         self.baseline = baseline or Baseline({})
-        self.target = target
         self._faces: dict[int, _FaceState] = {}
 
     def set_book(self, book: LookBook) -> None:
@@ -145,19 +154,21 @@ class LookScorer:
         self._faces.clear()
 
     def set_baseline(self, baseline: Baseline) -> None:
+        """A new sitter's rest: scores smoothed against the old one are dropped."""
         self.baseline = baseline
         self._faces.clear()
+
+    def set_thresholds(self, thresholds: Thresholds, min_face_size: float) -> None:
+        """New trigger settings; the smoothed scores stay valid (thresholds only judge them)."""
+        self.thresholds = thresholds
+        self.min_face_size = min_face_size
 
     def recipe(self, name: str) -> Recipe:
         return self.book.looks[name]
 
-    def score(self, reading: FaceReading, now: float) -> LookResult:
-        for track in [
-            t
-            for t, s in self._faces.items()
-            if s.last_time is not None and now - s.last_time > FORGET_SECONDS
-        ]:
-            del self._faces[track]
+    def score(self, reading: FaceReading, now: float, target: str | None = None) -> LookResult:
+        """One face at time ``now``; ``target`` is the look the session coaches toward (used by the hint)."""
+        self._forget(now)
         state = self._faces.setdefault(reading.track_id, _FaceState())
         raw_signals = extract(reading, rest_pitch=self.baseline.signals.get("head.pitch", 0.0))
         signals = self.baseline.relative(raw_signals)
@@ -177,8 +188,17 @@ class LookScorer:
         dead_gaze = blank and frozen and reading.eyes_open
 
         verdict = self._verdict(reading, raw_signals, state, now)
-        hint = self._hint(verdict, dead_gaze, signals, state)
-        return LookResult(dict(state.smoothed), raw, verdict, dead_gaze, reading.eyes_open, hint, self.target)
+        hint = self._hint(verdict, dead_gaze, signals, state, target)
+        return LookResult(dict(state.smoothed), raw, verdict, dead_gaze, reading.eyes_open, hint, target)
+
+    def _forget(self, now: float) -> None:
+        """Drop faces unseen for :data:`FORGET_SECONDS` (a new sitter must not inherit their smoothing)."""
+        for track in [
+            t
+            for t, s in self._faces.items()
+            if s.last_time is not None and now - s.last_time > FORGET_SECONDS
+        ]:
+            del self._faces[track]
 
     def _verdict(
         self, reading: FaceReading, signals: dict[str, float], state: _FaceState, now: float
@@ -194,7 +214,7 @@ class LookScorer:
             # Gaze toward image left is toward the sitter's own right.
             side = "right" if gx < -abs(gy) else "left" if gx > abs(gy) else "up" if gy < 0 else "down"
             reasons.append(f"looking away ({side})")
-        if reading.face_size < self.policy.min_face_size:
+        if reading.face_size < self.min_face_size:
             reasons.append("too far from the camera")
         if reasons:
             state.engaged_since = None
@@ -205,7 +225,14 @@ class LookScorer:
             return Verdict(False, ("settling",))
         return Verdict(True, ())
 
-    def _hint(self, verdict: Verdict, dead_gaze: bool, signals: dict[str, float], state: _FaceState) -> str:
+    def _hint(
+        self,
+        verdict: Verdict,
+        dead_gaze: bool,
+        signals: dict[str, float],
+        state: _FaceState,
+        target: str | None,
+    ) -> str:
         reasons = verdict.reasons
         if "eyes closed" in reasons:
             return "Open your eyes"
@@ -215,9 +242,9 @@ class LookScorer:
             return "Soften your eyes"
         if any(r.startswith("looking away") for r in reasons):
             return "Look into the lens"
-        if self.target is None or self.target not in self.book.looks:
+        if target is None or target not in self.book.looks:
             return ""
-        recipe = self.book.looks[self.target]
-        if state.smoothed.get(self.target, 0.0) >= self.policy.threshold_for(self.target):
+        recipe = self.book.looks[target]
+        if state.smoothed.get(target, 0.0) >= self.thresholds.for_look(target):
             return "Hold that!"
         return recipe.shortfall(signals) or recipe.scenario

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 from booth.errors import ConfigError
 from booth.looks.signals import known_signals
@@ -104,7 +105,13 @@ def _fail(source: str, line: int, message: str) -> ConfigError:
     return ConfigError(f"{source}:{line}: {message}")
 
 
-def _build(kind: type, entry: object, source: str, text: str, look: str, header: int, allowed: set[str]):
+#: What :func:`_build` makes from one TOML table.
+_Part = TypeVar("_Part", Term, Gate)
+
+
+def _build(
+    kind: type[_Part], entry: object, source: str, text: str, look: str, header: int, allowed: set[str]
+) -> _Part:
     """A Term or Gate from its TOML table, or a ConfigError naming the line."""
     if not isinstance(entry, dict):
         raise _fail(source, header, f"{look}: each term and gate is a table {{ signal = ..., weight = ... }}")
@@ -137,7 +144,7 @@ def _build(kind: type, entry: object, source: str, text: str, look: str, header:
         raise _fail(
             source, where, f"{look}: gate cap {entry['cap']} must be in 0..1 (below 1, or it caps nothing)"
         )
-    return kind(**{k: float(v) if k not in ("signal", "hint") else v for k, v in entry.items()})
+    return kind(signal=signal, hint=entry.get("hint", ""), **{k: float(v) for k, v in numbers.items()})
 
 
 def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:

@@ -146,7 +146,8 @@ class FaceDetector:
         for box, points, score in weighted_nms(boxes, kps, scores) if len(scores) else []:
             if contained and out and overlap(box, np.array([d.box for d in out])).max() > 0.5:
                 continue
-            out.append(Detection(tuple(float(v) for v in box), points.astype(np.float32), score))
+            x0, y0, x1, y1 = (float(v) for v in box)
+            out.append(Detection((x0, y0, x1, y1), points.astype(np.float32), score))
         return out[:max_faces]
 
     def _candidates(self, image: Image.Image, min_score: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,5 +1,8 @@
 """Geometry from the 478 landmarks: head pose, eye openness, iris offset, gaze, face size, sharpness.
 
+Angles only: whether a gaze counts as "engaged" is the looks' judgement (:mod:`booth.looks.engine`, which
+also removes the sitter's resting offset); :func:`gaze_within` is the plain ellipse test it uses.
+
 Head pose is a weighted Procrustes fit of MediaPipe's canonical 3D face (centimetres, x toward image right,
 y up, z out of the face) to the observed landmarks. The observed z comes from the landmark model itself, so
 the fit is a full 3D rotation without a camera model (weak perspective).
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -70,12 +74,16 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
             return result, i
 
 
-def _fields(buf: bytes):
-    """Minimal protobuf wire-format reader: yields (field number, wire type, value)."""
+def _fields(buf: bytes) -> Iterator[tuple[int, int, int | bytes]]:
+    """Minimal protobuf wire-format reader: yields (field number, wire type, value).
+
+    The value is an int for varints (wire type 0) and the raw bytes otherwise.
+    """
     i = 0
     while i < len(buf):
         key, i = _varint(buf, i)
         number, wire = key >> 3, key & 7
+        value: int | bytes
         if wire == 0:
             value, i = _varint(buf, i)
         elif wire == 2:
@@ -90,6 +98,17 @@ def _fields(buf: bytes):
         yield number, wire, value
 
 
+def _basis_entry(buf: bytes) -> tuple[int, float]:
+    """One WeightedLandmarkRef: landmark id (field 1, varint) and weight (field 2, float32)."""
+    landmark, weight = 0, 0.0
+    for number, _, value in _fields(buf):
+        if number == 1 and isinstance(value, int):
+            landmark = value
+        elif number == 2 and isinstance(value, bytes):
+            weight = struct.unpack("<f", value)[0]
+    return landmark, weight
+
+
 @cache
 def load_canonical(path: Path) -> CanonicalFace:
     """Read MediaPipe's ``geometry_pipeline_metadata_landmarks.binarypb``.
@@ -100,18 +119,20 @@ def load_canonical(path: Path) -> CanonicalFace:
     """
     data = Path(path).read_bytes()
     floats: list[float] = []
-    basis, weights = [], []
+    basis: list[int] = []
+    weights: list[float] = []
     for number, wire, value in _fields(data):
+        if not isinstance(value, bytes):
+            continue
         if number == 1 and wire == 2:
             for sub, sub_wire, item in _fields(value):
-                if sub == 3 and sub_wire == 5:
-                    floats.append(struct.unpack("<f", item)[0])
-                elif sub == 3 and sub_wire == 2:
+                # One float (wire type 5) or a packed run of them (wire type 2).
+                if sub == 3 and sub_wire in (2, 5) and isinstance(item, bytes):
                     floats.extend(struct.unpack(f"<{len(item) // 4}f", item))
         elif number == 2 and wire == 2:
-            entry = dict((n, v) for n, _, v in _fields(value))
-            basis.append(entry.get(1, 0))
-            weights.append(struct.unpack("<f", entry[2])[0] if 2 in entry else 0.0)
+            landmark, weight = _basis_entry(value)
+            basis.append(landmark)
+            weights.append(weight)
     vertices = np.array(floats, dtype=np.float64).reshape(-1, 5)[:, :3]
     if vertices.shape[0] != 468 or not basis:
         raise ValueError(f"{path}: not MediaPipe's canonical face geometry")
@@ -221,6 +242,15 @@ def gaze_direction(landmarks: np.ndarray, pose: Pose) -> tuple[float, float]:
     g = np.average(np.array(vectors), axis=0, weights=np.array(weights) + 1e-6)
     gz = math.sqrt(max(1e-6, 1.0 - float(g @ g)))
     return math.degrees(math.atan2(g[0], gz)), math.degrees(math.atan2(g[1], gz))
+
+
+def gaze_within(gaze: tuple[float, float], limits: tuple[float, float]) -> bool:
+    """True when the 2-D angle ``gaze`` (degrees) lies inside the ellipse with half-axes ``limits`` (x, y).
+
+    An ellipse rather than a box: a gaze off in both directions at once is further from the lens than
+    either component alone says.
+    """
+    return (gaze[0] / limits[0]) ** 2 + (gaze[1] / limits[1]) ** 2 <= 1.0
 
 
 def sharpness(crop: np.ndarray) -> float:

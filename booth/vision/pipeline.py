@@ -4,6 +4,9 @@ On video the detector runs only when nothing is tracked, or every ``detect_every
 face; otherwise each face's crop comes from its previous landmarks (MediaPipe's VIDEO mode does the same).
 A track ends when the landmark model's face-presence probability drops below
 :data:`~booth.vision.landmarks.MIN_PRESENCE`.
+
+Perception measures; it does not judge engagement. Each reading carries the gaze angles, and
+:mod:`booth.looks` alone decides whether they count as looking into the lens (against the sitter's baseline).
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from booth import assets
-from booth.config import VisionSettings
 from booth.vision import geometry
 from booth.vision.blendshapes import NAMES as BLENDSHAPE_NAMES
 from booth.vision.blendshapes import BlendshapeModel
@@ -27,6 +29,7 @@ from booth.vision.emotion import NAMES as EMOTION_NAMES
 from booth.vision.emotion import EmotionModel
 from booth.vision.landmarks import INPUT_SIZE as LANDMARK_SIZE
 from booth.vision.landmarks import MIN_PRESENCE, LandmarkModel, roi_from_landmarks
+from booth.vision.params import VisionParams
 from booth.vision.reading import FaceReading
 from booth.vision.runtime import Model
 
@@ -35,20 +38,11 @@ log = logging.getLogger(__name__)
 #: Both eyes at least this open (0..1, see geometry.eye_openness) and not blinking per the blendshapes.
 EYES_OPEN_MIN = 0.30
 EYE_BLINK_MAX = 0.55
-#: Gaze inside this ellipse (degrees off the lens direction, horizontal and vertical) counts as looking into
-#: the lens. Vertical gaze reads less precisely (lids cover the iris, people differ in lid shape), hence the
-#: wider vertical axis; the session baseline removes each sitter's own vertical offset.
-GAZE_ENGAGED_DEG = (12.0, 18.0)
 #: The emotion crop is the face's eye-level extent grown by this factor (forehead to chin, as FER's
 #: training faces were framed).
 EMOTION_CROP_SCALE = 1.1
 #: Two tracks whose boxes overlap more than this (intersection over the smaller) are one face.
 SAME_FACE = 0.5
-
-
-def gaze_within(gaze: tuple[float, float], limits: tuple[float, float]) -> bool:
-    """True when the gaze angle lies inside the ellipse with the given horizontal and vertical half-axes."""
-    return (gaze[0] / limits[0]) ** 2 + (gaze[1] / limits[1]) ** 2 <= 1.0
 
 
 class _LazyImage:
@@ -84,19 +78,20 @@ class Models:
     runtime: str = ""
 
     @classmethod
-    def load(cls, settings: VisionSettings | None = None) -> Models:
-        settings = settings or VisionSettings()
-        runtime = None if settings.runtime == "auto" else settings.runtime
+    def load(cls, params: VisionParams) -> Models:
+        """Load every model named in the manifest; ``params`` gives threads, runtime and whether the emotion
+        model is wanted."""
+        runtime = None if params.runtime == "auto" else params.runtime
 
         def model(name: str) -> Model:
-            return Model(assets.model_path(name), threads=settings.threads, runtime=runtime)
+            return Model(assets.model_path(name), threads=params.threads, runtime=runtime)
 
         detector = FaceDetector(model("face_detector"))
         return cls(
             detector=detector,
             landmarks=LandmarkModel(model("face_landmarks")),
             blendshapes=BlendshapeModel(model("face_blendshapes")),
-            emotion=EmotionModel(model("emotion")) if settings.emotions else None,
+            emotion=EmotionModel(model("emotion")) if params.emotions else None,
             canonical=geometry.load_canonical(assets.model_path("face_geometry")),
             runtime=detector.model.runtime,
         )
@@ -111,14 +106,16 @@ class Models:
 
 @dataclass
 class FacePipeline:
-    """Turns RGB frames into :class:`FaceReading` s. Not thread-safe: one pipeline per analysis thread."""
+    """Turns RGB frames into :class:`FaceReading` s. Not thread-safe: one pipeline per analysis thread.
 
-    models: Models = None  # type: ignore[assignment]
-    settings: VisionSettings = field(default_factory=VisionSettings)
+    The models are passed in, not loaded here: loading takes time and memory, and one set serves every
+    pipeline of a process (the booth keeps a second pipeline for re-reading stills).
+    """
+
+    models: Models
+    params: VisionParams
 
     def __post_init__(self) -> None:
-        if self.models is None:
-            self.models = Models.load(self.settings)
         self._tracks: list[_Track] = []
         self._ids = itertools.count(1)
         self._frame = 0
@@ -140,7 +137,7 @@ class FacePipeline:
         timings: dict[str, float] = {}
         if not track:
             self._tracks.clear()
-        detect_now = not self._tracks or self._frame % self.settings.detect_every == 0
+        detect_now = not self._tracks or self._frame % self.params.detect_every == 0
         self._frame += 1
         if detect_now:
             self._detect(image, timings, tiled=(not track) if thorough is None else thorough)
@@ -159,16 +156,16 @@ class FacePipeline:
     def _detect(self, image: _LazyImage, timings: dict[str, float], tiled: bool = False) -> None:
         t0 = time.perf_counter()
         if tiled:
-            detections = self.models.detector.detect_tiled(image.image, max_faces=self.settings.max_faces)
+            detections = self.models.detector.detect_tiled(image.image, max_faces=self.params.max_faces)
         else:
-            detections = self.models.detector.detect(image.image, max_faces=self.settings.max_faces)
+            detections = self.models.detector.detect(image.image, max_faces=self.params.max_faces)
         timings["detect"] = timings.get("detect", 0.0) + (time.perf_counter() - t0) * 1000
         for det in detections:
             box = np.array(det.box)
             tracked = [np.array(t.roi.axis_box()) for t in self._tracks]
             if any(iou(box, np.array([t]))[0] > 0.2 for t in tracked):
                 continue
-            if len(self._tracks) < self.settings.max_faces:
+            if len(self._tracks) < self.params.max_faces:
                 self._tracks.append(_Track(next(self._ids), det.roi()))
 
     def _follow(self, image: _LazyImage, timings: dict[str, float]) -> list[FaceReading]:
@@ -220,7 +217,6 @@ class FacePipeline:
         blink = max(blendshapes["eyeBlinkLeft"], blendshapes["eyeBlinkRight"])
         eyes_open = min(openness) >= EYES_OPEN_MIN and blink <= EYE_BLINK_MAX
         gaze = geometry.gaze_direction(points, pose)
-        engaged = eyes_open and gaze_within(gaze, GAZE_ENGAGED_DEG)
         x0, y0 = points[:, :2].min(axis=0)
         x1, y1 = points[:, :2].max(axis=0)
         sharp = geometry.sharpness(marks.crop)
@@ -237,7 +233,6 @@ class FacePipeline:
             eyes_open=eyes_open,
             iris_offset=geometry.iris_offsets(points),
             gaze=gaze,
-            gaze_engaged=engaged,
             face_size=float((y1 - y0) / height),
             sharpness=sharp,
             frame_size=(width, height),

@@ -28,7 +28,11 @@ class HeadPose:
 
 @dataclass(frozen=True, eq=False)
 class FaceReading:
-    """Everything perception measured on one face; looks and verdicts are layered on top elsewhere."""
+    """Everything perception measured on one face; looks and verdicts are layered on top elsewhere.
+
+    Measurements only: whether the gaze is engaged is judged by :mod:`booth.looks` (against the sitter's
+    baseline), never here, so the booth has one answer to that question.
+    """
 
     box: tuple[float, float, float, float]  # x0, y0, x1, y1 in frame pixels
     score: float  # detection / face-presence confidence, 0..1
@@ -40,7 +44,6 @@ class FaceReading:
     eyes_open: bool
     iris_offset: tuple[tuple[float, float], tuple[float, float]]  # (left, right) iris offset / eye width
     gaze: tuple[float, float]  # degrees off the lens direction, see module docstring
-    gaze_engaged: bool
     face_size: float  # face box height / frame height
     sharpness: float  # variance of the Laplacian of the face crop (grey levels squared)
     frame_size: tuple[int, int]  # width, height of the analysed frame
@@ -67,7 +70,6 @@ class FaceReading:
                 "right": [round(v, 3) for v in self.iris_offset[1]],
             },
             "gaze": {"x": round(self.gaze[0], 2), "y": round(self.gaze[1], 2)},
-            "gaze_engaged": self.gaze_engaged,
             "face_size": round(self.face_size, 4),
             "sharpness": round(self.sharpness, 1),
             "timings_ms": {k: round(v, 3) for k, v in self.timings_ms.items()},

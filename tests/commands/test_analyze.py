@@ -96,3 +96,22 @@ def test_looks_verdict_and_hint_with_a_baseline_and_target(media):
 def test_unknown_target_look_is_one_line(media):
     proc = analyze("--target", "grumpy", str(media("single_face.jpg")))
     assert proc.returncode == 2 and "grumpy" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_gaze_engaged_is_the_looks_verdict_on_the_frame_alone(media):
+    """Perception reports angles only; ``gaze_engaged`` is the looks' judgement with no hold, so it is the
+    held verdict minus its settling time, and a still's equals its verdict."""
+    photos = analyze("--json", str(media("0-f1-su-ph.jpg")), str(media("45-m7-di-ph.jpg")))
+    video = analyze("--json", "--every", "2", str(media("single_face.mp4")))
+    assert photos.returncode == 0 and video.returncode == 0, photos.stderr + video.stderr
+    frontal, turned = (json.loads(line) for line in photos.stdout.splitlines())
+    assert frontal["gaze_engaged"] and frontal["verdict"]["engaged"]
+    assert not turned["gaze_engaged"] and not turned["verdict"]["engaged"]
+    assert any(r.startswith("looking away") for r in turned["verdict"]["reasons"])
+    records = [json.loads(line) for line in video.stdout.splitlines()]
+    for record in records:
+        assert record["gaze_engaged"] == (not set(record["verdict"]["reasons"]) - {"settling"}), record[
+            "frame"
+        ]
+    assert any(r["gaze_engaged"] and r["verdict"]["reasons"] == ["settling"] for r in records)
+    assert list(records[0]).index("gaze_engaged") == list(records[0]).index("gaze") + 1

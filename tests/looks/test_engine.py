@@ -7,8 +7,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from booth.looks import Baseline, LookScorer, load
+from booth.config import PolicySettings
+from booth.looks import Baseline, LookScorer, Thresholds, load
 from booth.media import iter_video
+
+DEFAULTS = PolicySettings()
 
 
 @pytest.fixture(scope="module")
@@ -16,26 +19,32 @@ def book():
     return load()
 
 
+def scorer_for(book, baseline=None, **kwargs) -> LookScorer:
+    """A scorer at the booth's default thresholds and minimum face size."""
+    thresholds = Thresholds.from_settings(DEFAULTS)
+    return LookScorer(book, thresholds, DEFAULTS.min_face_size, baseline, **kwargs)
+
+
 @pytest.fixture(scope="module")
-def smile_clip(models):
+def smile_clip(models, vision_params):
     """single_face.mp4 read once: a man neutral for ~18 frames, then smiling, looking at the camera."""
     from booth import assets
     from booth.vision import FacePipeline
 
-    pipeline = FacePipeline(models=models)
+    pipeline = FacePipeline(models=models, params=vision_params)
     return [
         (f.timestamp, pipeline.analyze(f.pixels)[0]) for f in iter_video(assets.media_path("single_face.mp4"))
     ]
 
 
-def run(scorer, frames):
-    return [scorer.score(reading, t) for t, reading in frames]
+def run(scorer, frames, target=None):
+    return [scorer.score(reading, t, target) for t, reading in frames]
 
 
 def test_smiling_engaged_face_scores_approachable_above_intense_and_vulnerable(book, pipeline, photo):
     for name in ("astronaut.png", "single_face.jpg", "0-f15-hao-ph.jpg"):
         (face,) = pipeline.analyze(photo(name), track=False)
-        result = LookScorer(book, hold_seconds=0).score(face, 0.0)
+        result = scorer_for(book, hold_seconds=0).score(face, 0.0)
         assert result.verdict.engaged
         s = result.scores
         assert (
@@ -47,11 +56,11 @@ def test_smiling_engaged_face_scores_approachable_above_intense_and_vulnerable(b
 
 def test_neutral_face_is_not_approachable(book, pipeline, photo):
     (face,) = pipeline.analyze(photo("grace_hopper.jpg"), track=False)
-    assert LookScorer(book, hold_seconds=0).score(face, 0.0).scores["approachable"] < 0.2
+    assert scorer_for(book, hold_seconds=0).score(face, 0.0).scores["approachable"] < 0.2
 
 
 def test_clip_turns_approachable_when_the_smile_starts(book, smile_clip):
-    results = run(LookScorer(book, target="approachable"), smile_clip)
+    results = run(scorer_for(book), smile_clip, target="approachable")
     approachable = [r.scores["approachable"] for r in results]
     assert max(approachable[:15]) < 0.2
     assert np.mean(approachable[30:]) > 0.65 and min(approachable[30:]) > 0.45
@@ -66,8 +75,8 @@ def test_baseline_removes_a_resting_smile(book, smile_clip):
     """A sitter whose face at rest is this smile: raw, it reads approachable; against its baseline, not."""
     resting_smile = smile_clip[30:60]
     baseline = Baseline.capture([r for _, r in resting_smile])
-    raw = run(LookScorer(book), smile_clip[40:])
-    calibrated = run(LookScorer(book, baseline), smile_clip[40:])
+    raw = run(scorer_for(book), smile_clip[40:])
+    calibrated = run(scorer_for(book, baseline), smile_clip[40:])
     assert np.mean([r.scores["approachable"] for r in raw]) > 0.6
     for result in calibrated:
         assert max(result.scores.values()) < 0.35, result.scores
@@ -76,12 +85,12 @@ def test_baseline_removes_a_resting_smile(book, smile_clip):
 def test_neutral_frames_score_low_on_every_look_with_their_baseline(book, smile_clip):
     neutral = smile_clip[:16]
     baseline = Baseline.capture([r for _, r in neutral[:8]])
-    for result in run(LookScorer(book, baseline), neutral[8:]):
+    for result in run(scorer_for(book, baseline), neutral[8:]):
         assert max(result.scores.values()) < 0.35, result.scores
 
 
 def test_eyes_closed_and_looking_away_are_never_engaged(book, pipeline, media):
-    scorer = LookScorer(book)
+    scorer = scorer_for(book)
     verdicts = {}
     for frame in iter_video(media("WolfgangLanger_Pexels.mp4")):
         for face in pipeline.analyze(frame.pixels):
@@ -96,7 +105,7 @@ def test_eyes_closed_and_looking_away_are_never_engaged(book, pipeline, media):
 
 
 def test_one_noisy_frame_neither_fires_nor_blocks(book, smile_clip):
-    scorer = LookScorer(book)
+    scorer = scorer_for(book)
     steady = run(scorer, smile_clip[30:45])[-1].scores["approachable"]
     t, reading = smile_clip[45]
     grin_gone = dataclasses.replace(
@@ -122,16 +131,79 @@ def test_identical_frames_fail_the_micro_movement_check(book, smile_clip):
         },
         emotions={**reading.emotions, "neutral": 0.95},
     )
-    scorer = LookScorer(book)
+    scorer = scorer_for(book)
     results = [scorer.score(blank, t0 + i / 30) for i in range(40)]
     assert results[-1].dead_gaze
     assert results[-1].hint == "Soften your eyes"
     assert not any(r.dead_gaze for r in results[:4])  # under five frames there is no movement evidence yet
     # The same blank expression on a face that is moving (real frames: the smile breaking, frames 14-32)
     # is not frozen, so it is no dead gaze.
-    moving = LookScorer(book)
+    moving = scorer_for(book)
     live = [
         moving.score(dataclasses.replace(r, blendshapes=blank.blendshapes, emotions=blank.emotions), t)
         for t, r in smile_clip[14:33]
     ]
     assert not any(result.dead_gaze for result in live)
+
+
+def test_the_target_is_passed_per_call_and_recorded(book, smile_clip):
+    """The session owns the target look: one scorer coaches toward whatever each call names."""
+    scorer = scorer_for(book)
+    run(scorer, smile_clip[:40])
+    t, reading = smile_clip[40]
+    toward = scorer.score(reading, t, "approachable")
+    assert toward.target == "approachable" and toward.hint == "Hold that!"
+    t, reading = smile_clip[41]
+    other = scorer.score(reading, t, "intense")
+    assert other.target == "intense" and other.hint not in ("", "Hold that!")
+    t, reading = smile_clip[42]
+    untargeted = scorer.score(reading, t)
+    assert untargeted.target is None and untargeted.hint == ""
+    # The target changes the hint only, never the scores.
+    twin = scorer_for(book)
+    twin_results = run(twin, smile_clip[:43], target="intense")
+    assert twin_results[-1].scores == pytest.approx(untargeted.scores)
+
+
+def test_hold_that_means_the_thresholds_the_scorer_holds(book, smile_clip):
+    strict = Thresholds(default=DEFAULTS.default_threshold, per_look={"approachable": 0.99})
+    scorer = LookScorer(book, strict, DEFAULTS.min_face_size)
+    results = run(scorer, smile_clip[:45], target="approachable")
+    assert results[-1].scores["approachable"] > 0.6
+    assert not any(r.hint == "Hold that!" for r in results)
+    scorer.set_thresholds(Thresholds.from_settings(DEFAULTS), DEFAULTS.min_face_size)
+    t, reading = smile_clip[45]
+    assert scorer.score(reading, t, "approachable").hint == "Hold that!"  # smoothing kept, new threshold
+
+
+def test_a_face_below_the_minimum_size_is_too_far(book, smile_clip):
+    t, reading = smile_clip[40]
+    scorer = LookScorer(book, Thresholds.from_settings(DEFAULTS), reading.face_size + 0.01, hold_seconds=0)
+    result = scorer.score(reading, t, "approachable")
+    assert not result.verdict.engaged and "too far from the camera" in result.verdict.reasons
+    assert result.hint == "Come a little closer"
+    scorer.set_thresholds(Thresholds.from_settings(DEFAULTS), reading.face_size - 0.01)
+    assert scorer.score(reading, t + 0.03, "approachable").verdict.engaged
+
+
+def test_engaged_means_inside_the_gaze_ellipse_after_the_resting_offset(book, smile_clip):
+    """The one "engaged" judgement: the sitter's resting gaze offset removed, then the ellipse."""
+    from booth.looks import GAZE_ENGAGED_DEG
+
+    _, reading = smile_clip[40]
+    half_x, half_y = GAZE_ENGAGED_DEG
+
+    def verdict(gaze, baseline=None):
+        scorer = scorer_for(book, baseline, hold_seconds=0)
+        return scorer.score(dataclasses.replace(reading, gaze=gaze), 0.0).verdict
+
+    assert verdict((0.0, 0.0)).engaged
+    assert verdict((half_x, 0.0)).engaged and verdict((0.0, -half_y)).engaged
+    assert verdict((half_x + 0.5, 0.0)).reasons == ("looking away (left)",)  # image right: sitter's left
+    assert verdict((0.0, half_y + 0.5)).reasons == ("looking away (down)",)
+    # Each component inside its own axis, but together outside the ellipse.
+    assert not verdict((0.75 * half_x, 0.75 * half_y)).engaged
+    # A sitter whose eyes read 8 degrees toward image right at rest is engaged there, and away opposite.
+    resting = Baseline({}, gaze=(8.0, 0.0))
+    assert verdict((half_x + 5.0, 0.0), resting).engaged
+    assert verdict((-half_x + 5.0, 0.0), resting).reasons == ("looking away (right)",)

@@ -59,3 +59,12 @@ def test_bad_geometry_file_is_rejected(tmp_path):
     bad.write_bytes(b"\x0a\x02\x08\x01")
     with pytest.raises(ValueError, match="canonical"):
         geometry.load_canonical(bad)
+
+
+def test_gaze_within_is_an_ellipse_not_a_box():
+    limits = (12.0, 18.0)
+    assert geometry.gaze_within((0.0, 0.0), limits)
+    assert geometry.gaze_within((12.0, 0.0), limits) and geometry.gaze_within((0.0, -18.0), limits)
+    assert not geometry.gaze_within((12.1, 0.0), limits) and not geometry.gaze_within((0.0, 18.1), limits)
+    assert not geometry.gaze_within((-9.0, 13.5), limits)  # 0.75 of each half-axis: outside the ellipse
+    assert geometry.gaze_within((-8.0, 12.0), limits)  # 2/3 of each: inside
