@@ -18,7 +18,7 @@ help:
 	@echo "make run    set up and start the booth on http://127.0.0.1:$(PORT)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make bench  per-stage latency against MediaPipe in the same run"
-	@echo "make lint   ruff"
+	@echo "make lint   ruff and the mypy type checker"
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV_FLAGS) $(VENV)
@@ -56,6 +56,7 @@ eval: setup
 lint: install
 	$(BIN)/ruff check booth tests models
 	$(BIN)/ruff format --check booth tests models
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -162,7 +162,7 @@ def check_file(asset: Asset, path: Path) -> None:
 
 def verify(assets: list[Asset], **dirs: Path) -> list[tuple[Asset, str | None]]:
     """Check every asset; return ``(asset, error or None)`` pairs."""
-    results = []
+    results: list[tuple[Asset, str | None]] = []
     for asset in assets:
         try:
             check_file(asset, asset.path(**dirs))

@@ -11,15 +11,20 @@ Further sections (trigger latency) are added by the parts of the booth they meas
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from booth import assets
 from booth.media import iter_video
+
+if TYPE_CHECKING:
+    from booth.vision import FacePipeline
 
 CLIPS = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
 STAGES = ("detect", "landmarks", "blendshapes", "emotion", "geometry", "models", "total")
@@ -35,12 +40,18 @@ def load_frames(every: int = 1) -> list[np.ndarray]:
     return [f.pixels for clip in CLIPS for f in iter_video(assets.media_path(clip), every=every)]
 
 
-def run_ours(frames: list[np.ndarray]) -> tuple[list[float], dict[str, list[float]]]:
-    from booth.vision import FacePipeline
+@functools.cache
+def our_pipeline() -> FacePipeline:
+    """One pipeline for every pass (models load once), with the booth's default vision settings."""
+    from booth import config
+    from booth.vision import FacePipeline, Models, VisionParams
 
-    if not hasattr(run_ours, "pipeline"):
-        run_ours.pipeline = FacePipeline()  # type: ignore[attr-defined]
-    pipeline = run_ours.pipeline  # type: ignore[attr-defined]
+    params = VisionParams.from_settings(config.VisionSettings())
+    return FacePipeline(Models.load(params), params)
+
+
+def run_ours(frames: list[np.ndarray]) -> tuple[list[float], dict[str, list[float]]]:
+    pipeline = our_pipeline()
     pipeline.reset()
     per_frame, stages = [], defaultdict(list)
     for pixels in frames:
@@ -85,17 +96,18 @@ def trigger_latency(frames_by_clip: tuple[str, ...]) -> None:
     from booth.commands.simulate import simulate_video
     from booth.hardware import Hardware, mock_pin_factory
     from booth.shooting import Shooter
-    from booth.vision.pipeline import Models
 
     settings = config.Settings()
-    shooter = Shooter(Models.load(), looks.load(), settings.policy, "approachable")
+    shooter = Shooter.from_settings(settings, looks.load())
     records = []
     with (
         tempfile.TemporaryDirectory() as out,
         Hardware(settings.pins, pin_factory=mock_pin_factory()) as hardware,
     ):
         for clip in frames_by_clip:
-            records += simulate_video(assets.media_path(clip), shooter, hardware, Path(out), realtime=False)
+            records += simulate_video(
+                assets.media_path(clip), shooter, hardware, Path(out), False, "approachable"
+            )
     decision = [r["latency_ms"] for r in records]
     shutter = [r["shutter_ms"] for r in records if r["shutter_ms"] is not None]
     print(

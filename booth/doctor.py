@@ -423,14 +423,13 @@ def check_clock(run: Runner = subprocess.run) -> CheckResult:
 
 
 def check_config(path: Path | None, load: Callable[[Path | None], Any] | None = None) -> CheckResult:
-    """The configuration file parses and validates (unknown keys included)."""
-    name = "config"
-    if load is None:
-        from booth import config
+    """The configuration file parses and validates (unknown keys included), and names only looks and shot
+    lists that exist (:mod:`booth.settings_check`)."""
+    from booth import config, settings_check
 
-        load = config.load
+    name = "config"
     try:
-        load(path)
+        settings_check.checked_book((load or config.load)(path), str(path or "the defaults"))
     except BoothError as err:
         return CheckResult(
             name, False, str(err), "edit the file as the message says; `booth config check` re-tests"

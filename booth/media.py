@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +71,7 @@ def load_image(path: Path | str, max_side: int = MAX_SIDE) -> np.ndarray:
         raise MediaError(f"{path}: cannot decode image ({err})") from None
 
 
-def iter_video(path: Path | str, every: int = 1, max_side: int = MAX_SIDE) -> Iterator[Frame]:
+def iter_video(path: Path | str, every: int = 1, max_side: int = MAX_SIDE) -> Generator[Frame, None, None]:
     """Yield RGB frames of a video; stops quietly (with a log line) at undecodable trailing frames."""
     import av  # deferred: PyAV is only needed for video
 

@@ -8,10 +8,11 @@ sequences deterministically and the capture layer stays the only part that touch
 
 Rules, in order (the first that applies names the state shown to the sitter):
 
-1. **Subject.** No face: ``NO_FACE``. One face: it is the subject if its height is at least
-   ``min_face_size`` of the frame. Several faces: the largest is the subject only if it is at least
-   ``dominance_ratio`` times the area of the next largest (and big enough); otherwise ``MULTIPLE_FACES``.
-   Two faces of equal size therefore never fire.
+1. **Subject** (:func:`pick_subject`, the booth's one rule for who the sitter is). No face: ``NO_FACE``.
+   Several faces: the largest is the subject only if it is at least ``dominance_ratio`` times the area of
+   the next largest; otherwise ``MULTIPLE_FACES``, so two faces of equal size never fire. A subject whose
+   height is under ``min_face_size`` of the frame is ``NO_FACE`` ("step closer"). The chosen face travels
+   on the :class:`Decision` (``subject_index``), so everyone downstream reads the same sitter.
 2. **Cooldown.** Within ``cooldown_s`` of the last shot (automatic or manual): ``COOLDOWN``.
 3. **Gates.** Eyes closed or gaze not engaged: ``NOT_ENGAGED``; a dead gaze: ``DEAD_GAZE``. Any gate resets
    the hold, so a blink mid-hold restarts the stability window.
@@ -31,10 +32,13 @@ subject resets the hold: the window must be continuous footage of one sitter.
 
 Usage::
 
-    policy = TriggerPolicy(settings.policy, target="approachable")
-    decision = policy.update(observation, now=time.monotonic())
+    policy = TriggerPolicy(PolicyParams.from_settings(settings.policy))
+    decision = policy.update(observation, now=time.monotonic(), target=session.target_look)
     if decision.fire:
         capture.save_from_ring(decision.peak_sequence)   # the integrator's code
+
+The policy keeps no target look and counts no shots: the session owns both. The caller says which look it
+waits for on every frame and calls :meth:`TriggerPolicy.reset` when the session moves to a new look.
 """
 
 from __future__ import annotations
@@ -43,9 +47,11 @@ import dataclasses
 import enum
 import logging
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from booth.config import PolicySettings
+from booth.looks import Thresholds
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +75,36 @@ class TriggerState(enum.Enum):
     ALMOST = "almost"
     FIRING = "firing"
     COOLDOWN = "cooldown"
+
+
+@dataclass(frozen=True)
+class PolicyParams:
+    """The trigger's parameters as plain frozen values (the defaults live once, in ``booth.config``)."""
+
+    thresholds: Thresholds
+    hysteresis: float
+    min_frames: int
+    min_ms: float
+    max_gap_ms: float
+    cooldown_s: float
+    min_face_size: float
+    dominance_ratio: float
+    burst: int
+
+    @classmethod
+    def from_settings(cls, s: Any) -> PolicyParams:
+        """From a :class:`booth.config.PolicySettings`, read by attribute (this module imports no config)."""
+        return cls(
+            thresholds=Thresholds.from_settings(s),
+            hysteresis=s.hysteresis,
+            min_frames=s.min_frames,
+            min_ms=s.min_ms,
+            max_gap_ms=s.max_gap_ms,
+            cooldown_s=s.cooldown_s,
+            min_face_size=s.min_face_size,
+            dominance_ratio=s.dominance_ratio,
+            burst=s.burst,
+        )
 
 
 @dataclass(frozen=True)
@@ -117,7 +153,8 @@ class Decision:
     ``peak_timestamp`` name the best frame of the held window and ``burst`` lists the frames to save (the
     peak first, then its neighbours; one entry unless ``burst > 1``). ``sequence``/``timestamp`` are the
     decided frame's and ``decided_at`` is ``now``: ``decided_at - peak_timestamp`` is the trigger latency.
-    ``subject`` carries the scores that were judged, so a manual shot still records them.
+    ``subject`` carries the scores that were judged, so a manual shot still records them, and
+    ``subject_index`` says which face of the observation it is (None: no subject).
     """
 
     state: TriggerState
@@ -136,8 +173,9 @@ class Decision:
     burst: tuple[FrameRef, ...] = ()
     manual: bool = False
     subject: SubjectScore | None = field(default=None, compare=False)
+    subject_index: int | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """A compact, JSON-ready view for the page's live stream."""
         return {
             "state": self.state.value,
@@ -154,18 +192,20 @@ class Decision:
 
 
 def pick_subject(
-    faces: tuple[SubjectScore, ...], min_face_size: float, dominance_ratio: float
-) -> tuple[SubjectScore | None, TriggerState | None, str]:
-    """Choose the sitter among the faces, or say why there is none (state and reason)."""
-    if not faces:
+    areas: Sequence[float], dominance_ratio: float
+) -> tuple[int | None, TriggerState | None, str]:
+    """The booth's one rule for who the sitter is: the index of the largest face when it clearly dominates
+    the next one (``dominance_ratio`` times its area), else None with the state and reason to show.
+
+    Used for the live frames (by the policy) and for a saved still (by :mod:`booth.shooting`), so a still is
+    read for the same person the trigger fired on.
+    """
+    if not areas:
         return None, TriggerState.NO_FACE, "no face in view"
-    ranked = sorted(faces, key=lambda f: f.area, reverse=True)
-    largest = ranked[0]
-    if len(ranked) > 1 and largest.area < dominance_ratio * ranked[1].area:
+    ranked = sorted(range(len(areas)), key=lambda i: areas[i], reverse=True)
+    if len(ranked) > 1 and areas[ranked[0]] < dominance_ratio * areas[ranked[1]]:
         return None, TriggerState.MULTIPLE_FACES, f"{len(ranked)} faces of similar size: one person at a time"
-    if largest.face_size < min_face_size:
-        return None, TriggerState.NO_FACE, f"face too small ({largest.face_size:.2f} of frame): step closer"
-    return largest, None, ""
+    return ranked[0], None, ""
 
 
 def burst_around(window: list[FrameRef], peak_index: int, count: int) -> tuple[FrameRef, ...]:
@@ -183,196 +223,201 @@ def burst_around(window: list[FrameRef], peak_index: int, count: int) -> tuple[F
 class TriggerPolicy:
     """The trigger decision as a small state machine over observations; see the module docstring.
 
-    Not thread-safe: call :meth:`update` from the one thread that consumes analysed frames (manual fires
-    from the page should be handed to that thread, or serialised by the caller).
+    What it keeps is only what judging needs: the hold window, whether it is armed, the cooldown, and the
+    last frame and track seen. Not thread-safe: call it from the one thread that consumes analysed frames.
     """
 
-    def __init__(self, settings: PolicySettings | None = None, target: str = "approachable") -> None:
-        self.settings = settings or PolicySettings()
-        self._target = target
+    def __init__(self, params: PolicyParams) -> None:
+        self.params = params
         self._window: deque[FrameRef] = deque()
         self._armed = False
         self._cooldown_until = float("-inf")
         self._last: Observation | None = None
         self._last_track: int | None = None
-        self.fires = 0
-        self._may_fire = True
-        self.last_decision = Decision(TriggerState.NO_FACE, look=target, reason="no frame yet")
-
-    # --- configuration -------------------------------------------------------------------------------
-
-    @property
-    def target(self) -> str:
-        """The look the booth is waiting for; changing it restarts the hold."""
-        return self._target
-
-    @target.setter
-    def target(self, look: str) -> None:
-        if look != self._target:
-            log.info("trigger target look: %s -> %s", self._target, look)
-            self._target = look
-            self._disarm()
+        self._last_decision = Decision(TriggerState.NO_FACE, reason="no frame yet")
 
     def threshold_for(self, look: str) -> float:
-        """The arming threshold of a look (see :meth:`PolicySettings.threshold_for`)."""
-        return self.settings.threshold_for(look)
+        """The arming threshold of a look (see :class:`booth.looks.Thresholds`)."""
+        return self.params.thresholds.for_look(look)
 
     def disarm(self) -> None:
-        """Forget the hold but keep the cooldown (a still was rejected: wait before the next try)."""
-        self._disarm()
+        """Forget the hold but keep the cooldown (a still was rejected: wait, then hold the look afresh)."""
+        self._armed = False
+        self._window.clear()
 
     def reset(self) -> None:
-        """Forget the hold and the cooldown (a new session starts)."""
-        self._disarm()
+        """Forget the hold, the cooldown and the last frame (a new look, a new camera or a new clip)."""
+        self.disarm()
         self._cooldown_until = float("-inf")
         self._last = None
 
     # --- per frame -----------------------------------------------------------------------------------
 
-    def update(self, observation: Observation, now: float, may_fire: bool = True) -> Decision:
-        """Judge one analysed frame; ``now`` is the monotonic time of the decision.
+    def update(self, observation: Observation, now: float, target: str, may_fire: bool = True) -> Decision:
+        """Judge one analysed frame for ``target``; ``now`` is the monotonic time of the decision.
 
         With ``may_fire`` false (no session is shooting) the judgement is the same, for the live view, but a
         held look stays ``ALMOST`` at full progress instead of firing.
         """
-        self._may_fire = may_fire
         if self._last is not None and observation.sequence <= self._last.sequence:
             log.debug("frame %d not newer than %d: ignored", observation.sequence, self._last.sequence)
-            return dataclasses.replace(self.last_decision, fire=False)  # never fire twice for one frame
-        decision = self._judge(observation, now)
+            return dataclasses.replace(self._last_decision, fire=False)  # never fire twice for one frame
+        decision = self._judge(observation, now, target, may_fire)
         self._last = observation
-        self.last_decision = decision
+        self._last_decision = decision
         return decision
 
-    def manual_fire(self, now: float, observation: Observation | None = None) -> Decision:
+    def manual_fire(self, now: float, target: str, observation: Observation | None = None) -> Decision:
         """Record a shot the operator or sitter asked for: bypasses every rule but keeps the scores.
 
-        The peak is the given frame (else the last frame seen). Starts the cooldown like any shot, so the
-        policy does not fire again right after.
+        The peak is the given frame (else the last frame seen), and its largest face the subject. Starts the
+        cooldown like any shot, so the policy does not fire again right after.
         """
         observation = observation or self._last
-        subject = None
+        index = None
         if observation is not None:
-            subject, _, _ = pick_subject(observation.faces, 0.0, 1.0)
-        score = subject.look_scores.get(self._target, 0.0) if subject else 0.0
+            index, _, _ = pick_subject([f.area for f in observation.faces], 1.0)
+        subject = observation.faces[index] if observation is not None and index is not None else None
+        score = subject.look_scores.get(target, 0.0) if subject else 0.0
+        refs = (FrameRef(observation.sequence, observation.timestamp, score),) if observation else ()
         decision = Decision(
             TriggerState.FIRING,
             fire=True,
-            look=self._target,
+            look=target,
             score=score,
-            threshold=self.threshold_for(self._target),
+            threshold=self.threshold_for(target),
             progress=1.0,
             reason="manual shot",
             sequence=observation.sequence if observation else -1,
             timestamp=observation.timestamp if observation else now,
             decided_at=now,
-            peak_sequence=observation.sequence if observation else None,
-            peak_timestamp=observation.timestamp if observation else None,
-            peak_score=score if observation else None,
-            burst=(FrameRef(observation.sequence, observation.timestamp, score),) if observation else (),
+            peak_sequence=refs[0].sequence if refs else None,
+            peak_timestamp=refs[0].timestamp if refs else None,
+            peak_score=score if refs else None,
+            burst=refs,
             manual=True,
             subject=subject,
+            subject_index=index,
         )
         self._shot_taken(now)
-        self.last_decision = decision
-        log.info("manual fire at frame %s (%s %.3f)", decision.peak_sequence, self._target, score)
+        self._last_decision = decision
+        log.info("manual fire at frame %s (%s %.3f)", decision.peak_sequence, target, score)
         return decision
 
     # --- internals -----------------------------------------------------------------------------------
 
-    def _disarm(self) -> None:
-        self._armed = False
-        self._window.clear()
-
     def _shot_taken(self, now: float) -> None:
-        self.fires += 1
-        self._cooldown_until = now + self.settings.cooldown_s
-        self._disarm()
+        self._cooldown_until = now + self.params.cooldown_s
+        self.disarm()
 
-    def _judge(self, obs: Observation, now: float) -> Decision:
-        s = self.settings
-        look = self._target
+    def _judge(self, obs: Observation, now: float, look: str, may_fire: bool) -> Decision:
+        """Rules 1-5 of the module docstring, in order; the first that refuses names the state."""
+        p = self.params
         threshold = self.threshold_for(look)
-        base = {"look": look, "threshold": threshold, "sequence": obs.sequence, "timestamp": obs.timestamp}
-        base["decided_at"] = now
-
-        if self._window and (obs.timestamp - self._window[-1].timestamp) * 1000.0 > s.max_gap_ms:
+        base = Decision(
+            TriggerState.NO_FACE,
+            look=look,
+            threshold=threshold,
+            sequence=obs.sequence,
+            timestamp=obs.timestamp,
+            decided_at=now,
+        )
+        if self._window and (obs.timestamp - self._window[-1].timestamp) * 1000.0 > p.max_gap_ms:
             log.debug("gap before frame %d: hold reset", obs.sequence)
-            self._disarm()
+            self.disarm()
 
-        subject, state, reason = pick_subject(obs.faces, s.min_face_size, s.dominance_ratio)
-        if subject is None:
-            self._disarm()
+        index, state, reason = pick_subject([f.area for f in obs.faces], p.dominance_ratio)
+        if index is None:
+            self.disarm()
             self._last_track = None
-            return Decision(state or TriggerState.NO_FACE, reason=reason, **base)
+            return dataclasses.replace(base, state=state or TriggerState.NO_FACE, reason=reason)
+        subject = obs.faces[index]
         if self._last_track is not None and subject.track_id != self._last_track:
-            self._disarm()
+            self.disarm()
         self._last_track = subject.track_id
-        score = subject.look_scores.get(look, 0.0)
-        base.update(score=score, subject=subject)
+        base = dataclasses.replace(
+            base, score=subject.look_scores.get(look, 0.0), subject=subject, subject_index=index
+        )
+        refused = self._gates(subject, base, now)
+        if refused is not None:
+            self.disarm()
+            return refused
+        return self._hold(obs, subject, base, now, may_fire)
 
+    def _gates(self, subject: SubjectScore, base: Decision, now: float) -> Decision | None:
+        """Size, cooldown, eyes, dead gaze and gaze, in that order: the refusal, or None to judge the look."""
+        if subject.face_size < self.params.min_face_size:
+            why = f"face too small ({subject.face_size:.2f} of frame): step closer"
+            return dataclasses.replace(base, state=TriggerState.NO_FACE, reason=why)
         if now < self._cooldown_until:
-            self._disarm()
             left = self._cooldown_until - now
-            return Decision(TriggerState.COOLDOWN, reason=f"next shot in {left:.1f} s", **base)
+            return dataclasses.replace(base, state=TriggerState.COOLDOWN, reason=f"next shot in {left:.1f} s")
         if not subject.eyes_open:
-            self._disarm()
-            return Decision(TriggerState.NOT_ENGAGED, reason="eyes closed", **base)
+            return dataclasses.replace(base, state=TriggerState.NOT_ENGAGED, reason="eyes closed")
         if subject.dead_gaze:
-            self._disarm()
-            return Decision(TriggerState.DEAD_GAZE, reason="blank stare: relax and think of someone", **base)
+            why = "blank stare: relax and think of someone"
+            return dataclasses.replace(base, state=TriggerState.DEAD_GAZE, reason=why)
         if not subject.engaged:
-            self._disarm()
             why = "; ".join(subject.reasons) or "look into the lens"
-            return Decision(TriggerState.NOT_ENGAGED, reason=why, **base)
+            return dataclasses.replace(base, state=TriggerState.NOT_ENGAGED, reason=why)
+        if base.look not in subject.look_scores:
+            why = f"look {base.look!r} not scored"
+            return dataclasses.replace(base, state=TriggerState.NOT_THE_LOOK, reason=why)
+        return None
 
-        if look not in subject.look_scores:
-            self._disarm()
-            return Decision(TriggerState.NOT_THE_LOOK, reason=f"look {look!r} not scored", **base)
-        low = threshold - s.hysteresis
+    def _hold(
+        self, obs: Observation, subject: SubjectScore, base: Decision, now: float, may_fire: bool
+    ) -> Decision:
+        """Arm with hysteresis, then fill the hold window; fire once it is long enough (rules 4 and 5)."""
+        p, look, score, threshold = self.params, base.look, base.score, base.threshold
+        low = threshold - p.hysteresis
         if self._armed and score < low:
-            self._disarm()
+            self.disarm()
         elif not self._armed and score >= threshold:
             self._armed = True
         if not self._armed:
             state = TriggerState.ALMOST if score >= low else TriggerState.NOT_THE_LOOK
-            return Decision(state, reason=f"{look} {score:.2f} below {threshold:.2f}", **base)
+            return dataclasses.replace(base, state=state, reason=f"{look} {score:.2f} below {threshold:.2f}")
 
         # The peak is chosen on this frame's own score: the smoothed score lags the expression.
         self._window.append(FrameRef(obs.sequence, obs.timestamp, subject.raw_scores.get(look, score)))
         span_ms = (obs.timestamp - self._window[0].timestamp) * 1000.0
-        frames_part = len(self._window) / s.min_frames
-        time_part = span_ms / s.min_ms if s.min_ms > 0 else 1.0
-        progress = min(1.0, frames_part, time_part)
-        if len(self._window) < s.min_frames or span_ms < s.min_ms:
-            return Decision(TriggerState.ALMOST, progress=progress, reason=f"hold the {look}", **base)
-        if not self._may_fire:
-            return Decision(TriggerState.ALMOST, progress=1.0, reason=f"{look} held (not shooting)", **base)
+        time_part = span_ms / p.min_ms if p.min_ms > 0 else 1.0
+        progress = min(1.0, len(self._window) / p.min_frames, time_part)
+        if len(self._window) < p.min_frames or span_ms < p.min_ms:
+            return dataclasses.replace(
+                base, state=TriggerState.ALMOST, progress=progress, reason=f"hold the {look}"
+            )
+        if not may_fire:
+            why = f"{look} held (not shooting)"
+            return dataclasses.replace(base, state=TriggerState.ALMOST, progress=1.0, reason=why)
+        return self._fire(obs, base, now)
 
+    def _fire(self, obs: Observation, base: Decision, now: float) -> Decision:
+        """The held window is long enough: pick its peak (the latest of a plateau) and start the cooldown."""
         window = list(self._window)
         # Scores within PEAK_TIE of each other are one plateau: take its latest frame (the freshest moment,
         # and the shortest shutter lag), not the first.
         best = max(f.score for f in window)
         peak_index = max(i for i, f in enumerate(window) if f.score >= best - PEAK_TIE)
         peak = window[peak_index]
-        burst = burst_around(window, peak_index, s.burst)
         self._shot_taken(now)
         log.info(
             "fire: %s peak %.3f at frame %d (decided at frame %d, %d frames held)",
-            look,
+            base.look,
             peak.score,
             peak.sequence,
             obs.sequence,
             len(window),
         )
-        return Decision(
-            TriggerState.FIRING,
+        return dataclasses.replace(
+            base,
+            state=TriggerState.FIRING,
             fire=True,
             progress=1.0,
-            reason=f"{look} {peak.score:.2f}",
+            reason=f"{base.look} {peak.score:.2f}",
             peak_sequence=peak.sequence,
             peak_timestamp=peak.timestamp,
             peak_score=peak.score,
-            burst=burst,
-            **base,
+            burst=burst_around(window, peak_index, self.params.burst),
         )

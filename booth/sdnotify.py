@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ class Watchdog:
         self._stop = threading.Event()
 
     @classmethod
-    def from_environment(cls, frames: Callable[[], int], **kwargs) -> Watchdog:
+    def from_environment(cls, frames: Callable[[], int], **kwargs: Any) -> Watchdog:
         """A watchdog pinging at the interval systemd asked for (none outside systemd)."""
         return cls(frames, watchdog_interval(), **kwargs)
 

@@ -11,42 +11,22 @@ the events log.
 Nothing is stored before consent: the first action that asks for a write is :class:`OpenSession`, emitted on
 the ``consent`` trigger.
 
-Best frame: each kept candidate gets :func:`combined_score`, a weighted mean (weights normalised by their sum,
-defaults look 0.5, gaze 0.2, eyes 0.15, sharpness 0.1, face size 0.05) of
-
-* the look score, clipped to 0..1;
-* engaged gaze, 1 or 0;
-* eye openness, clipped to 0..1;
-* sharpness ``1 - exp(-v / sharpness_scale)`` of the variance of the Laplacian ``v``: 0 for a flat image,
-  0.63 at ``sharpness_scale``, saturating towards 1 (beyond "sharp enough", sharper does not matter, and
-  noise also raises the variance);
-* face size ``min(1, face_size / face_size_target)``: a small face is a worse headshot, a large one is fine.
-
-Variety: a candidate whose normalised landmarks and look scores are both within tolerance of one already kept
-for the same look (see :func:`is_near_duplicate`) is rejected, so a look's shots are not three copies.
+Which kept frame is a look's best, and which candidates are near-duplicates, is :mod:`booth.best_frame`'s.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+from booth import shot_lists
+from booth.best_frame import Candidate, ScoreParams, combined_score, is_near_duplicate
+from booth.shot_lists import LookPlan
 
 log = logging.getLogger(__name__)
-
-LOOKS = ("confident", "approachable", "intense", "vulnerable", "playful")
-
-#: Shot-list presets; the studio may add its own in ``[session] custom_shot_lists``.
-PRESETS: dict[str, tuple[str, ...]] = {
-    "commercial": ("approachable", "confident"),
-    "theatrical": ("intense", "vulnerable", "playful"),
-    "full range": LOOKS,
-}
 
 
 class State(enum.StrEnum):
@@ -104,148 +84,28 @@ TRANSITIONS: dict[tuple[State, Trigger], State | str] = {
 }
 
 
-# ----------------------------------------------------------------------------------------------- candidates
-
-
-@dataclass(frozen=True, eq=False)
-class Candidate:
-    """One frame offered as a shot of a look, with what perception and the looks said about it."""
-
-    look: str
-    look_score: float  # 0..1, the target look's score
-    engaged: bool  # engaged gaze
-    eye_openness: float  # 0 closed .. 1 open (a bool is taken as 0/1)
-    sharpness: float  # variance of the Laplacian of the face region, grey levels squared
-    face_size: float  # face height / frame height
-    landmarks: np.ndarray | None  # 478 x 3, frame pixels
-    scores: Mapping[str, float]  # every look's score
-    timestamp: float  # monotonic seconds
-    frame_id: int | str | None = None  # ref to the pixels (ring-buffer index, request id...)
-
-
-@dataclass(frozen=True)
-class ScoreParams:
-    """Parameters of :func:`combined_score` (see the module docstring)."""
-
-    weights: Mapping[str, float] = field(
-        default_factory=lambda: {"look": 0.5, "gaze": 0.2, "eyes": 0.15, "sharpness": 0.1, "face_size": 0.05}
-    )
-    sharpness_scale: float = 150.0
-    face_size_target: float = 0.35
-
-
-def _clip01(value: float) -> float:
-    return min(1.0, max(0.0, float(value)))
-
-
-def score_parts(c: Candidate, params: ScoreParams) -> dict[str, float]:
-    """Each ingredient of the combined score on 0..1."""
-    return {
-        "look": _clip01(c.look_score),
-        "gaze": 1.0 if c.engaged else 0.0,
-        "eyes": _clip01(c.eye_openness),
-        "sharpness": 1.0 - math.exp(-max(0.0, c.sharpness) / params.sharpness_scale),
-        "face_size": _clip01(c.face_size / params.face_size_target),
-    }
-
-
-def combined_score(c: Candidate, params: ScoreParams) -> float:
-    """Weighted mean of :func:`score_parts`, 0..1: the best frame of a look is the one with the highest."""
-    parts = score_parts(c, params)
-    total = sum(params.weights.get(k, 0.0) for k in parts)
-    return sum(params.weights.get(k, 0.0) * v for k, v in parts.items()) / total
-
-
-def normalise_landmarks(landmarks: np.ndarray) -> np.ndarray:
-    """x, y centred on their mean and divided by their RMS radius: position and scale no longer matter."""
-    xy = np.asarray(landmarks, dtype=np.float64)[:, :2]
-    centred = xy - xy.mean(axis=0)
-    radius = math.sqrt(float((centred**2).sum(axis=1).mean())) or 1.0
-    return centred / radius
-
-
-def is_near_duplicate(a: Candidate, b: Candidate, landmark_tol: float, score_tol: float) -> bool:
-    """Same look, look scores within ``score_tol`` and mean landmark distance under ``landmark_tol``.
-
-    Landmark distance is in units of the face's RMS radius after :func:`normalise_landmarks`. Without
-    landmarks on either side only the scores are compared.
-    """
-    if a.look != b.look:
-        return False
-    keys = set(a.scores) | set(b.scores)
-    diffs = [abs(a.look_score - b.look_score)]
-    diffs += [abs(a.scores.get(k, 0.0) - b.scores.get(k, 0.0)) for k in keys]
-    if max(diffs) > score_tol:
-        return False
-    if a.landmarks is None or b.landmarks is None:
-        return True
-    na, nb = normalise_landmarks(a.landmarks), normalise_landmarks(b.landmarks)
-    return float(np.linalg.norm(na - nb, axis=1).mean()) < landmark_tol
-
-
-# ----------------------------------------------------------------------------------------------- shot lists
-
-
-@dataclass(frozen=True)
-class LookPlan:
-    look: str
-    shots: int
-    seconds: float
-
-
-def resolve_shot_list(
-    name: str,
-    custom: Mapping[str, Sequence[str]] | None = None,
-    shots: int = 3,
-    seconds: float = 25.0,
-    per_look: Mapping[str, Any] | None = None,
-) -> tuple[LookPlan, ...]:
-    """The looks of preset or custom list ``name`` with their budgets (``per_look`` values have
-    ``shots`` and ``seconds`` attributes or keys). Custom lists shadow presets of the same name."""
-    lists = {**PRESETS, **(custom or {})}
-    if name not in lists:
-        raise KeyError(f"unknown shot list {name!r}; use one of {', '.join(sorted(lists))}")
-    plans = []
-    for look in lists[name]:
-        override = (per_look or {}).get(look)
-        if isinstance(override, Mapping):
-            plans.append(LookPlan(look, int(override["shots"]), float(override["seconds"])))
-        elif override is not None:
-            plans.append(LookPlan(look, int(override.shots), float(override.seconds)))
-        else:
-            plans.append(LookPlan(look, shots, seconds))
-    return tuple(plans)
+# ----------------------------------------------------------------------------------------------- config
 
 
 @dataclass(frozen=True)
 class SessionConfig:
-    """Everything the machine needs, as plain values (see :meth:`from_settings`)."""
+    """Everything the machine needs, as plain frozen values (see :meth:`from_settings`; the defaults live
+    once, in ``booth.config``). ``timeouts[SHOOTING]`` runs from the last time a face was seen."""
 
-    shot_list: tuple[LookPlan, ...] = tuple(LookPlan(look, 3, 25.0) for look in LOOKS)
-    shot_list_name: str = "full range"
-    consent_text: str = "Photos are kept for the studio's retention period."
-    timeouts: Mapping[State, float] = field(
-        default_factory=lambda: {
-            State.WELCOME: 60.0,
-            State.BASELINE: 10.0,
-            State.SHOOTING: 20.0,  # measured from the last time a face was seen
-            State.REVIEW: 90.0,
-            State.FAULT: 30.0,
-            State.DELIVERED: 8.0,
-            State.EXPIRED: 8.0,
-            State.ABORTED: 8.0,
-        }
-    )
-    score: ScoreParams = field(default_factory=ScoreParams)
-    duplicate_landmark_tol: float = 0.01
-    duplicate_score_tol: float = 0.05
+    shot_list: tuple[LookPlan, ...]
+    shot_list_name: str
+    consent_text: str
+    timeouts: Mapping[State, float]
+    score: ScoreParams
+    duplicate_landmark_tol: float
+    duplicate_score_tol: float
 
     @classmethod
     def from_settings(cls, s: Any) -> SessionConfig:
         """Build from a :class:`booth.config.SessionSettings` (read by attribute; no import of config)."""
         end = s.end_screen_seconds
         return cls(
-            shot_list=resolve_shot_list(
+            shot_list=shot_lists.resolve(
                 s.shot_list, s.custom_shot_lists, s.shots_per_look, s.look_seconds, s.per_look
             ),
             shot_list_name=s.shot_list,
@@ -347,6 +207,23 @@ class SessionEnded(Action):
 # ----------------------------------------------------------------------------------------------- machine
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far the sitter is through the shot list: what the kiosk's list, counters and end screen show.
+
+    ``look_index`` is the look being shot (kept at the last one on the review and end screens) and None
+    before the first look starts; ``kept`` counts the photos kept per look of the shot list.
+    """
+
+    looks: tuple[str, ...]
+    look_index: int | None
+    kept: Mapping[str, int]
+
+    @property
+    def shots_kept(self) -> int:
+        return sum(self.kept.values())
+
+
 @dataclass
 class _Kept:
     candidate: Candidate
@@ -356,8 +233,8 @@ class _Kept:
 class Session:
     """The state machine of one booth; reusable for sitter after sitter (end screens return to idle)."""
 
-    def __init__(self, config: SessionConfig | None = None, now: float = 0.0) -> None:
-        self.config = config or SessionConfig()
+    def __init__(self, config: SessionConfig, now: float = 0.0) -> None:
+        self.config = config
         self.state = State.IDLE
         self._entered = now
         self._last_face = now
@@ -367,6 +244,7 @@ class Session:
         self._look_index = 0
         self._look_started = now
         self._look_open = False
+        self._looks_begun = False  # the first look started (the shot list shows progress from then on)
         self._kept: dict[str, list[_Kept]] = {}
 
     # -- queries ---------------------------------------------------------------------------------------
@@ -381,6 +259,22 @@ class Session:
         if self.state is not State.SHOOTING or self._look_index >= len(self.config.shot_list):
             return None
         return self.config.shot_list[self._look_index]
+
+    @property
+    def target_look(self) -> str:
+        """The look the booth waits for: the current one while shooting, else the one the shot list is at
+        (its first before a session). The one home of the target: the trigger and the page read it here."""
+        plans = self.config.shot_list
+        return plans[min(self._look_index, len(plans) - 1)].look
+
+    def progress(self) -> Progress:
+        plans = self.config.shot_list
+        index = min(self._look_index, len(plans) - 1) if self._looks_begun else None
+        return Progress(
+            looks=tuple(p.look for p in plans),
+            look_index=index,
+            kept={p.look: len(self._kept.get(p.look, [])) for p in plans},
+        )
 
     def look_remaining(self, now: float) -> float | None:
         plan = self.current_look
@@ -426,7 +320,7 @@ class Session:
         limit = self.config.timeouts.get(self.state)
         since = self._last_face if self.state is State.SHOOTING else self._entered
         if limit is not None and now - since >= limit:
-            actions += self._move(TRANSITIONS[(self.state, Trigger.TIMEOUT)], Trigger.TIMEOUT, now)
+            actions += self._move(State(TRANSITIONS[(self.state, Trigger.TIMEOUT)]), Trigger.TIMEOUT, now)
         return actions
 
     def offer(self, candidate: Candidate, now: float) -> list[Action]:
@@ -535,15 +429,12 @@ class Session:
         cfg = self.config
         if old is State.FAULT and target is not State.ABORTED:
             return self._resume(target, now)
-        if target is State.IDLE:
-            self._opened = False
-            self._kept = {}
-            self._resume_to = None
-            return []
-        if target is State.WELCOME:
+        if target in (State.IDLE, State.WELCOME):
             self._opened = False
             self._kept = {}
             self._look_index = 0
+            self._looks_begun = False
+            self._resume_to = None
             return []
         if target is State.BASELINE:
             self._opened = True
@@ -558,6 +449,7 @@ class Session:
             ]
         if target is State.SHOOTING:
             self._look_index = 0
+            self._looks_begun = True
             self._last_face = now
             return self._start_look(now)
         if target is State.REVIEW:

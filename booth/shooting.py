@@ -2,35 +2,41 @@
 
 Pure orchestration (numpy in, dataclasses out): the camera, the GPIO and storage stay with the caller
 (:mod:`booth.service` on the booth, :mod:`booth.commands.simulate` on recorded footage), so both run exactly
-the same decision path.
+the same decision path. The target look is the caller's to say on every frame (the session owns it); the
+shooter keeps only what judging needs (tracking, smoothing, the policy's hold).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from booth.config import PolicySettings, VisionSettings
+from booth.best_frame import Candidate
 from booth.looks import Baseline, LookBook, LookResult, LookScorer
-from booth.policy import Decision, Observation, SubjectScore, TriggerPolicy
+from booth.policy import Decision, Observation, PolicyParams, SubjectScore, TriggerPolicy, pick_subject
 from booth.vision import FacePipeline, FaceReading
+from booth.vision.params import VisionParams
 from booth.vision.pipeline import Models
+
+Face = tuple[FaceReading, LookResult]
 
 
 @dataclass(frozen=True)
 class FrameResult:
     sequence: int
     timestamp: float
-    faces: tuple[tuple[FaceReading, LookResult], ...]
+    faces: tuple[Face, ...]
     decision: Decision
 
     @property
-    def subject(self) -> tuple[FaceReading, LookResult] | None:
-        """The largest face (the one the policy judges when it is clearly the subject)."""
-        return max(self.faces, key=lambda f: f[0].area) if self.faces else None
+    def subject(self) -> Face | None:
+        """The face the policy chose as the sitter (:func:`booth.policy.pick_subject`), if any."""
+        index = self.decision.subject_index
+        return self.faces[index] if index is not None and index < len(self.faces) else None
 
 
 @dataclass(frozen=True)
@@ -65,98 +71,128 @@ def subject_score(reading: FaceReading, result: LookResult) -> SubjectScore:
     )
 
 
+def build_candidate(look: str, check: StillCheck, timestamp: float, sequence: int) -> Candidate:
+    """What the session weighs to keep a checked still: the look's score and the still's own readings."""
+    reading, result = check.reading, check.result
+    return Candidate(
+        look=look,
+        look_score=result.raw.get(look, 0.0) if result else 0.0,
+        engaged=bool(result and result.verdict.engaged),
+        eye_openness=min(reading.eye_openness) if reading else 0.0,
+        sharpness=reading.sharpness if reading else 0.0,
+        face_size=reading.face_size if reading else 0.0,
+        landmarks=reading.landmarks if reading else None,
+        scores=result.raw if result else {},
+        timestamp=timestamp,
+        frame_id=sequence,
+    )
+
+
 class Shooter:
     """Decides, frame by frame, when to fire for the target look. Not thread-safe: one analysis thread."""
 
-    def __init__(
-        self,
-        models: Models,
-        book: LookBook,
-        policy: PolicySettings | None = None,
-        target: str = "approachable",
-        vision: VisionSettings | None = None,
-    ) -> None:
-        vision = vision or VisionSettings()
-        self.pipeline = FacePipeline(models=models, settings=vision)
-        self._still_pipeline = FacePipeline(models=models, settings=vision)
+    def __init__(self, models: Models, book: LookBook, policy: PolicyParams, vision: VisionParams) -> None:
+        self.pipeline = FacePipeline(models=models, params=vision)
+        self._still_pipeline = FacePipeline(models=models, params=vision)
         self.book = book
-        self.policy = TriggerPolicy(policy, target=target)
-        self.scorer = LookScorer(book, target=target, policy=self.policy.settings)
+        self._policy = TriggerPolicy(policy)
+        self._scorer = LookScorer(book, policy.thresholds, policy.min_face_size)
+
+    @classmethod
+    def from_settings(cls, settings: Any, book: LookBook, models: Models | None = None) -> Shooter:
+        """From the whole :class:`booth.config.Settings` (read by attribute): the parameters of each part,
+        and the models loaded for them unless given (tests and the bench share one set)."""
+        vision = VisionParams.from_settings(settings.vision)
+        return cls(models or Models.load(vision), book, PolicyParams.from_settings(settings.policy), vision)
+
+    @property
+    def params(self) -> PolicyParams:
+        return self._policy.params
+
+    @property
+    def baseline(self) -> Baseline:
+        return self._scorer.baseline
 
     def set_book(self, book: LookBook) -> None:
         """New look recipes (the operator's looks file changed between sessions)."""
         self.book = book
-        self.scorer.set_book(book)
+        self._scorer.set_book(book)
 
-    def set_policy(self, settings: PolicySettings) -> None:
-        """New trigger settings (thresholds, hold, cooldown) for the policy and the coaching alike."""
-        self.policy.settings = settings
-        self.scorer.policy = settings
-
-    @property
-    def target(self) -> str:
-        return self.policy.target
-
-    def set_target(self, look: str) -> None:
-        self.policy.target = look
-        self.scorer.target = look
+    def set_policy(self, params: PolicyParams) -> None:
+        """New trigger parameters (thresholds, hold, cooldown) for the policy and the coaching alike."""
+        self._policy.params = params
+        self._scorer.set_thresholds(params.thresholds, params.min_face_size)
 
     def set_baseline(self, baseline: Baseline) -> None:
-        self.scorer.set_baseline(baseline)
+        self._scorer.set_baseline(baseline)
+
+    def disarm(self) -> None:
+        """A fired still was rejected: forget the hold, but let the shot's cooldown run before a retry."""
+        self._policy.disarm()
+
+    def reset_hold(self) -> None:
+        """A new look, or a new camera: the hold and the cooldown start afresh."""
+        self._policy.reset()
 
     def reset(self) -> None:
+        """A new clip: tracking, smoothing's faces and the policy all start afresh."""
         self.pipeline.reset()
-        self.policy.reset()
+        self._policy.reset()
 
     def step(
         self,
         pixels: np.ndarray,
         timestamp: float,
         sequence: int,
+        target: str,
         now: float | None = None,
         clock: Callable[[], float] | None = None,
         may_fire: bool = True,
     ) -> FrameResult:
-        """Analyse one frame and decide. The decision's time is ``now``, or ``clock()`` read after the
-        analysis (so ``decided_at - peak_timestamp`` includes the time the models took). ``may_fire`` false:
-        judge for the live view only (no session is shooting)."""
+        """Analyse one frame and decide for ``target``. The decision's time is ``now``, or ``clock()`` read
+        after the analysis (so ``decided_at - peak_timestamp`` includes the time the models took).
+        ``may_fire`` false: judge for the live view only (no session is shooting)."""
         readings = self.pipeline.analyze(pixels)
-        faces = tuple((r, self.scorer.score(r, timestamp)) for r in readings)
+        faces = tuple((r, self._scorer.score(r, timestamp, target)) for r in readings)
         observation = Observation(timestamp, sequence, tuple(subject_score(r, res) for r, res in faces))
         if now is None:
             now = clock() if clock is not None else timestamp
-        return FrameResult(sequence, timestamp, faces, self.policy.update(observation, now, may_fire))
+        decision = self._policy.update(observation, now, target, may_fire)
+        return FrameResult(sequence, timestamp, faces, decision)
 
-    def manual(self, last: FrameResult | None, now: float) -> Decision:
+    def manual(self, last: FrameResult | None, target: str, now: float) -> Decision:
         """A shot asked for by hand: bypasses the rules, keeps the last frame's scores."""
         observation = None
         if last is not None:
             observation = Observation(
                 last.timestamp, last.sequence, tuple(subject_score(*f) for f in last.faces)
             )
-        return self.policy.manual_fire(now, observation)
+        return self._policy.manual_fire(now, target, observation)
 
     def check_still(self, pixels: np.ndarray, look: str) -> StillCheck:
         """Re-read the saved still on its own (no tracking): reject closed eyes or a lost look.
 
         Read at most :data:`STILL_CHECK_SIDE` px wide and without the tiled search (the sitter fills the
         frame): a full-resolution tiled read costs about 250 ms here and seconds on a Pi, all of it on the
-        analysis thread.
+        analysis thread. The sitter is the largest face, as in :func:`booth.policy.pick_subject` with no
+        dominance asked (the trigger already judged that on the live frames).
         """
         image = Image.fromarray(pixels)
         if max(image.size) > STILL_CHECK_SIDE:
             image.thumbnail((STILL_CHECK_SIDE, STILL_CHECK_SIDE), Image.Resampling.BILINEAR)
         faces = self._still_pipeline.analyze(np.asarray(image), track=False, thorough=False)
-        if not faces:
+        index, _, _ = pick_subject([f.area for f in faces], 1.0)
+        if index is None:
             return StillCheck(False, "no face in the still", None, None, image.size)
-        reading = max(faces, key=lambda f: f.area)
+        reading = faces[index]
+        params = self._policy.params
         scorer = LookScorer(
-            self.book, self.scorer.baseline, look, hold_seconds=0.0, policy=self.policy.settings
+            self.book, params.thresholds, params.min_face_size, self.baseline, hold_seconds=0.0
         )
-        result = scorer.score(reading, 0.0)
+        result = scorer.score(reading, 0.0, look)
         if not reading.eyes_open:
             return StillCheck(False, "eyes closed in the still", reading, result, image.size)
         score = result.raw.get(look, 0.0)
-        if score < self.policy.threshold_for(look) - STILL_MARGIN:
+        if score < params.thresholds.for_look(look) - STILL_MARGIN:
             return StillCheck(False, f"{look} fell to {score:.2f} in the still", reading, result, image.size)
         return StillCheck(True, "", reading, result, image.size)

@@ -19,17 +19,26 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 
 
 @pytest.fixture(scope="session")
-def models():
+def vision_params():
+    """The booth's default vision parameters (the defaults live once, in booth.config)."""
+    from booth.config import VisionSettings
+    from booth.vision import VisionParams
+
+    return VisionParams.from_settings(VisionSettings())
+
+
+@pytest.fixture(scope="session")
+def models(vision_params):
     from booth.vision.pipeline import Models
 
-    return Models.load()
+    return Models.load(vision_params)
 
 
 @pytest.fixture
-def pipeline(models):
+def pipeline(models, vision_params):
     from booth.vision import FacePipeline
 
-    return FacePipeline(models=models)
+    return FacePipeline(models=models, params=vision_params)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from booth import cli, config
+from booth import cli, config, looks, settings_check
 from booth.commands import config as config_command
 from booth.errors import BoothError, ConfigError
 
@@ -185,10 +185,12 @@ def test_check_refuses_an_unknown_look_in_a_custom_list_with_a_suggestion(tmp_pa
     assert booth("config", "check", str(path)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'confidnet'" in err and "did you mean 'confident'?" in err
+    bad = config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "zzzzzz"]}}})
     with pytest.raises(ConfigError, match="use one of approachable, confident"):
-        config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "zzzzzz"]}}})
+        settings_check.check(bad, looks.load())
     ok = config.validate({"session": {"custom_shot_lists": {"solo": ["intense", "playful"]}}})
     assert ok.session.custom_shot_lists == {"solo": ["intense", "playful"]}
+    assert settings_check.problems(ok, looks.load()) == []
 
 
 def test_an_operator_look_can_be_named_in_a_shot_list(tmp_path):
@@ -198,9 +200,10 @@ def test_an_operator_look_can_be_named_in_a_shot_list(tmp_path):
         'term = [{ signal = "squint", weight = 1.0, low = 0.05, high = 0.3 }]\n'
     )
     data = {"looks": {"file": str(looks)}, "session": {"custom_shot_lists": {"eyes": ["smize", "confident"]}}}
-    assert config.validate(data).session.custom_shot_lists["eyes"] == ["smize", "confident"]
+    settings = config.validate(data)
+    assert settings_check.checked_book(settings).looks["smize"].scenario == "Imagine you know a secret."
     with pytest.raises(config.ConfigError, match="unknown look 'smize'"):
-        config.validate({"session": data["session"]})
+        settings_check.checked_book(config.validate({"session": data["session"]}))
 
 
 def test_show_includes_the_pages_changes_from_the_data_folder(tmp_path, booth, capsys):
@@ -211,3 +214,16 @@ def test_show_includes_the_pages_changes_from_the_data_folder(tmp_path, booth, c
     assert booth("config", "show", "--json", "--data", str(data), str(base)) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["policy"]["default_threshold"] == 0.7 and shown["policy"]["cooldown_s"] == 1.5
+
+
+def test_cross_part_checks_name_the_key_and_a_suggestion():
+    settings = config.validate(
+        {"policy": {"thresholds": {"aproachable": 0.5}}, "session": {"per_look": {"intens": {"shots": 1}}}}
+    )
+    found = settings_check.problems(settings, looks.load())
+    assert found == [
+        "session.per_look: unknown look 'intens'; did you mean 'intense'?",
+        "policy.thresholds: unknown look 'aproachable'; did you mean 'approachable'?",
+    ]
+    with pytest.raises(ConfigError, match="unknown shot list 'solo'"):
+        settings_check.check(config.validate({"session": {"shot_list": "solo"}}), looks.load())

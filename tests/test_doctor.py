@@ -423,6 +423,10 @@ def test_config_passes_and_fails(tmp_path):
     assert not result.ok
     assert "camera.fsp" in result.detail
     assert "'fps'" in result.detail
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[session]\nshot_list = "solo"\ncustom_shot_lists = { solo = ["intens"] }\n')
+    result = doctor.check_config(typo)
+    assert not result.ok and "did you mean 'intense'?" in result.detail
 
 
 def test_service_passes_when_active(bin_dir):

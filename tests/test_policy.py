@@ -17,15 +17,39 @@ from booth.policy import (
     Decision,
     FrameRef,
     Observation,
+    PolicyParams,
     SubjectScore,
     TriggerPolicy,
     TriggerState,
     burst_around,
+    pick_subject,
 )
 
 FPS = 30.0
 DELAY = 0.012  # analysis time: decision made 12 ms after capture
 LOOK = "approachable"
+
+
+class Judge:
+    """The policy waiting for one target look, which the session would pass on every frame."""
+
+    def __init__(self, settings: PolicySettings, target: str = LOOK) -> None:
+        self.policy = TriggerPolicy(PolicyParams.from_settings(settings))
+        self.target = target
+
+    def update(self, observation: Observation, now: float, may_fire: bool = True) -> Decision:
+        return self.policy.update(observation, now, self.target, may_fire)
+
+    def manual_fire(self, now: float, observation: Observation | None = None) -> Decision:
+        return self.policy.manual_fire(now, self.target, observation)
+
+    def new_look(self, target: str) -> None:
+        """What the session runner does when the session moves on to another look."""
+        self.target = target
+        self.policy.reset()
+
+    def reset(self) -> None:
+        self.policy.reset()
 
 
 @dataclass(frozen=True)
@@ -63,8 +87,8 @@ def observation(i: int, frame: F, t0: float = 100.0) -> Observation:
     return Observation(timestamp=t0 + i / FPS, sequence=i, faces=faces)
 
 
-def run(frames: list[F], **settings) -> tuple[TriggerPolicy, list[Decision]]:
-    policy = TriggerPolicy(PolicySettings(**settings), target=LOOK)
+def run(frames: list[F], **settings) -> tuple[Judge, list[Decision]]:
+    policy = Judge(PolicySettings(**settings), LOOK)
     decisions = []
     for i, frame in enumerate(frames):
         obs = observation(i, frame)
@@ -206,7 +230,7 @@ def test_states_along_a_session():
 
 
 def subject_frames(faces_per_frame: list[tuple[SubjectScore, ...]], **settings) -> list[Decision]:
-    policy = TriggerPolicy(PolicySettings(**{**BASE, **settings}), target=LOOK)
+    policy = Judge(PolicySettings(**{**BASE, **settings}), LOOK)
     out = []
     for i, faces in enumerate(faces_per_frame):
         t = 100.0 + i / FPS
@@ -241,7 +265,7 @@ def test_subject_change_restarts_hold():
 
 
 def test_frame_gap_restarts_hold():
-    policy = TriggerPolicy(PolicySettings(**BASE, max_gap_ms=200), target=LOOK)
+    policy = Judge(PolicySettings(**BASE, max_gap_ms=200), LOOK)
     times = [0.0, 0.033, 0.066, 0.5, 0.533, 0.566, 0.6, 0.633]
     decisions = [policy.update(Observation(t, i, (face(0.9),)), now=t + DELAY) for i, t in enumerate(times)]
     assert fired(decisions) == [6]
@@ -256,14 +280,14 @@ def test_plateau_peak_is_its_latest_frame_but_a_real_peak_wins():
 
 
 def test_stale_or_repeated_frame_is_ignored():
-    policy = TriggerPolicy(PolicySettings(**BASE), target=LOOK)
+    policy = Judge(PolicySettings(**BASE), LOOK)
     first = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.01)
     again = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.02)
     assert again == first
 
 
 def test_a_repeated_frame_never_fires_twice():
-    policy = TriggerPolicy(PolicySettings(**{**BASE, "min_frames": 1, "min_ms": 0}), target=LOOK)
+    policy = Judge(PolicySettings(**{**BASE, "min_frames": 1, "min_ms": 0}), LOOK)
     fired = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.01)
     assert fired.fire
     repeat = policy.update(Observation(1.0, 5, (face(0.9),)), now=1.02)
@@ -273,7 +297,7 @@ def test_a_repeated_frame_never_fires_twice():
 def test_peak_is_chosen_on_the_frames_own_score():
     """Smoothed scores still rise at the decision; the unsmoothed ones show where the expression peaked."""
     settings = PolicySettings(**{**BASE, "min_frames": 4, "min_ms": 0})
-    policy = TriggerPolicy(settings, target=LOOK)
+    policy = Judge(settings, LOOK)
     raw = [0.95, 0.99, 0.9, 0.85]
     smoothed = [0.8, 0.85, 0.88, 0.9]
     decisions = [
@@ -306,29 +330,28 @@ def test_burst_around_clamps_to_window(peak, count, expected):
 
 
 def test_manual_fire_bypasses_policy_records_scores_and_starts_cooldown():
-    policy = TriggerPolicy(PolicySettings(**BASE), target=LOOK)
+    policy = Judge(PolicySettings(**BASE), LOOK)
     obs = Observation(10.0, 1, (face(0.2, engaged=False),))
     assert policy.update(obs, now=10.01).state is TriggerState.NOT_ENGAGED
     shot = policy.manual_fire(now=10.02)
     assert shot.fire and shot.manual and shot.state is TriggerState.FIRING
     assert shot.peak_sequence == 1 and shot.score == 0.2
-    assert shot.subject is not None and not shot.subject.engaged
-    assert policy.fires == 1
+    assert shot.subject is not None and not shot.subject.engaged and shot.subject_index == 0
     later = policy.update(Observation(10.1, 2, (face(0.9),)), now=10.11)
     assert later.state is TriggerState.COOLDOWN
 
 
 def test_manual_fire_without_any_frame():
-    shot = TriggerPolicy(PolicySettings(**BASE), target=LOOK).manual_fire(now=5.0)
+    shot = Judge(PolicySettings(**BASE), LOOK).manual_fire(now=5.0)
     assert shot.fire and shot.manual and shot.peak_sequence is None and shot.burst == ()
 
 
 def test_target_change_restarts_hold_and_uses_its_score():
-    policy = TriggerPolicy(PolicySettings(**BASE), target=LOOK)
+    policy = Judge(PolicySettings(**BASE), LOOK)
     out = []
     for i in range(8):
         if i == 2:
-            policy.target = "intense"
+            policy.new_look("intense")
         t = i / FPS
         out.append(policy.update(Observation(t, i, (face(0.1),)), now=t + DELAY))
     # "intense" scores 0.9 in these frames; held from frame 2, fires at 5
@@ -337,7 +360,7 @@ def test_target_change_restarts_hold_and_uses_its_score():
 
 
 def test_unscored_target_look_never_fires():
-    policy = TriggerPolicy(PolicySettings(**BASE), target="vulnerable")
+    policy = Judge(PolicySettings(**BASE), "vulnerable")
     out = [policy.update(Observation(i / FPS, i, (face(0.9),)), now=i / FPS) for i in range(10)]
     assert fired(out) == []
     assert "not scored" in out[0].reason
@@ -370,11 +393,32 @@ def test_settings_reject_invalid(bad):
 
 
 def test_outside_a_session_a_held_look_is_shown_but_never_fired():
-    policy = TriggerPolicy(PolicySettings(**{**BASE, "min_ms": 0}), target=LOOK)
+    policy = Judge(PolicySettings(**{**BASE, "min_ms": 0}), LOOK)
     decisions = [
         policy.update(observation(i, F(0.9)), now=100.0 + i / FPS, may_fire=False) for i in range(10)
     ]
-    assert fired(decisions) == [] and policy.fires == 0
+    assert fired(decisions) == []
     assert decisions[-1].state is TriggerState.ALMOST and decisions[-1].progress == 1.0
     # The moment shooting starts, the held look fires on the next frame.
     assert policy.update(observation(10, F(0.9)), now=100.0 + 10 / FPS).fire
+
+
+def test_the_chosen_subject_travels_on_the_decision():
+    """One rule for who the sitter is: the index the decision names is the face that was judged."""
+    big, small = face(0.9, area=4.0), face(0.1, area=1.0, size=0.2)
+    decisions = subject_frames([(small, big)] * 2, dominance_ratio=1.5)
+    assert decisions[0].subject_index == 1 and decisions[0].subject == big and decisions[0].score == 0.9
+    crowd = subject_frames([(face(0.9, area=1.0), face(0.9, area=1.2))], dominance_ratio=1.5)
+    assert crowd[0].subject_index is None and crowd[0].state is TriggerState.MULTIPLE_FACES
+    assert pick_subject([1.0, 3.0, 1.5], 1.5) == (1, None, "")
+    assert pick_subject([], 1.5)[1] is TriggerState.NO_FACE
+
+
+def test_disarm_keeps_the_cooldown_and_reset_clears_it():
+    settings = PolicySettings(**{**BASE, "min_frames": 1, "min_ms": 0, "cooldown_s": 5.0})
+    judge = Judge(settings)
+    assert judge.update(observation(0, F(0.9)), now=100.0).fire
+    judge.policy.disarm()
+    assert judge.update(observation(1, F(0.9)), now=100.1).state is TriggerState.COOLDOWN
+    judge.policy.reset()
+    assert judge.update(observation(2, F(0.9)), now=100.2).fire

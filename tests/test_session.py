@@ -5,33 +5,39 @@ Pure code, nothing mocked: time is the ``now`` the tests pass in.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from booth import session as s
-from booth.config import ConfigError, Settings, validate
+from booth import settings_check, shot_lists
+from booth.best_frame import Candidate, combined_score, is_near_duplicate, score_parts
+from booth.config import ConfigError, SessionSettings, Settings, validate
+from booth.looks import load as load_looks
 from booth.session import State, Trigger
+from booth.shot_lists import LOOKS, LookPlan
 
-LOOKS = s.LOOKS
+#: The session's parameters as the booth's default settings give them (the one home of the defaults).
+DEFAULTS = s.SessionConfig.from_settings(SessionSettings())
 
 
-def cand(look: str = "approachable", score: float = 0.8, *, t: float = 0.0, lm=None, **kw) -> s.Candidate:
+def cand(look: str = "approachable", score: float = 0.8, *, t: float = 0.0, lm=None, **kw) -> Candidate:
     fields = dict(engaged=True, eye_openness=1.0, sharpness=300.0, face_size=0.35)
     fields.update(kw)
     scores = kw.pop("scores", None) or {**{x: 0.1 for x in LOOKS}, look: score}
     fields.pop("scores", None)
-    return s.Candidate(look=look, look_score=score, landmarks=lm, scores=scores, timestamp=t, **fields)
+    return Candidate(look=look, look_score=score, landmarks=lm, scores=scores, timestamp=t, **fields)
 
 
 def config(name: str = "commercial", shots: int = 2, seconds: float = 10.0) -> s.SessionConfig:
-    return s.SessionConfig(shot_list=s.resolve_shot_list(name, shots=shots, seconds=seconds))
+    return dataclasses.replace(DEFAULTS, shot_list=shot_lists.resolve(name, None, shots, seconds))
 
 
 def machine_in(state: State) -> s.Session:
     """A machine driven by its public inputs into ``state``."""
-    m = s.Session(s.SessionConfig(shot_list=(s.LookPlan("intense", 1, 10.0),)), now=0.0)
+    m = s.Session(dataclasses.replace(DEFAULTS, shot_list=(LookPlan("intense", 1, 10.0),)), now=0.0)
     path = {
         State.IDLE: [],
         State.WELCOME: [Trigger.START],
@@ -176,20 +182,20 @@ def test_fault_pauses_the_look_and_resumes_it() -> None:
 
 
 def test_combined_score_is_documented_weighted_mean() -> None:
-    p = s.ScoreParams()
+    p = DEFAULTS.score
     perfect = cand(score=1.0, sharpness=1e9, face_size=0.5)
-    assert s.combined_score(perfect, p) == pytest.approx(1.0)
-    parts = s.score_parts(cand(sharpness=150.0, face_size=0.175), p)
+    assert combined_score(perfect, p) == pytest.approx(1.0)
+    parts = score_parts(cand(sharpness=150.0, face_size=0.175), p)
     assert parts["sharpness"] == pytest.approx(1 - math.exp(-1)) and parts["face_size"] == pytest.approx(0.5)
-    assert s.score_parts(cand(sharpness=0.0), p)["sharpness"] == 0.0
+    assert score_parts(cand(sharpness=0.0), p)["sharpness"] == 0.0
     base = cand(score=0.8)
-    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, engaged=False), p)
-    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, eye_openness=0.1), p)
-    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, sharpness=20.0), p)
-    assert s.combined_score(base, p) > s.combined_score(cand(score=0.8, face_size=0.1), p)
+    assert combined_score(base, p) > combined_score(cand(score=0.8, engaged=False), p)
+    assert combined_score(base, p) > combined_score(cand(score=0.8, eye_openness=0.1), p)
+    assert combined_score(base, p) > combined_score(cand(score=0.8, sharpness=20.0), p)
+    assert combined_score(base, p) > combined_score(cand(score=0.8, face_size=0.1), p)
     # A slightly better look does not beat a disengaged gaze; a much sharper frame matters less than the look.
-    assert s.combined_score(cand(score=0.9, engaged=False), p) < s.combined_score(cand(score=0.8), p)
-    assert s.combined_score(cand(score=0.5, sharpness=1e6), p) < s.combined_score(
+    assert combined_score(cand(score=0.9, engaged=False), p) < combined_score(cand(score=0.8), p)
+    assert combined_score(cand(score=0.5, sharpness=1e6), p) < combined_score(
         cand(score=0.8, sharpness=150), p
     )
 
@@ -231,13 +237,19 @@ def test_near_duplicates_are_not_kept_twice() -> None:
     )  # scores differ: a variation
     assert len(m.kept("approachable")) == 3
     a, b = cand(lm=None), cand(lm=None)
-    assert s.is_near_duplicate(a, b, 0.01, 0.05)
-    assert not s.is_near_duplicate(a, cand("confident"), 0.01, 0.05)
+    assert is_near_duplicate(a, b, 0.01, 0.05)
+    assert not is_near_duplicate(a, cand("confident"), 0.01, 0.05)
 
 
 def test_shot_lists_presets_custom_and_budgets() -> None:
-    assert [p.look for p in s.resolve_shot_list("theatrical")] == ["intense", "vulnerable", "playful"]
-    assert [p.look for p in s.resolve_shot_list("full range")] == list(LOOKS) and len(LOOKS) == 5
+    assert [p.look for p in shot_lists.resolve("theatrical", None, 3, 25.0)] == [
+        "intense",
+        "vulnerable",
+        "playful",
+    ]
+    assert [p.look for p in shot_lists.resolve("full range", None, 3, 25.0)] == list(LOOKS) and len(
+        LOOKS
+    ) == 5
     settings = validate(
         {
             "session": {
@@ -250,12 +262,33 @@ def test_shot_lists_presets_custom_and_budgets() -> None:
         }
     )
     cfg = s.SessionConfig.from_settings(settings.session)
-    assert cfg.shot_list == (s.LookPlan("intense", 4, 12.0), s.LookPlan("playful", 1, 5.0))
+    assert cfg.shot_list == (LookPlan("intense", 4, 12.0), LookPlan("playful", 1, 5.0))
     assert cfg.timeouts[State.SHOOTING] == settings.session.absent_timeout
     with pytest.raises(ConfigError, match="unknown shot list 'nope'"):
-        validate({"session": {"shot_list": "nope"}})
+        settings_check.check(validate({"session": {"shot_list": "nope"}}), load_looks())
     with pytest.raises(ConfigError, match="is empty"):
         validate({"session": {"custom_shot_lists": {"x": []}}})
     with pytest.raises(KeyError):
-        s.resolve_shot_list("nope")
+        shot_lists.resolve("nope", None, 3, 25.0)
     assert s.SessionConfig.from_settings(Settings().session).shot_list_name == "full range"
+
+
+def test_the_session_is_the_one_source_of_target_progress_and_counts() -> None:
+    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
+    assert m.target_look == "approachable" and m.progress().look_index is None
+    for trigger in (Trigger.START, Trigger.CONSENT):
+        m.handle(trigger, 0.0)
+    assert m.progress().look_index is None  # the baseline comes before the first look
+    m.handle(Trigger.BASELINE_DONE, 0.0)
+    assert m.progress() == s.Progress(("approachable", "confident"), 0, {"approachable": 0, "confident": 0})
+    m.offer(cand(score=0.8), 1.0)
+    assert m.progress().shots_kept == 1
+    m.tick(11.0)  # the first look's 10 s ran out
+    assert m.target_look == "confident" and m.progress().look_index == 1
+    m.tick(21.0)
+    assert m.state is State.REVIEW and m.progress().look_index == 1 and m.progress().shots_kept == 1
+    m.handle(Trigger.FINISH, 22.0)
+    m.handle(Trigger.RESET, 23.0)
+    assert (
+        m.progress().shots_kept == 0 and m.progress().look_index is None and m.target_look == "approachable"
+    )

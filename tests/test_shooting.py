@@ -16,14 +16,14 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from booth import config, looks
 from booth.camera import open_camera
 from booth.hardware import Hardware
+from booth.imaging import encode_jpeg
 from booth.shooting import Shooter
-from booth.storage import encode_jpeg
 
 
 def test_neutral_to_smile_clip_fires_once_after_the_smile(models, media, tmp_path):
     settings = config.Settings()
     settings.camera.replay_realtime = True
-    shooter = Shooter(models, looks.load(), settings.policy, "approachable")
+    shooter = Shooter.from_settings(settings, looks.load(), models)
     factory = MockFactory(pin_class=MockPWMPin)
     fires, stills, last = [], [], 0
     with (
@@ -39,7 +39,9 @@ def test_neutral_to_smile_clip_fires_once_after_the_smile(models, media, tmp_pat
             if last and frame.sequence > 72:  # one pass of the 72-frame clip
                 break
             last = frame.sequence
-            result = shooter.step(frame.pixels, frame.timestamp, frame.sequence, time.monotonic())
+            result = shooter.step(
+                frame.pixels, frame.timestamp, frame.sequence, "approachable", time.monotonic()
+            )
             if result.decision.fire:
                 fires.append(result.decision)
                 hw.fire(block=True)

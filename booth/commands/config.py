@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from booth import config
+from booth import config, settings_check
 
 APPLIANCE_CONFIG = Path("/etc/booth/booth.toml")
 
@@ -63,7 +63,9 @@ def _file_argument(parser: argparse.ArgumentParser) -> None:
 
 def run_check(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.file)
-    config.load(path)  # a ConfigError is printed by booth.cli as one line, exit code 2
+    # A ConfigError is printed by booth.cli as one line, exit code 2: first the file's own shape, then what
+    # it names (looks, shot lists) against the looks it loads.
+    settings_check.checked_book(config.load(path), str(path or "the defaults"))
     print(f"OK {path}" if path else "OK (no config file: defaults)")
     return 0
 
@@ -72,6 +74,7 @@ def run_show(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.file or args.config_file)
     changes = args.data / config.CHANGES_FILE if args.data else None
     settings = config.load_layered(path, changes)
+    settings_check.checked_book(settings, str(path or "the defaults"))
     data = settings.model_dump(mode="json")
     if args.json:
         print(json.dumps(data, indent=2))

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         service.stop()
         raise
 
-    watchdog = sdnotify.Watchdog.from_environment(lambda: int(service.health().get("frames") or 0))
+    watchdog = sdnotify.Watchdog.from_environment(lambda: service.health().frames)
 
     def shutdown(signum: int, frame: FrameType | None) -> None:
         stopping.set()  # streams end now, so waitress's worker threads are free to stop

@@ -16,15 +16,15 @@ import tempfile
 import time
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from booth import config, looks
+from booth import config, looks, settings_check
 from booth.hardware import Hardware, mock_pin_factory
+from booth.imaging import encode_jpeg
 from booth.media import iter_video
 from booth.shooting import Shooter
-from booth.storage import encode_jpeg
-from booth.vision.pipeline import Models
 
 RING_FRAMES = 45
 
@@ -41,27 +41,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def simulate_video(path: Path, shooter: Shooter, hardware: Hardware, out: Path, realtime: bool) -> list[dict]:
-    """Run one clip; return one record per fire (saved or retaken)."""
+def simulate_video(
+    path: Path, shooter: Shooter, hardware: Hardware, out: Path, realtime: bool, target: str
+) -> list[dict[str, Any]]:
+    """Run one clip firing on ``target``; return one record per fire (saved or retaken)."""
     fires = []
     ring: deque[tuple[int, float, np.ndarray]] = deque(maxlen=RING_FRAMES)
     shooter.reset()
     start = time.monotonic()
-    for frame in iter_video(path):
+    for position, frame in enumerate(iter_video(path)):
+        sequence = frame.index if frame.index is not None else position
         # The clip's own clock is the capture time, so --fast decides exactly as real time would; the
         # decision time adds the real processing time of this frame.
         captured = start + frame.timestamp
         if realtime and captured > time.monotonic():
             time.sleep(captured - time.monotonic())
-        ring.append((frame.index, captured, frame.pixels))
+        ring.append((sequence, captured, frame.pixels))
         began = time.perf_counter()
-        result = shooter.step(frame.pixels, captured, frame.index, captured)
+        result = shooter.step(frame.pixels, captured, sequence, target, captured)
         result = dataclasses.replace(
             result,
             decision=dataclasses.replace(result.decision, decided_at=captured + time.perf_counter() - began),
         )
         decision = result.decision
-        if not decision.fire:
+        if not decision.fire or decision.peak_timestamp is None:
             continue
         fired_at = time.monotonic()
         release = hardware.fire(max(1, len(decision.burst)))
@@ -99,6 +102,7 @@ def simulate_video(path: Path, shooter: Shooter, hardware: Hardware, out: Path, 
 def run(args: argparse.Namespace) -> int:
     settings = config.load(args.config)
     book = looks.load(args.looks)
+    settings_check.check(settings, book, str(args.config or "the defaults"))
     if args.target not in book.looks:
         print(
             f"booth simulate: no look named {args.target!r}; choose one of {', '.join(book.looks)}",
@@ -107,12 +111,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     out = args.out or Path(tempfile.mkdtemp(prefix="booth-simulate-"))
     out.mkdir(parents=True, exist_ok=True)
-    shooter = Shooter(Models.load(settings.vision), book, settings.policy, args.target, settings.vision)
-    records: list[dict] = []
+    shooter = Shooter.from_settings(settings, book)
+    records: list[dict[str, Any]] = []
     # Mock pins on purpose: simulate never drives a real camera remote.
     with Hardware(settings.pins, pin_factory=mock_pin_factory()) as hardware:
         for video in args.videos:
-            for record in simulate_video(video, shooter, hardware, out, realtime=not args.fast):
+            for record in simulate_video(video, shooter, hardware, out, not args.fast, args.target):
                 records.append(record)
                 print(json.dumps(record), flush=True)
     saved = [r for r in records if not r["retake"]]

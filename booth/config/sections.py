@@ -1,23 +1,20 @@
-"""The booth's one configuration file (TOML), validated with pydantic.
+"""The sections of the booth's one configuration file, as pydantic models.
+
+This module holds the shapes and the single-field checks only (and imports nothing of the booth's domain);
+checks that need the looks, such as a shot list naming a look, are :mod:`booth.settings_check`'s. Each
+default is written here once; the pure parts take frozen parameter dataclasses built ``from_settings``.
 
 Every section rejects unknown keys and every field carries a description, so ``booth config check`` can say
 which key in which file is wrong and suggest the nearest valid one. Sections belong to the part of the booth
-that reads them; this module only assembles and loads them.
+that reads them; this module only assembles them (:mod:`booth.config.files` reads and writes them).
 """
 
 from __future__ import annotations
 
-import copy
-import difflib
-import json
-import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from booth.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: How an unset optional value is written in TOML, which has no null (``pins.focus = "none"``).
 NONE = "none"
@@ -127,11 +124,6 @@ class PolicySettings(Section):
     )
     burst: int = Field(1, ge=1, le=10, description="Frames saved per shot around the peak (1 = the peak)")
 
-    def threshold_for(self, look: str) -> float:
-        """The one threshold of a look, used to fire, to coach ("Hold that!"), to re-check stills and to
-        evaluate: its own entry in ``thresholds``, else ``default_threshold``."""
-        return self.thresholds.get(look, self.default_threshold)
-
 
 # BCM lines pulled high at power-up (BCM2835 peripherals, "GPIO 0-8 pull-up, 9-27 pull-down"), plus the UART
 # TX/RX lines that the firmware can drive during boot: an output idle at the wrong level here fires at boot.
@@ -140,7 +132,7 @@ _BOOT_BUSY_PINS = frozenset({14, 15})
 
 
 class PinSettings(Section):
-    """GPIO wiring (owned by booth/hardware.py). Pins are BCM numbers; None leaves a device out."""
+    """GPIO wiring (owned by booth/hardware/). Pins are BCM numbers; None leaves a device out."""
 
     factory: Literal["auto", "real", "mock"] = Field(
         "auto",
@@ -178,9 +170,10 @@ class PinSettings(Section):
                 raise ValueError(f"{name} and {seen[pin]} both use GPIO{pin}; give each device its own pin")
             seen[pin] = name
         for name in ("focus", "shutter"):
-            pin = used.get(name)
-            if pin is None:
+            line = used.get(name)
+            if line is None:
                 continue
+            pin = line
             boot_level_active = (pin in _BOOT_HIGH_PINS) == self.active_high
             if boot_level_active or pin in _BOOT_BUSY_PINS:
                 want = "GPIO 9-13 or 16-27" if self.active_high else "GPIO 0-8"
@@ -191,11 +184,27 @@ class PinSettings(Section):
         return self
 
 
-class LookBudget(Section):
-    """How many shots one look gets and for how long, when it differs from the session's defaults."""
+#: The parts of the best-frame score (booth/session.py) and their default weights.
+ScorePart = Literal["look", "gaze", "eyes", "sharpness", "face_size"]
+DEFAULT_WEIGHTS: dict[ScorePart, float] = {
+    "look": 0.5,
+    "gaze": 0.2,
+    "eyes": 0.15,
+    "sharpness": 0.1,
+    "face_size": 0.05,
+}
 
-    shots: int = Field(3, ge=1, le=20, description="Candidate shots kept for this look before moving on")
-    seconds: float = Field(25.0, gt=0, le=600, description="Time budget for this look, then move on")
+
+class LookBudget(Section):
+    """How many shots one look gets and for how long, when it differs from the session's defaults; a key
+    left out (or "none") keeps the session's ``shots_per_look`` or ``look_seconds``."""
+
+    shots: int | None = Field(
+        None, ge=1, le=20, description="Candidate shots kept for this look; None: shots_per_look"
+    )
+    seconds: float | None = Field(
+        None, gt=0, le=600, description="Time budget for this look; None: look_seconds"
+    )
 
 
 class SessionSettings(Section):
@@ -244,8 +253,8 @@ class SessionSettings(Section):
     face_size_target: float = Field(
         0.35, gt=0, le=1, description="Face height / frame height at which face size counts fully"
     )
-    weights: dict[Literal["look", "gaze", "eyes", "sharpness", "face_size"], float] = Field(
-        default_factory=lambda: {"look": 0.5, "gaze": 0.2, "eyes": 0.15, "sharpness": 0.1, "face_size": 0.05},
+    weights: dict[ScorePart, float] = Field(
+        default_factory=lambda: dict(DEFAULT_WEIGHTS),
         description="Weights of the best-frame score (normalised by their sum); see booth/session.py",
     )
     duplicate_landmark_tol: float = Field(
@@ -256,22 +265,18 @@ class SessionSettings(Section):
     )
 
     @model_validator(mode="after")
-    def _check_shot_list(self) -> SessionSettings:
-        from booth.session import PRESETS  # deferred: session.py is pure and must not import config
-
+    def _check_fields(self) -> SessionSettings:
+        """Single-field checks only; which looks and shot lists exist is :mod:`booth.settings_check`'s."""
         for name, looks in self.custom_shot_lists.items():
             if not looks:
                 raise ValueError(f"custom shot list {name!r} is empty; list at least one look")
-        known = {**PRESETS, **self.custom_shot_lists}
-        if self.shot_list not in known:
-            raise ValueError(f"unknown shot list {self.shot_list!r}; use one of {', '.join(sorted(known))}")
         if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
             raise ValueError("weights must be >= 0 and not all 0")
         return self
 
 
 class StorageSettings(Section):
-    """Database, photos, retention (owned by booth/storage.py)."""
+    """Database, photos, retention (owned by booth/storage/)."""
 
     jpeg_quality: int = Field(92, ge=50, le=100, description="JPEG quality of stored originals and crops")
     retention_days: float = Field(
@@ -364,167 +369,3 @@ class Settings(Section):
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Storage")
     web: WebSettings = Field(default_factory=WebSettings, description="The booth page")
     looks: LooksSettings = Field(default_factory=LooksSettings, description="Looks")
-
-    @model_validator(mode="after")
-    def _check_look_names(self) -> Settings:
-        """Every look a shot list names must exist (shipped or in the operator's file): a typo would
-        otherwise pass here and only show when a sitter starts a session."""
-        from booth.looks import load as load_looks  # deferred: looks are pure and import no config at load
-
-        names = sorted(load_looks(self.looks.file).looks)
-        for name, looks in self.session.custom_shot_lists.items():
-            for look in looks:
-                if look not in names:
-                    close = difflib.get_close_matches(look, names, n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(names)}"
-                    raise ValueError(f"custom shot list {name!r}: unknown look {look!r}; {hint}")
-        return self
-
-
-def _suggest(key: str, model: type[BaseModel]) -> str:
-    close = difflib.get_close_matches(key, list(model.model_fields), n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(model.model_fields)}"
-
-
-def _model_at(loc: tuple, model: type[BaseModel]) -> type[BaseModel]:
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        annotation = field.annotation if field else None
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            model = annotation
-    return model
-
-
-def validate(data: dict, source: str = "<config>") -> Settings:
-    """Validate a parsed TOML mapping; raise one :class:`ConfigError` line per file naming key and fix."""
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        loc = tuple(first["loc"])
-        key = ".".join(str(p) for p in loc)
-        if first["type"] == "extra_forbidden":
-            hint = _suggest(str(loc[-1]), _model_at(loc, Settings))
-            raise ConfigError(f"{source}: unknown key {key!r}{hint}") from None
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "value_error":  # our own checks: the message names the value already
-            where = f"{key}: " if key else ""
-            raise ConfigError(f"{source}: {where}{message}") from None
-        got = repr(first.get("input"))
-        if len(got) > 60:
-            got = got[:57] + "..."
-        raise ConfigError(f"{source}: {key}: {message} (got {got})") from None
-
-
-def load(path: Path | str | None) -> Settings:
-    """Load and validate a config file; ``None`` gives the defaults."""
-    if path is None:
-        return Settings()
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; create it or drop --config") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err}); fix the line named") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a text file; a config file is UTF-8 TOML") from None
-    return validate(data, str(path))
-
-
-# --- writing (booth config show, and settings changed on the operator page) ---
-
-
-def _toml_value(value: object) -> str:
-    # JSON's literals are TOML's for what settings hold (strings, numbers, booleans, arrays of them).
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
-
-
-def to_toml(data: dict, prefix: str = "") -> str:
-    """Settings as TOML. TOML has no null: an unset optional key is written as :data:`NONE`."""
-    lines = []
-    tables = []
-    for key, value in data.items():
-        if isinstance(value, dict):  # a section, or a mapping field: a [table] either way
-            tables.append((key, value))
-        elif value is None:
-            lines.append(f"{_toml_key(key)} = {_toml_value(NONE)}")
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in tables:
-        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
-        body = to_toml(value, name)
-        lines.append("")
-        lines.append(f"[{name}]")
-        if body:
-            lines.append(body)
-    return "\n".join(lines).strip("\n")
-
-
-def save(settings: Settings, path: Path | str) -> None:
-    """Persist settings as TOML, atomically (a crash never leaves half a config file)."""
-    write_table(Path(path), settings.model_dump(mode="json"))
-
-
-# --- layers: the studio's base file, and the operator page's changes over it ---
-
-#: The operator page's changes, saved in the booth's data folder (writable under systemd's ProtectSystem).
-CHANGES_FILE = "booth.toml"
-
-
-def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``changes`` laid over ``base``, recursively for tables: a change names only the keys it changes
-    (``{"policy": {"thresholds": {"intense": 0.5}}}`` keeps every other look's threshold)."""
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def read_table(path: Path | None) -> dict[str, Any]:
-    """A settings file's own contents, unvalidated (``{}`` when there is none yet)."""
-    if path is None:
-        return {}
-    try:
-        return tomllib.loads(Path(path).read_text())
-    except FileNotFoundError:
-        return {}
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: not valid TOML ({err}); fix the file, or delete it to drop it") from None
-
-
-def write_table(path: Path, data: Mapping[str, Any]) -> None:
-    """Write a settings file atomically; a folder we may not write to is one line naming it."""
-    from booth.atomic import write_atomic  # deferred: config is imported early and by pure modules
-
-    try:
-        write_atomic(path, to_toml(dict(data)).encode())
-    except OSError as err:
-        raise ConfigError(
-            f"{path}: cannot save settings ({err.strerror or err}); make its folder writable"
-        ) from None
-
-
-def load_layered(base: Path | None, changes: Path | None) -> Settings:
-    """The base file's settings with the changes file (when present) deep-merged over them.
-
-    The base is validated alone (an error names it); the changes only over the base, as the operator page
-    checks them before saving: they may name a shot list the base defines.
-    """
-    settings = load(base)
-    same = base is not None and changes is not None and Path(base).resolve() == Path(changes).resolve()
-    if changes is None or same or not Path(changes).is_file():
-        return settings
-    merged = deep_merge(settings.model_dump(mode="json"), read_table(changes))
-    return validate(merged, f"{changes} (over {base or 'the defaults'})")

@@ -21,13 +21,16 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
+from booth.config import WebSettings
 from booth.web import api, gallery, kiosk, operator, streams
 from booth.web.context import operator_logged_in
+from booth.web.port import BoothPort
 from booth.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -71,11 +74,22 @@ def _refuse(status: int, message: str) -> Response:
     return Response(render_template("error.html", status=status, message=message), status)
 
 
-def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(service: BoothPort, config: Mapping[str, Any] | None = None) -> Flask:
     """The booth page for ``service``; ``config`` overrides Flask settings (tests pass ``TESTING``)."""
-    app = Flask(__name__, instance_path=str(instance_dir(service.data_dir)))
-    web = service.settings.web
     folder = instance_dir(service.data_dir)
+    app = Flask(__name__, instance_path=str(folder))
+    _configure(app, service.settings.web, folder)
+    if config:
+        app.config.update(config)
+    _install_extensions(app, service, folder)
+    for module in (kiosk, operator, gallery, api, streams):
+        app.register_blueprint(module.bp)
+    _install_guards(app)
+    _install_template_helpers(app, service)
+    return app
+
+
+def _configure(app: Flask, web: WebSettings, folder: Path) -> None:
     app.config.update(
         SECRET_KEY=load_secret_key(folder),
         SESSION_COOKIE_NAME="booth_session",
@@ -88,10 +102,15 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
         TEMPLATES_AUTO_RELOAD=False,
     )
-    if config:
-        app.config.update(config)
+
+
+def _install_extensions(app: Flask, service: BoothPort, folder: Path) -> None:
+    """What the views share: the booth, the password store, the login limit, the stream slots, and the
+    one-time setup code while no operator password is set."""
+    web = service.settings.web
+    passwords = PasswordStore(folder)
     app.extensions["booth"] = service
-    app.extensions["booth.passwords"] = PasswordStore(folder)
+    app.extensions["booth.passwords"] = passwords
     app.extensions["booth.login_limiter"] = LoginLimiter(web.login_attempts, web.login_window_s)
     app.extensions["booth.stopping"] = threading.Event()
     app.extensions["booth.slots"] = {
@@ -99,7 +118,7 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
         "events": streams.StreamSlots("events", web.max_event_clients),
     }
     setup_code = None
-    if not app.extensions["booth.passwords"].is_set:
+    if not passwords.is_set:
         setup_code = secrets.token_hex(SETUP_CODE_BYTES)
         log.warning(
             "no operator password yet: open /operator/setup on the booth itself, or from another device "
@@ -108,8 +127,9 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
         )
     app.extensions["booth.setup_code"] = setup_code
 
-    for module in (kiosk, operator, gallery, api, streams):
-        app.register_blueprint(module.bp)
+
+def _install_guards(app: Flask) -> None:
+    """CSRF on every state-changing request, security headers on every answer, errors as page or JSON."""
 
     @app.before_request
     def check_csrf() -> Response | None:
@@ -144,6 +164,8 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
             response.headers["Allow"] = ", ".join(allowed)
         return response
 
+
+def _install_template_helpers(app: Flask, service: BoothPort) -> None:
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         return {
@@ -155,5 +177,3 @@ def create_app(service: Any, config: Mapping[str, Any] | None = None) -> Flask:
     @app.template_filter("datetime")
     def local_datetime(seconds: float) -> str:
         return time.strftime("%d %b %Y, %H:%M", time.localtime(seconds))
-
-    return app

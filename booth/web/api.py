@@ -11,18 +11,13 @@ the action in its current state, 413 body too large.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from booth.errors import BoothError, ConfigError, SessionBusy, SessionNotFound, StorageError
-from booth.web.context import (
-    booth_service,
-    is_trusted,
-    public_status,
-    require_booth_control,
-    require_operator,
-)
+from booth.web.context import booth_service, client_status, require_booth_control, require_operator
 from booth.web.settings_form import field_errors
 
 log = logging.getLogger(__name__)
@@ -46,23 +41,18 @@ def _json_body() -> dict[str, Any] | Response:
     return body
 
 
-def _status() -> dict[str, Any]:
-    status = booth_service().status()
-    return status if is_trusted() else public_status(status)
-
-
 @bp.get("/healthz")
 def healthz() -> Response:
     health = booth_service().health()
-    response = jsonify(health)
-    response.status_code = 200 if health.get("ok") else 503
+    response = jsonify(health.to_json())
+    response.status_code = 200 if health.ok else 503
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.get("/api/status")
 def status() -> Response:
-    return jsonify(_status())
+    return jsonify(client_status())
 
 
 @bp.get("/api/looks")
@@ -70,14 +60,14 @@ def looks() -> Response:
     return jsonify(booth_service().looks())
 
 
-def _act(action: str, *args: Any) -> Response:
-    service = booth_service()
+def _act(action: str, call: Callable[[], object]) -> Response:
+    """Run one of the booth's session actions; a refusal is a 409 with the booth's one-line reason."""
     try:
-        getattr(service, action)(*args)
+        call()
     except BoothError as err:
         log.info("%s refused: %s", action, err)
         return _error(409, str(err))
-    return jsonify(_status())
+    return jsonify(client_status())
 
 
 @bp.post("/api/session/start")
@@ -92,32 +82,32 @@ def start_session() -> Response:
     preset = body.get("preset")
     if preset is not None and not isinstance(preset, str):
         return _error(400, "preset must be a shot-list name")
-    return _act("start_session", preset)
+    return _act("start_session", lambda: booth_service().start_session(preset))
 
 
 @bp.post("/api/session/consent")
 @require_booth_control
 def consent() -> Response:
-    return _act("consent")
+    return _act("consent", booth_service().consent)
 
 
 @bp.post("/api/session/cancel")
 @require_booth_control
 def cancel() -> Response:
-    return _act("cancel_session")
+    return _act("cancel_session", booth_service().cancel_session)
 
 
 @bp.post("/api/session/finish")
 @require_booth_control
 def finish() -> Response:
     """The sitter pressed Done on the review screen: deliver now (409 outside the review)."""
-    return _act("finish")
+    return _act("finish", booth_service().finish)
 
 
 @bp.post("/api/fire")
 @require_operator
 def fire() -> Response:
-    return _act("fire")
+    return _act("fire", booth_service().fire)
 
 
 def session_json(record: Any, shots: int | None = None) -> dict[str, Any]:

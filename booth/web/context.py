@@ -1,8 +1,8 @@
 """What every view needs from the app: the booth service, the web settings, who is asking.
 
 Kept in one place so the blueprints read the same way and so "what a stranger may see" is decided once
-(:func:`public_status`): the current sitter's gallery token leaves the booth only for the kiosk screen and
-a logged-in operator.
+(:func:`is_trusted`): the current sitter's gallery token leaves the booth only for the kiosk screen and a
+logged-in operator (the status and the events carry both forms; see :class:`booth.service.BoothStatus`).
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app, jsonify, redirect, request, session, url_for
 
 from booth.config import WebSettings
+from booth.web.port import BoothPort
 from booth.web.security import address_in
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,9 @@ log = logging.getLogger(__name__)
 OPERATOR_KEY = "operator"
 
 
-def booth_service() -> Any:
-    """The :class:`booth.service.BoothService` this app serves."""
-    return current_app.extensions["booth"]
+def booth_service() -> BoothPort:
+    """The booth this app serves (a :class:`booth.service.BoothService`)."""
+    return cast(BoothPort, current_app.extensions["booth"])
 
 
 def web_settings() -> WebSettings:
@@ -44,22 +45,9 @@ def is_trusted() -> bool:
     return operator_logged_in() or is_kiosk_client()
 
 
-def public_status(status: dict[str, Any]) -> dict[str, Any]:
-    """``status`` without the gallery token of the current or last session."""
-    out = dict(status)
-    if isinstance(out.get("session"), dict):
-        out["session"] = {k: v for k, v in out["session"].items() if k != "token"}
-    if isinstance(out.get("last_shot"), dict):
-        out["last_shot"] = {k: v for k, v in out["last_shot"].items() if k != "session_token"}
-    return out
-
-
-def public_event(event: dict[str, Any]) -> dict[str, Any]:
-    """An event as a stranger may see it (see :func:`public_status`)."""
-    event = public_status(event)
-    for key in ("token", "session_token"):
-        event.pop(key, None)
-    return event
+def client_status() -> dict[str, Any]:
+    """The booth's status as JSON for this client: with the gallery tokens only if it is trusted."""
+    return booth_service().status().to_json(trusted=is_trusted())
 
 
 def require_operator(view: Callable[..., Any]) -> Callable[..., Any]:

@@ -24,6 +24,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
 from booth.errors import BoothError, SessionBusy, SessionNotFound, StorageError
 from booth.web.context import OPERATOR_KEY, booth_service, operator_logged_in, require_operator
@@ -119,7 +120,7 @@ def login() -> Any:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("kiosk.index"))
 
@@ -180,7 +181,7 @@ def save_settings() -> Any:
 
 @bp.post("/sessions/<int:session_id>/delete")
 @require_operator
-def delete(session_id: int) -> Response:
+def delete(session_id: int) -> ResponseReturnValue:
     try:
         booth_service().delete_session(session_id)
     except SessionNotFound:

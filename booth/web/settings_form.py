@@ -12,10 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-
-from booth.config import Settings
-from booth.session import PRESETS
+from booth import config
+from booth.config import Section, Settings
+from booth.shot_lists import PRESETS
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ def _pin_help(name: str) -> str:
 
 def _help(section: str, name: str) -> str:
     model = Settings.model_fields[section].annotation
-    field = model.model_fields[name]  # type: ignore[union-attr]
-    return field.description or ""
+    assert isinstance(model, type) and issubclass(model, Section)  # every section is a Section
+    return model.model_fields[name].description or ""
 
 
 def form_fields(looks: Iterable[str]) -> list[FormField]:
@@ -139,26 +138,6 @@ def parse_form(form: Mapping[str, str], fields: Iterable[FormField]) -> tuple[di
     return changes, errors
 
 
-def merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``changes`` laid over ``base``, recursively for mappings."""
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merged(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def field_errors(settings: Settings, changes: Mapping[str, Any]) -> dict[str, str]:
     """Every validation error of ``changes`` over ``settings``, keyed by dotted setting (or section) name."""
-    try:
-        Settings.model_validate(merged(settings.model_dump(), changes))
-    except ValidationError as err:
-        errors: dict[str, str] = {}
-        for item in err.errors():
-            key = ".".join(str(p) for p in item["loc"])
-            message = str(item["msg"]).removeprefix("Value error, ")
-            errors.setdefault(key, message[:1].upper() + message[1:])
-        return errors
-    return {}
+    return config.errors_by_field(config.deep_merge(settings.model_dump(), changes))

@@ -17,7 +17,6 @@ slot until it is recycled.
 from __future__ import annotations
 
 import functools
-import io
 import json
 import logging
 import threading
@@ -28,7 +27,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from PIL import Image
 
-from booth.web.context import booth_service, is_trusted, public_event, web_settings
+from booth.imaging import encode_jpeg
+from booth.web.context import booth_service, is_trusted, web_settings
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,7 @@ def placeholder_jpeg() -> bytes:
     ``PLACEHOLDER_SIZE`` pixels wide: the kiosk counts its preview as live only when the picture is wider, so
     "Camera starting..." stays up until real frames arrive.
     """
-    out = io.BytesIO()
-    Image.new("RGB", (PLACEHOLDER_SIZE, PLACEHOLDER_SIZE), (16, 16, 16)).save(out, "JPEG", quality=50)
-    return out.getvalue()
+    return encode_jpeg(Image.new("RGB", (PLACEHOLDER_SIZE, PLACEHOLDER_SIZE), (16, 16, 16)), 50)
 
 
 @bp.get("/stream.mjpg")
@@ -155,8 +153,7 @@ def events() -> Response:
     def stream() -> Iterator[bytes]:
         try:
             yield b"retry: 2000\n\n"
-            first = {"type": "status", **service.status()}
-            yield sse(first if trusted else public_event(first))
+            yield sse({"type": "status", **service.status().to_json(trusted)})
             quiet_since = time.monotonic()
             while not stopping.is_set() and time.monotonic() < ends:
                 event = subscription.get(timeout=min(1.0, heartbeat))
@@ -166,7 +163,7 @@ def events() -> Response:
                         yield b": heartbeat\n\n"
                     continue
                 quiet_since = time.monotonic()
-                yield sse(event if trusted else public_event(event))
+                yield sse(event.for_listener(trusted))
             yield sse({"type": "recycle"})
         finally:
             subscription.close()

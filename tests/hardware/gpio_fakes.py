@@ -52,3 +52,16 @@ def assert_at_rest(pin, pull: str) -> None:
     """An input held by ``pull`` (gpiozero's mock pins also drive the level a pull gives)."""
     assert (pin.function, pin.pull) == ("input", pull)
     assert bool(pin.state) is (pull == "up")
+
+
+def press_then_hold(factory, cancelled, pin_number: int = 17) -> None:
+    """Press and release the button (start), then press and hold it until ``cancelled`` is set (cancel).
+
+    The button is wired to ground with the pull-up, so a press drives the line low.
+    """
+    pin = factory.pin(pin_number)
+    pin.drive_low()
+    pin.drive_high()
+    pin.drive_low()
+    assert cancelled.wait(2), "the hold never cancelled"
+    pin.drive_high()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from gpio_fakes import press_then_hold
+
 from booth.hardware.button import StartButton
 
 
@@ -73,12 +75,7 @@ def test_connect_sets_callbacks_and_none_keeps_the_one_set(factory):
         calls.append("start")
 
     button.connect(on_start=start)  # no on_cancel given: the hold keeps its callback
-    pin = factory.pin(17)
-    pin.drive_low()
-    pin.drive_high()
-    pin.drive_low()
-    assert cancelled.wait(2)
-    pin.drive_high()
+    press_then_hold(factory, cancelled)
     assert calls == ["start", "cancel"]
 
     def other_cancel():

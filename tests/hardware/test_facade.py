@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from gpio_fakes import fast_settings
+from gpio_fakes import fast_settings, press_then_hold
 from gpiozero import DigitalOutputDevice
 
 from booth.config import PinSettings
@@ -58,12 +58,7 @@ def test_hardware_button_starts_and_cancels_a_session(factory):
         on_start=lambda: events.append("start"),
         on_cancel=lambda: (events.append("cancel"), cancelled.set()),
     )
-    pin = factory.pin(17)
-    pin.drive_low()
-    pin.drive_high()
-    pin.drive_low()
-    assert cancelled.wait(2)
-    pin.drive_high()
+    press_then_hold(factory, cancelled)
     assert events == ["start", "cancel"]
     hw.close()
 
@@ -74,12 +69,7 @@ def test_connect_button_reaches_a_hardware_built_before(factory):
     with Hardware(fast_settings(), pin_factory=factory) as hw:
         hw.connect_button(lambda: events.append("start"))
         hw.connect_button(on_cancel=lambda: (events.append("cancel"), cancelled.set()))  # start kept
-        pin = factory.pin(17)
-        pin.drive_low()
-        pin.drive_high()
-        pin.drive_low()
-        assert cancelled.wait(2)
-        pin.drive_high()
+        press_then_hold(factory, cancelled)
     assert events == ["start", "cancel"]
 
 

@@ -10,12 +10,14 @@ Usage: python crash_writer.py ROOT SEED
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import sys
 
+from booth import best_frame, shot_lists
 from booth import session as s
 from booth.assets import media_path
-from booth.config import StorageSettings
+from booth.config import SessionSettings, StorageSettings
 from booth.media import load_image
 from booth.storage import Storage
 
@@ -25,7 +27,8 @@ def main(root: str, seed: int) -> None:
     pixels = load_image(media_path("single_face.jpg"))
     height, width = pixels.shape[:2]
     box = (width // 4, height // 8, width // 4 + 240, height // 8 + 300)  # a 4:5 box inside the photo
-    config = s.SessionConfig(shot_list=s.resolve_shot_list("commercial", shots=2, seconds=5.0))
+    defaults = s.SessionConfig.from_settings(SessionSettings())
+    config = dataclasses.replace(defaults, shot_list=shot_lists.resolve("commercial", None, 2, 5.0))
     store = Storage(root, StorageSettings(min_free_mb=0, shot_reserve_mb=0, jpeg_quality=80))
     store.open()
     print("ready", flush=True)
@@ -46,8 +49,8 @@ def main(root: str, seed: int) -> None:
             now += 0.5
             frame += 1
             look = machine.current_look.look
-            scores = {name: rng.random() for name in s.LOOKS}
-            candidate = s.Candidate(
+            scores = {name: rng.random() for name in shot_lists.LOOKS}
+            candidate = best_frame.Candidate(
                 look=look,
                 look_score=scores[look],
                 engaged=rng.random() > 0.3,

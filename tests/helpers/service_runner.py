@@ -56,27 +56,28 @@ def say(*words: object) -> None:
 def run_session(service: BoothService, rng: random.Random) -> None:
     service.start_session()
     with service.subscribe() as events:
-        status = service.consent()
+        status = service.consent().to_json()
         session_id = status["session"]["id"]
         say("session", session_id)
         wanted = rng.randint(1, 3)
         shots = 0
         deadline = time.monotonic() + SESSION_SECONDS
         while shots < wanted and time.monotonic() < deadline:
-            event = events.get(0.2)
+            got = events.get(0.2)
+            event = got.for_listener(trusted=True) if got else None
             if event and event["type"] == "shot":
                 shots += 1
                 say("shot", event["id"], session_id)
-            if service.status()["state"] not in ("baseline", "shooting"):
+            if service.status().to_json()["state"] not in ("baseline", "shooting"):
                 break
-    state = service.status()["state"]
+    state = service.status().to_json()["state"]
     try:
         if state == "review" and rng.random() < 0.7:
-            state = service.finish()["state"]
+            state = service.finish().to_json()["state"]
         elif state in ("welcome", "baseline", "shooting", "review"):
-            state = service.cancel_session()["state"]
+            state = service.cancel_session().to_json()["state"]
     except BoothError as err:  # the session moved on by itself in between (a timeout): fine
-        state = f"{service.status()['state']} ({err})"
+        state = f"{service.status().to_json()['state']} ({err})"
     say("ended", session_id, state)
 
 

@@ -37,19 +37,19 @@ def wait_for(subscription, kind: str, seconds: float) -> dict | None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         event = subscription.get(0.5)
-        if event and event["type"] == kind:
-            return event
+        if event and event.kind == kind:
+            return event.for_listener(trusted=True)
     return None
 
 
 def test_session_keeps_a_shot_with_its_files(service):
-    assert service.start_session("commercial")["state"] == "welcome"
+    assert service.start_session("commercial").to_json()["state"] == "welcome"
     with service.subscribe() as events:
-        assert service.consent()["state"] in ("baseline", "shooting")
+        assert service.consent().to_json()["state"] in ("baseline", "shooting")
         shot = wait_for(events, "shot", 20)
     assert shot is not None and shot["look"] == "approachable"
     time.sleep(0.6)  # the external camera's focus lead, then the shutter pulse
-    status = service.status()
+    status = service.status().to_json()
     assert status["shots_taken"] == 1 and status["shutter_pulses"] >= 1
     record = service.storage.session_by_token(shot["session_token"])
     (kept,) = service.storage.gallery(record.token)
@@ -60,9 +60,9 @@ def test_session_keeps_a_shot_with_its_files(service):
 def test_status_and_health_while_running(service):
     time.sleep(1.0)
     health = service.health()
-    assert health == {"ok": True, "camera": "replay", "frames": health["frames"], "fault": None}
-    assert health["frames"] > 0
-    status = service.status()
+    assert health.to_json() == {"ok": True, "camera": "replay", "frames": health.frames, "fault": None}
+    assert health.frames > 0
+    status = service.status().to_json()
     assert status["state"] == "idle" and status["camera"]["kind"] == "replay"
     assert status["gpio"]["is_mock"] is True
     assert service.preview_jpeg()[1][:2] == b"\xff\xd8"
@@ -72,7 +72,7 @@ def test_second_session_is_refused_while_one_runs(service):
     service.start_session()
     with pytest.raises(BoothError, match="already running"):
         service.start_session()
-    assert service.cancel_session()["state"] == "idle"
+    assert service.cancel_session().to_json()["state"] == "idle"
 
 
 def test_settings_are_validated_and_persisted(tmp_path, service):
@@ -124,8 +124,8 @@ def count_calls(monkeypatch, obj, name: str) -> list:
 
 
 def test_status_has_the_session_from_the_welcome_screen_on(service):
-    assert service.status()["session"] is None
-    status = service.start_session("commercial")
+    assert service.status().to_json()["session"] is None
+    status = service.start_session("commercial").to_json()
     session = status["session"]
     assert session == {
         "id": None,
@@ -136,13 +136,13 @@ def test_status_has_the_session_from_the_welcome_screen_on(service):
         "message": "",
         "consent_text": service.settings.session.consent_text,
     }
-    session = service.consent()["session"]
+    session = service.consent().to_json()["session"]
     record = service.storage.session(session["id"])
     assert record is not None and session["token"] == record.token
     assert session["look_index"] == 0 and session["message"] == "Look 1 of 2: approachable."
     # The preset was for this session only: the operator's settings still name their own shot list.
     assert service.settings.session.shot_list == "full range"
-    assert service.cancel_session()["session"]["message"].startswith("The session was stopped.")
+    assert service.cancel_session().to_json()["session"]["message"].startswith("The session was stopped.")
 
 
 def test_a_whole_session_ends_once_and_idle_forgets_its_token(make_service, monkeypatch):
@@ -152,18 +152,18 @@ def test_a_whole_session_ends_once_and_idle_forgets_its_token(make_service, monk
         service.finish()
     service.start_session()
     with service.subscribe() as events:
-        token = service.consent()["session"]["token"]
+        token = service.consent().to_json()["session"]["token"]
         shot = wait_for(events, "shot", 20)
     assert shot is not None and shot["session_token"] == token
-    status = wait_until(lambda: (s := service.status())["state"] == "review" and s, 5, "review")
+    status = wait_until(lambda: (s := service.status().to_json())["state"] == "review" and s, 5, "review")
     assert status["session"]["token"] == token and status["last_shot"]["session_token"] == token
-    delivered = service.finish()
+    delivered = service.finish().to_json()
     assert delivered["state"] == "delivered"
     assert delivered["session"]["token"] == token and delivered["last_shot"]["session_token"] == token
     assert delivered["session"]["message"].startswith("All done")
     record = service.storage.session_by_token(token)
     assert record.status == "delivered" and ended == [(record.id, "delivered")]
-    idle = wait_until(lambda: (s := service.status())["state"] == "idle" and s, 5, "back to idle")
+    idle = wait_until(lambda: (s := service.status().to_json())["state"] == "idle" and s, 5, "back to idle")
     assert idle["session"] is None and idle["last_shot"] is None and token not in repr(idle)
     service.stop()
     assert ended == [(record.id, "delivered")]  # stopping later does not end it again
@@ -173,7 +173,7 @@ def test_stopping_mid_session_ends_the_stored_session_once(make_service, monkeyp
     service = make_service(config.validate(QUICK))
     ended = count_calls(monkeypatch, service.storage, "end_session")
     service.start_session()
-    session_id = service.consent()["session"]["id"]
+    session_id = service.consent().to_json()["session"]["id"]
     service.stop()
     service.stop()
     assert ended == [(session_id, "aborted")]
@@ -187,22 +187,22 @@ def test_the_hardware_button_starts_and_a_hold_cancels(make_service):
     pin = service.pin_factory.pin(settings.pins.button)
     pin.drive_low()
     pin.drive_high()
-    wait_until(lambda: service.status()["state"] == "welcome", 5, "the button to start a session")
+    wait_until(lambda: service.status().to_json()["state"] == "welcome", 5, "the button to start a session")
     pin.drive_low()
     time.sleep(0.6)
     pin.drive_high()
-    wait_until(lambda: service.status()["state"] == "idle", 5, "holding the button to cancel")
+    wait_until(lambda: service.status().to_json()["state"] == "idle", 5, "holding the button to cancel")
 
 
 def test_status_counts_the_stored_sessions(service):
-    before = service.status()["storage"]["sessions"]
+    before = service.status().to_json()["storage"]["sessions"]
     assert before == 0
     service.start_session()
     service.consent()
-    assert service.status()["storage"]["sessions"] == 1
+    assert service.status().to_json()["storage"]["sessions"] == 1
     service.cancel_session()
     service.start_session()  # straight from the end screen: the next sitter
-    assert service.consent()["storage"]["sessions"] == 2
+    assert service.consent().to_json()["storage"]["sessions"] == 2
 
 
 def test_status_is_one_consistent_snapshot_on_any_thread(service):
@@ -212,7 +212,7 @@ def test_status_is_one_consistent_snapshot_on_any_thread(service):
 
     def read() -> None:
         while not stop.is_set():
-            seen.append(service.status())
+            seen.append(service.status().to_json())
 
     readers = [threading.Thread(target=read) for _ in range(3)]
     for reader in readers:
@@ -235,10 +235,10 @@ def test_status_is_one_consistent_snapshot_on_any_thread(service):
             assert session["token"] is None and session["id"] is None
         else:
             assert session["token"] is not None and session["id"] is not None
-    first = service.status()
+    first = service.status().to_json()
     first["camera"]["kind"] = "changed"
     first["storage"].clear()
-    again = service.status()
+    again = service.status().to_json()
     assert again["camera"]["kind"] == "replay" and again["storage"]["sessions"] == 4
 
 
@@ -258,7 +258,7 @@ def test_settings_merge_deeply_and_only_the_operators_changes_reach_the_file(mak
     service.update_settings({"policy": {"min_frames": 5}})
     want = {"confident": 0.6, "playful": 0.55, "intense": 0.5}
     assert service.settings.policy.thresholds == want and service.settings.policy.min_frames == 5
-    assert service.shooter.policy.settings.thresholds == want
+    assert service.shooter.params.thresholds.per_look == want
     assert service.settings.pins.factory == "mock"  # the override stays in effect...
     written = tomllib.loads(path.read_text())
     assert "pins" not in written and "camera" not in written  # ...but never reaches the file
@@ -275,22 +275,20 @@ def test_settings_change_of_the_shot_list_waits_for_the_next_session(service):
     service.start_session()
     service.consent()
     service.update_settings({"session": {"shot_list": "commercial"}})
-    assert service.status()["session"]["preset"] == "full range"
+    assert service.status().to_json()["session"]["preset"] == "full range"
     service.cancel_session()
-    assert service.start_session()["session"]["looks"] == ["approachable", "confident"]
+    assert service.start_session().to_json()["session"]["looks"] == ["approachable", "confident"]
 
 
 def test_a_new_camera_source_reopens_the_camera(service, media):
     old = service.camera
-    wait_until(lambda: service.status()["face"] is not None, 10, "a face on the first clip")
+    wait_until(lambda: service.status().to_json()["face"] is not None, 10, "a face on the first clip")
     service.update_settings({"camera": {"source": f"replay:{media('no_face.mp4')}"}})
     assert service.camera is not old and not old.running
     assert service.settings.camera.source.endswith("no_face.mp4")
-    wait_until(
-        lambda: service.health()["ok"] and service.health()["frames"] > 5, 10, "frames from the new source"
-    )
+    wait_until(lambda: service.health().ok and service.health().frames > 5, 10, "frames from the new source")
     # The analysis loop follows the new camera: the clip without a face soon shows no face.
-    wait_until(lambda: service.status()["face"] is None, 10, "analysis of the new source")
+    wait_until(lambda: service.status().to_json()["face"] is None, 10, "analysis of the new source")
     with pytest.raises(config.ConfigError, match="source"):
         service.update_settings({"camera": {"source": "webcam"}})
 
@@ -311,9 +309,9 @@ def test_done_route_finishes_the_review_and_needs_the_csrf_token(make_service):
     assert refused.status_code == 409 and "nothing to finish" in refused.json["error"]
     client.post("/api/session/start", headers=headers)
     client.post("/api/session/consent", headers=headers)
-    wait_until(lambda: service.status()["state"] == "review", 20, "a shot and the review")
+    wait_until(lambda: service.status().to_json()["state"] == "review", 20, "a shot and the review")
     assert client.post("/api/session/finish").status_code == 403
-    assert service.status()["state"] == "review"
+    assert service.status().to_json()["state"] == "review"
     r = client.post("/api/session/finish", headers=headers)
     assert r.status_code == 200 and r.json["state"] == "delivered" and r.json["session"]["token"]
 
@@ -333,15 +331,17 @@ def test_a_full_disk_mid_session_ends_the_session_and_the_booth_keeps_analysing(
     monkeypatch.setattr(service.storage, "add_shot", full)
     service.start_session()
     service.consent()
-    status = wait_until(lambda: (s := service.status())["state"] == "aborted" and s, 20, "the session ends")
+    status = wait_until(
+        lambda: (s := service.status().to_json())["state"] == "aborted" and s, 20, "the session ends"
+    )
     assert "3 MB free" in status["fault"] and "3 MB free" in status["session"]["message"]
-    assert service.health()["ok"] is False and "3 MB free" in service.health()["fault"]
-    frames = service.health()["frames"]
-    wait_until(lambda: service.health()["frames"] > frames + 5, 5, "analysis goes on")
+    assert service.health().ok is False and "3 MB free" in service.health().fault
+    frames = service.health().frames
+    wait_until(lambda: service.health().frames > frames + 5, 5, "analysis goes on")
     assert service._analysing()
     # Back at idle the next sitter is told by the start check, not by a stale fault.
-    wait_until(lambda: service.status()["state"] == "idle", 5, "the end screen returns to idle")
-    assert service.status()["fault"] is None and service.health()["ok"] is True
+    wait_until(lambda: service.status().to_json()["state"] == "idle", 5, "the end screen returns to idle")
+    assert service.status().to_json()["fault"] is None and service.health().ok is True
 
 
 def test_storage_failing_even_for_events_never_stops_the_analysis(make_service, monkeypatch):
@@ -358,9 +358,9 @@ def test_storage_failing_even_for_events_never_stops_the_analysis(make_service, 
     monkeypatch.setattr(service.storage, "add_shot", broken)
     monkeypatch.setattr(service.storage, "log_event", broken)
     monkeypatch.setattr(service.storage, "end_session", broken)
-    wait_until(lambda: service.status()["state"] == "aborted", 20, "the session ends")
-    frames = service.health()["frames"]
-    wait_until(lambda: service.health()["frames"] > frames + 5, 5, "analysis goes on")
+    wait_until(lambda: service.status().to_json()["state"] == "aborted", 20, "the session ends")
+    frames = service.health().frames
+    wait_until(lambda: service.health().frames > frames + 5, 5, "analysis goes on")
     assert service._analysing()
 
 
@@ -378,8 +378,8 @@ def test_a_bug_in_one_still_is_a_retake_not_a_stopped_session(make_service, monk
     service.consent()
     real = service.shooter.check_still
     monkeypatch.setattr(service.shooter, "check_still", odd_still)
-    wait_until(lambda: service.status()["shots_taken"] >= 1, 20, "the next try keeps a shot")
-    assert service.status()["retakes"] >= 1 and service.status()["fault"] is None
+    wait_until(lambda: service.status().to_json()["shots_taken"] >= 1, 20, "the next try keeps a shot")
+    assert service.status().to_json()["retakes"] >= 1 and service.status().to_json()["fault"] is None
 
 
 def test_the_session_on_screen_cannot_be_deleted(make_service):
@@ -388,7 +388,9 @@ def test_the_session_on_screen_cannot_be_deleted(make_service):
     service = make_service(config.validate(QUICK))
     service.start_session()
     service.consent()
-    record_id = wait_until(lambda: (s := service.status()["session"]) and s["id"], 5, "the session is stored")
+    record_id = wait_until(
+        lambda: (s := service.status().to_json()["session"]) and s["id"], 5, "the session is stored"
+    )
     service.cancel_session()
     with pytest.raises(SessionBusy, match="still on the booth's screen"):
         service.delete_session(record_id)
@@ -401,15 +403,21 @@ def test_a_camera_fault_pauses_the_session_and_recovery_resumes_it(make_service,
     clip = tmp_path / "later.mp4"
     settings = config.validate({**QUICK, "camera": {"retry_min_seconds": 0.2, "retry_max_seconds": 0.5}})
     service = make_service(settings, camera_spec=f"replay:{clip}")
-    wait_until(lambda: service.status()["camera"]["fault"], 5, "the camera reports the missing file")
+    wait_until(
+        lambda: service.status().to_json()["camera"]["fault"], 5, "the camera reports the missing file"
+    )
     service.start_session()
-    wait_until(lambda: service.status()["state"] == "fault", 5, "the session pauses on the camera fault")
-    assert service.health()["ok"] is False
+    wait_until(
+        lambda: service.status().to_json()["state"] == "fault", 5, "the session pauses on the camera fault"
+    )
+    assert service.health().ok is False
     shutil.copy(media("single_face.mp4"), clip)
     wait_until(
-        lambda: service.status()["state"] == "welcome", 15, "the session resumes when frames come back"
+        lambda: service.status().to_json()["state"] == "welcome",
+        15,
+        "the session resumes when frames come back",
     )
-    assert service.status()["fault"] is None
+    assert service.status().to_json()["fault"] is None
 
 
 def test_a_still_with_closed_eyes_is_a_retake(make_service, media, monkeypatch):
@@ -427,9 +435,9 @@ def test_a_still_with_closed_eyes_is_a_retake(make_service, media, monkeypatch):
     monkeypatch.setattr(service.camera, "still", eyes_shut_still)
     service.start_session()
     service.consent()
-    wait_until(lambda: service.status()["retakes"] >= 1, 20, "a retake is counted")
-    wait_until(lambda: service.status()["shutter_pulses"] >= 1, 2, "the external camera fired")
-    assert service.status()["shots_taken"] == 0
+    wait_until(lambda: service.status().to_json()["retakes"] >= 1, 20, "a retake is counted")
+    wait_until(lambda: service.status().to_json()["shutter_pulses"] >= 1, 2, "the external camera fired")
+    assert service.status().to_json()["shots_taken"] == 0
 
 
 def test_a_new_looks_file_applies_between_sessions_only(service, tmp_path):
@@ -440,7 +448,11 @@ def test_a_new_looks_file_applies_between_sessions_only(service, tmp_path):
     )
     service.update_settings({"looks": {"file": str(looks_file)}})
     assert "smize" in [look["name"] for look in service.looks()]
-    wait_until(lambda: "smize" in ((service.status()["face"] or {}).get("looks") or {}), 5, "smize is scored")
+    wait_until(
+        lambda: "smize" in ((service.status().to_json()["face"] or {}).get("looks") or {}),
+        5,
+        "smize is scored",
+    )
     service.start_session()
     with pytest.raises(BoothError, match="between sessions"):
         service.update_settings({"looks": {"file": None}})

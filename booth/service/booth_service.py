@@ -1,0 +1,378 @@
+"""The running booth: camera -> shooting (vision, looks, policy) -> session runner -> pins, storage, page.
+
+A thin loop. One analysis thread owns the vision state (models are not thread-safe), the session and the
+runner; the page's threads only read :meth:`BoothService.status`, subscribe to events, and queue actions
+(:mod:`booth.service.actions`) that the analysis thread applies between frames. Why a published snapshot:
+the analysis thread builds the status (:func:`booth.service.status.build_status`) every
+:data:`STATUS_EVERY` seconds and after each action and publishes it whole, so no reader sees half of one
+state. Nothing here imports Flask: :mod:`booth.web` wraps this service through its ``BoothPort``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from booth import config, settings_check
+from booth.camera import Camera, CameraFrame, open_camera
+from booth.config import Settings
+from booth.errors import SessionBusy, SessionNotFound
+from booth.hardware import Hardware
+from booth.policy import PolicyParams
+from booth.service.actions import ActionQueue
+from booth.service.events import Event, EventHub, Subscription
+from booth.service.runner import STARTABLE, SessionRunner
+from booth.service.settings_change import prepare, save
+from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
+from booth.session import Session, SessionConfig, State
+from booth.shooting import FrameResult, Shooter
+from booth.storage import Storage
+from booth.vision.pipeline import Models
+
+log = logging.getLogger(__name__)
+
+STATUS_EVERY = 0.15  # seconds between status events
+#: Seconds between recounts of the stored sessions (the operator may delete some from the page).
+SESSIONS_EVERY = 2.0
+#: Seconds a page request waits for the analysis thread to apply its action.
+ACTION_TIMEOUT = 5.0
+#: A settings change may reopen the camera, which waits for the old capture thread (up to 5 s).
+SETTINGS_TIMEOUT = 15.0
+
+
+@dataclass(frozen=True)
+class Health:
+    """For /healthz and the systemd watchdog: ``frames`` counts *analysed* frames, so a dead analysis
+    thread stops it advancing even while the camera keeps delivering."""
+
+    ok: bool
+    camera: str
+    frames: int
+    fault: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "camera": self.camera, "frames": self.frames, "fault": self.fault}
+
+
+class StoredSessions:
+    """How many sessions storage holds, for the operator's page: recounted every :data:`SESSIONS_EVERY` s
+    (the operator may delete some) or at once after a new one; never an error (a count is not worth one)."""
+
+    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
+        self._storage, self._clock = storage, clock
+        self._count: int | None = None
+        self._counted_at = float("-inf")
+
+    def recount_soon(self) -> None:
+        self._counted_at = float("-inf")
+
+    def count(self) -> int | None:
+        now = self._clock()
+        if now - self._counted_at >= SESSIONS_EVERY:
+            self._counted_at = now
+            try:
+                self._count = self._storage.count_sessions()  # read-only WAL: never waits
+            except Exception as err:
+                log.warning("cannot count stored sessions: %s", err)
+        return self._count
+
+
+class BoothService:
+    """The booth: one analysis thread applies every change; the page reads published status snapshots."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        data_dir: Path,
+        *,
+        config_path: Path | None = None,
+        base_config_path: Path | None = None,
+        camera: Camera | None = None,
+        hardware: Hardware | None = None,
+        models: Models | None = None,
+        camera_spec: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.data_dir = Path(data_dir)
+        self.config_path = config_path
+        #: The read-only file ``config_path`` is laid over at start (``booth run``: /etc/booth/booth.toml).
+        self.base_config_path = base_config_path
+        self.clock = clock
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.book = settings_check.checked_book(settings, "settings")
+        self.storage = Storage(self.data_dir, settings.storage)
+        self.camera = camera or open_camera(camera_spec or settings.camera.source, settings.camera)
+        self.hardware = hardware or Hardware(settings.pins)
+        self.hardware.connect_button(on_start=self._button_start, on_cancel=self._button_cancel)
+        self._models = models
+        self.events = EventHub()
+        self._actions = ActionQueue()
+        self._stored = StoredSessions(self.storage, clock)
+        self.session = Session(SessionConfig.from_settings(settings.session), now=clock())
+        self.runner = SessionRunner(
+            self.session,
+            self.storage,
+            self.hardware,
+            self.events,
+            camera=lambda: self.camera,
+            clock=clock,
+            on_record_opened=self._stored.recount_soon,
+        )
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: BoothStatus | None = None  # replaced whole, never changed in place
+        self._last: FrameResult | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._analysis_fps = 0.0
+        self._frames_analysed = 0
+
+    # --- life cycle -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.storage.open()
+        self.camera.start()
+        self.runner.shooter = Shooter.from_settings(self.settings, self.book, self._models)
+        self._publish_status()  # status() has a snapshot from the first call on
+        self._thread = threading.Thread(target=self._run, name="booth-analysis", daemon=True)
+        self._actions.set_owner(self._thread)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        try:
+            if not self._analysing():
+                self.runner.stop_mid_session()
+        finally:
+            self.camera.stop()
+            self.hardware.close()
+            self.storage.close()
+
+    @property
+    def shooter(self) -> Shooter | None:
+        return self.runner.shooter
+
+    def _analysing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    # --- read side -------------------------------------------------------------------------------------
+
+    def status(self) -> BoothStatus:
+        """The latest published status, with the camera and GPIO read live (cheap and consistent from any
+        thread: the analysis thread publishes a whole new frozen status each time)."""
+        with self._snapshot_lock:
+            snapshot = self._snapshot
+        if snapshot is None or not self._analysing():
+            return self._build_status()
+        return snapshot.with_live(self._live_fields())
+
+    def health(self) -> Health:
+        state = self.camera.state
+        fault = (
+            state.fault
+            or self.runner.fault
+            or (None if self._analysing() else "the analysis thread is not running")
+        )
+        return Health(fault is None and state.running, state.kind, self._frames_analysed, fault)
+
+    def preview_jpeg(self, quality: int = 75) -> tuple[int, bytes] | None:
+        camera = self.camera  # one camera for both reads, even while settings swap it
+        frame: CameraFrame | None = camera.latest()
+        if frame is None:
+            return None
+        data = camera.preview_jpeg(quality)
+        return (frame.sequence, data) if data else None
+
+    def subscribe(self) -> Subscription:
+        return self.events.subscribe()
+
+    def looks(self) -> list[dict[str, str]]:
+        return [{"name": n, "title": r.title, "scenario": r.scenario} for n, r in self.book.looks.items()]
+
+    # --- actions (applied on the analysis thread, between frames) ---------------------------------------
+
+    def start_session(self, preset: str | None = None) -> BoothStatus:
+        """Start a session; ``preset`` picks its shot list for this session only (settings are unchanged)."""
+        self._actions.call(lambda: self._start(preset), ACTION_TIMEOUT)
+        return self.status()
+
+    def consent(self) -> BoothStatus:
+        self._actions.call(self.runner.consent, ACTION_TIMEOUT)
+        return self.status()
+
+    def cancel_session(self) -> BoothStatus:
+        self._actions.call(self.runner.cancel, ACTION_TIMEOUT)
+        return self.status()
+
+    def finish(self) -> BoothStatus:
+        """The sitter is done with the review screen: deliver now rather than wait for its timeout."""
+        self._actions.call(self.runner.finish, ACTION_TIMEOUT)
+        return self.status()
+
+    def fire(self) -> BoothStatus:
+        self._actions.call(lambda: self.runner.fire_by_hand(self._last), ACTION_TIMEOUT)
+        return self.status()
+
+    def delete_session(self, session_id: int, reason: str = "deleted by the operator") -> None:
+        """Delete a stored session (files and rows); a running one must end first."""
+        record = self.storage.session(session_id)
+        if record is None:
+            raise SessionNotFound(f"no session {session_id}")
+        if record.status == "active":
+            raise SessionBusy(f"session {session_id} is still running; end it before deleting it")
+        if self.runner.on_screen(session_id):
+            raise SessionBusy(
+                f"session {session_id} is still on the booth's screen; delete it once the booth is idle"
+            )
+        self.storage.delete_session(session_id, reason)
+
+    def update_settings(self, changes: Mapping[str, Any]) -> Settings:
+        """Validate ``changes`` over the settings in effect, persist them over the config file's own
+        contents and apply them (see :func:`booth.service.settings_change.prepare`). A new ``camera.source``
+        reopens the camera now; other camera keys and the pins apply at the next start; session changes
+        from the next session."""
+        return self._actions.call(lambda: self._update_settings(changes), SETTINGS_TIMEOUT)
+
+    def _start(self, preset: str | None) -> None:
+        session_settings = self.settings.session
+        if preset:
+            merged = config.deep_merge(
+                self.settings.model_dump(mode="json"), {"session": {"shot_list": preset}}
+            )
+            chosen = config.validate(merged, "preset")
+            settings_check.check(chosen, self.book, "preset")
+            session_settings = chosen.session
+        self.runner.start(SessionConfig.from_settings(session_settings))
+
+    def _update_settings(self, changes: Mapping[str, Any]) -> Settings:
+        change = prepare(
+            self.settings,
+            self.book,
+            changes,
+            config_path=self.config_path,
+            base_config_path=self.base_config_path,
+            idle=self.session.state in STARTABLE,
+        )
+        save(change, self.config_path)
+        self.settings = new = change.settings
+        shooter = self.runner.shooter
+        if change.book is not None:
+            self.book = change.book
+            if shooter is not None:
+                shooter.set_book(change.book)
+        if shooter is not None:
+            shooter.set_policy(PolicyParams.from_settings(new.policy))
+        if self.session.state in STARTABLE:  # never swap the shot list under a running session
+            self.session.config = SessionConfig.from_settings(new.session)
+        if change.camera is not None:
+            self._swap_camera(change.camera)
+        return new
+
+    def _swap_camera(self, camera: Camera) -> None:
+        """Stop the old capture and start ``camera`` (its faults show in its state; they do not raise)."""
+        old = self.camera
+        log.info("camera source changed: %s -> %s", old.state.kind, self.settings.camera.source)
+        old.stop()
+        self.camera = camera.start()
+        if self.runner.shooter is not None:
+            # The new source's clock and frames have nothing to do with the old.
+            self.runner.shooter.reset_hold()
+
+    def _button_start(self) -> None:
+        self._actions.post("button start", lambda: self._start(None))
+
+    def _button_cancel(self) -> None:
+        self._actions.post("button cancel", self.runner.cancel)
+
+    # --- the analysis loop ------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """The analysis loop. Nothing that goes wrong in one frame or one save may end it (see
+        :meth:`SessionRunner.guarded`); the loop carries on with the next frame."""
+        runner = self.runner
+        last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
+        camera = self.camera
+        while not self._stop.is_set():
+            self._actions.drain(lambda: runner.guarded("publishing the status", self._publish_status))
+            if self.camera is not camera:  # swapped by a settings change: its sequence starts again
+                camera, last_seq = self.camera, 0
+            frame = camera.wait_frame(last_seq, timeout=0.25)
+            now = self.clock()
+            runner.guarded("session timing", functools.partial(runner.tick, now, self.camera.state.fault))
+            if frame is not None:
+                last_seq = frame.sequence
+                result = self._analyse(frame)
+                if result is not None:
+                    frames += 1
+                    if now - fps_start >= 1.0:
+                        self._analysis_fps, frames, fps_start = frames / (now - fps_start), 0, now
+                    runner.guarded(
+                        "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
+                    )
+            if now - last_status > STATUS_EVERY:
+                runner.guarded("publishing the status", self._publish_status)
+                last_status = now
+
+    def _analyse(self, frame: CameraFrame) -> FrameResult | None:
+        """One frame through the shooter for the session's target look; None if the analysis failed."""
+        shooter = self.runner.shooter
+        if shooter is None:
+            return None
+        try:
+            result = shooter.step(
+                frame.pixels,
+                frame.timestamp,
+                frame.sequence,
+                self.session.target_look,
+                clock=self.clock,
+                may_fire=self.session.state is State.SHOOTING,
+            )
+        except Exception:  # a bad frame must not stop the booth
+            log.exception("analysis failed on frame %d", frame.sequence)
+            return None
+        self._last = result
+        self._frames_analysed += 1
+        return result
+
+    # --- status -----------------------------------------------------------------------------------------
+
+    def _live_fields(self) -> LiveFields:
+        """What other threads own and lock themselves: safe and cheap to read on any thread."""
+        cam = self.camera.state
+        camera = CameraStatus(cam.kind, cam.running, cam.fault, cam.frames, round(cam.fps, 1))
+        return LiveFields(camera, self.hardware.status(), self.hardware.shots)
+
+    def _build_status(self) -> BoothStatus:
+        runner, last = self.runner, self._last
+        record = runner.record
+        return build_status(
+            session=self.session,
+            scenarios={name: recipe.scenario for name, recipe in self.book.looks.items()},
+            last=last.decision if last else None,
+            subject=last.subject if last else None,
+            record=(record.id, record.token) if record else None,
+            message=runner.message,
+            retakes=runner.retakes,
+            fault=runner.fault,
+            last_shot=runner.last_shot,
+            live=self._live_fields(),
+            analysis_fps=self._analysis_fps,
+            storage=StorageStatus(
+                self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()
+            ),
+        )
+
+    def _publish_status(self) -> None:
+        """Build the status on the analysis thread (which owns what it reads) and publish it whole."""
+        status = self._build_status()
+        with self._snapshot_lock:
+            self._snapshot = status
+        self.events.publish(Event("status", status.to_json(), status.to_json(trusted=False)))

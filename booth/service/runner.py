@@ -1,0 +1,314 @@
+"""The session runner: carries out the session's :class:`~booth.session.Action` s against storage, the
+shooter and the pins, on the analysis thread.
+
+The session (:mod:`booth.session`) decides; the runner does. It owns what the doing needs and nothing the
+session already knows: the stored record and whether it was closed, the sentence on screen, the retakes,
+the last kept photo and the fault that paused or ended the session. The target look, the shot counts and
+the progress are read from the session, never copied.
+
+Errors: a booth error (storage full or failing) ends the running session at once, its kept photos safe, with
+the reason on the kiosk and in the status's ``fault`` until the booth is idle again. Any other error is a
+bug in one frame's handling: logged with its traceback and, during a shot, counted as a retake; the session
+carries on (see :meth:`SessionRunner.guarded`). Camera faults pause the session (FAULT) and resume it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from booth.camera import Camera
+from booth.camera.base import CameraFrame
+from booth.crops import headshot_crops
+from booth.errors import BoothError
+from booth.hardware import Hardware
+from booth.looks import Baseline
+from booth.policy import Decision
+from booth.service.baseline import BaselineCollector
+from booth.service.events import Event, EventHub
+from booth.service.lights import pattern_for
+from booth.service.status import ShotRef
+from booth.session import (
+    ACTIVE,
+    Action,
+    Ignored,
+    LookStarted,
+    OpenSession,
+    SaveCandidate,
+    Session,
+    SessionConfig,
+    SessionEnded,
+    StartBaseline,
+    State,
+    StateChanged,
+    Trigger,
+)
+from booth.shooting import FrameResult, Shooter, StillCheck, build_candidate
+from booth.storage import SessionRecord, Storage
+
+log = logging.getLogger(__name__)
+
+#: States from which a new session may start (an end screen need not run out first).
+STARTABLE = (State.IDLE, State.DELIVERED, State.EXPIRED, State.ABORTED)
+
+
+class SessionRunner:
+    """Carries out one booth's sessions, sitter after sitter. Not thread-safe: the analysis thread only."""
+
+    def __init__(
+        self,
+        session: Session,
+        storage: Storage,
+        hardware: Hardware,
+        events: EventHub,
+        camera: Callable[[], Camera],
+        clock: Callable[[], float],
+        on_record_opened: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.session = session
+        self.storage = storage
+        self.hardware = hardware
+        self.events = events
+        self._camera = camera
+        self.clock = clock
+        self._on_record_opened = on_record_opened
+        self.shooter: Shooter | None = None  # set once the models are loaded (BoothService.start)
+        self.record: SessionRecord | None = None  # stored session on screen, until the booth is idle
+        self._record_ended = False  # end_session was called for record
+        self.message = ""  # the latest session action's sentence for the sitter
+        self.retakes = 0
+        self.last_shot: ShotRef | None = None
+        self.fault: str | None = None  # why the booth paused or ended the session; None while all is well
+        self._fault_from_camera = False
+        self._baseline = BaselineCollector()
+
+    def _shooter(self) -> Shooter:
+        if self.shooter is None:
+            raise BoothError("the booth is still starting; try again in a moment")
+        return self.shooter
+
+    # --- what the sitter and the operator ask for -------------------------------------------------------
+
+    def start(self, config: SessionConfig) -> None:
+        if self.session.state not in STARTABLE:
+            raise BoothError("a session is already running; cancel it first")
+        self.storage.check_can_start()
+        self.session.config = config
+        self.apply(self.session.handle(Trigger.START, self.clock()))
+
+    def consent(self) -> None:
+        self.apply(self.session.handle(Trigger.CONSENT, self.clock()))
+
+    def cancel(self) -> None:
+        trigger = Trigger.DECLINE if self.session.state is State.WELCOME else Trigger.ABORT
+        self.apply(self.session.handle(trigger, self.clock()))
+
+    def finish(self) -> None:
+        if self.session.state is not State.REVIEW:
+            raise BoothError(
+                f"nothing to finish: the booth is {self.session.state.value}; "
+                "finish only from the review screen"
+            )
+        self.apply(self.session.handle(Trigger.FINISH, self.clock()))
+
+    def fire_by_hand(self, last: FrameResult | None) -> None:
+        decision = self._shooter().manual(last, self.session.target_look, self.clock())
+        self.shoot(decision, manual=True)
+
+    def on_screen(self, session_id: int) -> bool:
+        return self.record is not None and self.record.id == session_id
+
+    # --- every frame ----------------------------------------------------------------------------------
+
+    def on_frame(self, result: FrameResult, now: float) -> None:
+        """The session's view of one analysed frame: presence, the baseline, the light and the shot."""
+        if result.faces:
+            self.session.face_seen(now)
+        state = self.session.state
+        subject = result.subject
+        if state is State.BASELINE and subject is not None:
+            baseline = self._baseline.add(subject[0], now)
+            if baseline is not None:
+                self._shooter().set_baseline(baseline)
+                self.apply(self.session.handle(Trigger.BASELINE_DONE, now))
+        decision = result.decision
+        self.hardware.show(pattern_for(decision.state, state is State.SHOOTING))
+        if decision.fire and state is State.SHOOTING:
+            self.shoot(decision)
+
+    def tick(self, now: float, camera_fault: str | None) -> None:
+        """Session timeouts, and the camera's faults carried into the session (pause, then resume)."""
+        if camera_fault:
+            if self.fault is None or self._fault_from_camera:
+                self._pause(camera_fault)
+        elif self._fault_from_camera:
+            self.fault, self._fault_from_camera = None, False
+            if self.session.state is State.FAULT:
+                self.apply(self.session.handle(Trigger.RECOVER, now))
+        self.apply(self.session.tick(now))
+
+    def guarded(self, what: str, step: Callable[[], Any], *, retake_on_bug: bool = False) -> None:
+        """Run one step of the loop so that no error ends the analysis thread (see the module docstring).
+
+        ``retake_on_bug``: the step may be taking a shot, so a bug in it counts as a retake while shooting.
+        """
+        try:
+            step()
+        except BoothError as err:
+            log.error("%s failed: %s", what, err)
+            self.end_for(str(err))
+        except Exception:
+            log.exception("%s failed", what)
+            if retake_on_bug and self.session.state is State.SHOOTING:
+                self.retakes += 1
+                if self.shooter is not None:
+                    self.shooter.disarm()
+
+    # --- shooting -------------------------------------------------------------------------------------
+
+    def shoot(self, decision: Decision, manual: bool = False) -> None:
+        """Fire the external camera, keep the still of the peak frame (and its burst neighbours), each
+        re-checked; if none passes, count a retake and let the policy try again after its cooldown."""
+        self.hardware.fire(max(1, len(decision.burst)))
+        self.events.publish(Event("fire", {"look": decision.look, "manual": manual}))
+        if self.record is None:
+            return
+        shooter = self._shooter()
+        peak = decision.peak_timestamp if decision.peak_timestamp is not None else decision.timestamp
+        moments = [ref.timestamp for ref in decision.burst] or [peak]
+        reasons = []
+        for when in moments:
+            still = self._camera().still(when)
+            if still is None:
+                reasons.append("no still for that moment (ring buffer too short)")
+                continue
+            check = shooter.check_still(still.pixels, decision.look)
+            if check.ok or manual:
+                self._keep(decision.look, still, check)
+            else:
+                reasons.append(check.reason)
+        if reasons and len(reasons) == len(moments):
+            self.retakes += 1
+            log.info("retake %d: %s", self.retakes, "; ".join(reasons))
+            self.log_event(self.record.id, "retake", "; ".join(reasons))
+            shooter.disarm()  # the fire's cooldown stands
+
+    def _keep(self, look: str, still: CameraFrame, check: StillCheck) -> None:
+        """Offer one checked still to the session and store it if kept."""
+        candidate = build_candidate(look, check, still.timestamp, still.sequence)
+        for action in self.session.offer(candidate, self.clock()):
+            if isinstance(action, SaveCandidate):
+                self._store(look, still, check, action)
+            else:
+                self.apply([action])
+
+    def _store(self, look: str, still: CameraFrame, check: StillCheck, action: SaveCandidate) -> None:
+        record = self.record
+        assert record is not None  # shoot() keeps stills only for a stored session
+        reading, result = check.reading, check.result
+        crops = {}
+        if reading is not None:
+            height, width = still.pixels.shape[:2]
+            crops = headshot_crops(reading.landmarks, (width, height), landmark_size=check.size)
+        shot = self.storage.add_shot(
+            record.id,
+            look,
+            still.pixels,
+            scores=result.scores if result else {},
+            verdicts=result.to_json() if result else {},
+            combined=action.combined,
+            crops=crops,
+            best=action.best_so_far,
+        )
+        self.last_shot = ShotRef(shot.id, look, record.token)
+        data = {"id": shot.id, "look": look}
+        self.events.publish(Event("shot", {**data, "session_token": record.token}, data))
+
+    # --- carrying out the session's actions -------------------------------------------------------------
+
+    def apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            record = self.record
+            if not isinstance(action, StateChanged | Ignored):  # those sentences are for the log only
+                self.message = action.message  # before the branches: those may apply newer actions
+            self._carry_out(action)
+            if record is not None and action.message:
+                self.log_event(record.id, type(action).__name__, action.message)
+            data = {"action": type(action).__name__, "message": action.message}
+            self.events.publish(Event("session", data))
+
+    def _carry_out(self, action: Action) -> None:
+        if isinstance(action, OpenSession):
+            try:
+                self.record = self.storage.start_session(action.shot_list, action.consent_text)
+            except BoothError:
+                # Nothing stored (a full disk, say): no sitter shoots a session that keeps nothing.
+                self.apply(self.session.handle(Trigger.ABORT, self.clock()))
+                raise
+            self._record_ended = False
+            self._on_record_opened()
+        elif isinstance(action, StartBaseline):
+            self._begin_baseline()
+        elif isinstance(action, LookStarted):
+            self._shooter().reset_hold()
+        elif isinstance(action, SessionEnded) and action.stored:
+            self.end_record(action.outcome)
+        elif isinstance(action, StateChanged) and action.new in (State.IDLE, State.WELCOME):
+            self._forget()  # idle, or the next sitter: nothing of the last session shows
+
+    def _begin_baseline(self) -> None:
+        if self._camera().state.kind == "replay":
+            # Recorded footage has no sitter to ask for a resting face: score without a baseline.
+            self._baseline.cancel()
+            self._shooter().set_baseline(Baseline({}))
+            self.apply(self.session.handle(Trigger.BASELINE_DONE, self.clock()))
+        else:
+            self._baseline.begin(self.clock())
+
+    def end_for(self, reason: str) -> None:
+        """End the running session because of ``reason`` (never raises: it runs inside error handling)."""
+        self.fault = reason
+        try:
+            if self.session.state in ACTIVE or self.session.state is State.FAULT:
+                self.apply(self.session.handle(Trigger.ABORT, self.clock()))
+            self.message = reason
+        except Exception:
+            log.exception("could not end the session after: %s", reason)
+
+    def _pause(self, reason: str) -> None:
+        """Pause the running session (FAULT) while the camera is away; :meth:`tick` resumes it."""
+        self.fault, self._fault_from_camera = reason, True
+        if self.session.state in ACTIVE:
+            self.apply(self.session.handle(Trigger.FAULT, self.clock()))
+
+    def log_event(self, session_id: int, kind: str, message: str) -> None:
+        """Best effort: an event that cannot be written (storage failing) must not stop the booth."""
+        try:
+            self.storage.log_event(session_id, kind, message)
+        except BoothError as err:
+            log.warning("event %r of session %d not recorded (%s)", kind, session_id, err)
+
+    def end_record(self, outcome: State) -> None:
+        """Close the stored session once, whatever ends it (an end state, or the booth stopping)."""
+        if self.record is None or self._record_ended:
+            return
+        self._record_ended = True
+        try:
+            self.storage.end_session(self.record.id, outcome.value)
+        except BoothError as err:  # the next start's recovery marks it aborted
+            log.warning("session %d not closed in storage (%s)", self.record.id, err)
+
+    def stop_mid_session(self) -> None:
+        """A clean shutdown mid-session: close it now rather than leave it to the next start's recovery."""
+        if self.record is not None and not self._record_ended:
+            self.log_event(self.record.id, "stopped", "The booth stopped mid-session.")
+            self.end_record(State.ABORTED)
+
+    def _forget(self) -> None:
+        self.record, self._record_ended = None, False
+        self.retakes = 0
+        if not self._fault_from_camera:
+            self.fault = None  # a storage fault ended with its session; the next start checks the disk again
+        self.last_shot = None
+        self.message = ""

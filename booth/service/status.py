@@ -1,0 +1,201 @@
+"""What the booth shows: one frozen :class:`BoothStatus`, built by the pure :func:`build_status`.
+
+The analysis thread builds it from what it owns (the session, the last analysed frame, the runner's record)
+and publishes it whole; the web threads read its typed fields and its two JSON forms. Why frozen and whole:
+a status assembled on a web thread while the analysis thread changes the session could show one state
+with another state's token. The camera and GPIO fields are the exception: their owners lock them, so
+:meth:`BoothStatus.with_live` refreshes them on any thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from booth.policy import Decision
+from booth.session import Session, State
+from booth.shooting import Face
+
+
+@dataclass(frozen=True)
+class CameraStatus:
+    kind: str
+    running: bool
+    fault: str | None
+    frames: int
+    fps: float
+
+
+@dataclass(frozen=True)
+class LiveFields:
+    """Read live on any thread: the camera's state, the pins' status and the shutter's count."""
+
+    camera: CameraStatus
+    gpio: Mapping[str, Any]
+    shutter_pulses: int
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    """The running session from the welcome screen on; ``id`` and ``token`` once consent stored it."""
+
+    id: int | None
+    token: str | None
+    preset: str
+    looks: tuple[str, ...]
+    look_index: int | None
+    message: str
+    consent_text: str
+
+
+@dataclass(frozen=True)
+class ShotRef:
+    """The last photo kept, for the kiosk's thumbnail (``session_token`` is private to trusted clients)."""
+
+    id: int
+    look: str
+    session_token: str
+
+
+@dataclass(frozen=True)
+class StorageStatus:
+    free_bytes: int | None
+    retention_days: float
+    sessions: int | None
+
+
+@dataclass(frozen=True)
+class BoothStatus:
+    """The whole booth at one moment, as the page and ``/api/status`` show it."""
+
+    state: State
+    target_look: str | None
+    hint: str
+    scenario: str
+    trigger: Decision | None
+    subject: Face | None
+    shots_taken: int
+    retakes: int
+    fault: str | None
+    session: SessionStatus | None
+    last_shot: ShotRef | None
+    live: LiveFields
+    analysis_fps: float
+    storage: StorageStatus
+
+    @property
+    def camera(self) -> CameraStatus:
+        return self.live.camera
+
+    @property
+    def gpio(self) -> Mapping[str, Any]:
+        return self.live.gpio
+
+    @property
+    def shutter_pulses(self) -> int:
+        return self.live.shutter_pulses
+
+    def with_live(self, live: LiveFields) -> BoothStatus:
+        return dataclasses.replace(self, live=live)
+
+    def to_json(self, trusted: bool = True) -> dict[str, Any]:
+        """The JSON of ``/api/status`` and the status event. Untrusted clients (not the kiosk screen, not
+        the operator) never get the gallery token of the current or last session."""
+        session = dataclasses.asdict(self.session) if self.session else None
+        if session is not None:
+            session["looks"] = list(session["looks"])
+            if not trusted:
+                del session["token"]
+        last_shot = dataclasses.asdict(self.last_shot) if self.last_shot else None
+        if last_shot is not None and not trusted:
+            del last_shot["session_token"]
+        return {
+            "state": self.state.value,
+            "target_look": self.target_look,
+            "hint": self.hint,
+            "scenario": self.scenario,
+            "trigger": self.trigger.to_json() if self.trigger else None,
+            "face": face_json(self.subject),
+            "shots_taken": self.shots_taken,
+            "retakes": self.retakes,
+            "fault": self.fault,
+            "shutter_pulses": self.shutter_pulses,
+            "session": session,
+            "camera": dataclasses.asdict(self.camera),
+            "gpio": dict(self.gpio),
+            "analysis_fps": self.analysis_fps,
+            "last_shot": last_shot,
+            "storage": dataclasses.asdict(self.storage),
+        }
+
+
+def face_json(subject: Face | None) -> dict[str, Any] | None:
+    """The sitter's face as the page draws it: look scores, verdict, eyes, gaze, pose and timings."""
+    if subject is None:
+        return None
+    reading, result = subject
+    return {
+        **result.to_json(),
+        "eyes_open": reading.eyes_open,
+        "gaze": {"x": round(reading.gaze[0], 1), "y": round(reading.gaze[1], 1)},
+        "head_pose": {k: round(v, 1) for k, v in vars(reading.head_pose).items()},
+        "timings_ms": {k: round(v, 2) for k, v in reading.timings_ms.items()},
+    }
+
+
+def session_status(session: Session, record_id: int | None, token: str | None, message: str) -> SessionStatus:
+    cfg = session.config
+    return SessionStatus(
+        id=record_id,
+        token=token,
+        preset=cfg.shot_list_name,
+        looks=tuple(p.look for p in cfg.shot_list),
+        look_index=session.progress().look_index,
+        message=message,
+        consent_text=cfg.consent_text,
+    )
+
+
+def build_status(
+    *,
+    session: Session,
+    scenarios: Mapping[str, str],
+    last: Decision | None,
+    subject: Face | None,
+    record: tuple[int, str] | None,
+    message: str,
+    retakes: int,
+    fault: str | None,
+    last_shot: ShotRef | None,
+    live: LiveFields,
+    analysis_fps: float,
+    storage: StorageStatus,
+) -> BoothStatus:
+    """The status from what the analysis thread owns (pure: every value is passed in).
+
+    The session is the one source of the target look, the shot counts and the progress; ``record`` is the
+    stored session's id and gallery token once consent created it.
+    """
+    state = session.state
+    target = session.target_look
+    block = None
+    if state is not State.IDLE:
+        block = session_status(session, record[0] if record else None, record[1] if record else None, message)
+    return BoothStatus(
+        state=state,
+        target_look=target,
+        hint=subject[1].hint if subject else "",
+        scenario=scenarios.get(target, ""),
+        trigger=last,
+        subject=subject,
+        shots_taken=session.progress().shots_kept,
+        retakes=retakes,
+        fault=fault,
+        session=block,
+        last_shot=last_shot,
+        live=live,
+        analysis_fps=round(analysis_fps, 1),
+        storage=storage,
+    )

@@ -1,0 +1,76 @@
+"""booth.service.status: the status is built by a pure function from the session, which owns the target
+look, the counts and the progress; its JSON never hands a stranger a gallery token."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from booth.best_frame import Candidate
+from booth.config import SessionSettings
+from booth.service.status import BoothStatus, CameraStatus, LiveFields, ShotRef, StorageStatus, build_status
+from booth.session import Session, SessionConfig, State, Trigger
+
+LIVE = LiveFields(CameraStatus("replay", True, None, 10, 30.0), {"factory": "mock", "is_mock": True}, 2)
+STORAGE = StorageStatus(10_000, 30.0, 4)
+
+
+def session_config() -> SessionConfig:
+    return SessionConfig.from_settings(SessionSettings(shot_list="commercial", shots_per_look=2))
+
+
+def status_of(session: Session, record: tuple[int, str] | None = None, **kw) -> BoothStatus:
+    return build_status(
+        session=session,
+        scenarios={"approachable": "Think of a friend.", "confident": "You got the job."},
+        last=None,
+        subject=None,
+        record=record,
+        message=kw.pop("message", ""),
+        retakes=0,
+        fault=None,
+        last_shot=kw.pop("last_shot", None),
+        live=LIVE,
+        analysis_fps=29.97,
+        storage=STORAGE,
+    )
+
+
+def candidate(look: str) -> Candidate:
+    return Candidate(look, 0.9, True, 1.0, 300.0, 0.35, np.zeros((478, 3)), {look: 0.9}, 1.0)
+
+
+def test_idle_has_no_session_block_and_waits_for_the_lists_first_look():
+    status = status_of(Session(session_config()))
+    assert status.state is State.IDLE and status.session is None
+    assert status.target_look == "approachable" and status.scenario == "Think of a friend."
+    assert status.shots_taken == 0 and status.analysis_fps == 30.0 and status.shutter_pulses == 2
+
+
+def test_the_session_is_read_not_copied():
+    session = Session(session_config())
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        session.handle(trigger, 0.0)
+    session.offer(candidate("approachable"), 1.0)
+    status = status_of(session, record=(7, "tok"), message="Got approachable 1 of 2.")
+    assert status.shots_taken == 1 and status.session is not None
+    assert status.session.look_index == 0 and status.session.looks == ("approachable", "confident")
+    assert (status.session.id, status.session.token) == (7, "tok")
+
+
+def test_json_keeps_the_tokens_for_the_trusted_only():
+    session = Session(session_config())
+    session.handle(Trigger.START, 0.0)
+    status = status_of(session, record=(7, "tok"), last_shot=ShotRef(3, "approachable", "tok"))
+    full, public = status.to_json(), status.to_json(trusted=False)
+    assert full["session"]["token"] == "tok" and full["last_shot"]["session_token"] == "tok"
+    assert "token" not in public["session"] and "session_token" not in public["last_shot"]
+    assert "tok" not in repr(public)
+    assert full["state"] == "welcome" and full["camera"]["kind"] == "replay" and full["gpio"]["is_mock"]
+    assert full["storage"] == {"free_bytes": 10_000, "retention_days": 30.0, "sessions": 4}
+
+
+def test_live_fields_are_replaced_whole():
+    status = status_of(Session(session_config()))
+    later = LiveFields(CameraStatus("replay", False, "stalled", 11, 0.0), {}, 5)
+    moved = status.with_live(later)
+    assert moved.camera.fault == "stalled" and moved.shutter_pulses == 5 and status.shutter_pulses == 2
