@@ -273,12 +273,18 @@ class Session:
         return Progress(
             looks=tuple(p.look for p in plans),
             look_index=index,
-            kept={p.look: len(self._kept.get(p.look, [])) for p in plans},
+            # Every kept photo counts, also one of a look a settings change took off the list meanwhile.
+            kept={**{p.look: 0 for p in plans}, **{look: len(k) for look, k in self._kept.items()}},
         )
 
     def look_remaining(self, now: float) -> float | None:
         plan = self.current_look
         return None if plan is None else max(0.0, plan.seconds - (now - self._look_started))
+
+    def withdraw(self, candidate: Candidate) -> None:
+        """The caller could not store a candidate this session kept: it no longer counts (nor is best)."""
+        for kept in self._kept.values():
+            kept[:] = [k for k in kept if k.candidate is not candidate]
 
     def kept(self, look: str) -> list[tuple[Candidate, float]]:
         return [(k.candidate, k.combined) for k in self._kept.get(look, [])]
@@ -383,9 +389,9 @@ class Session:
         actions: list[Action] = [
             LookFinished(look=plan.look, reason=reason, kept=len(kept), best=best, message=message)
         ]
-        self._look_index += 1
-        if reason == "ended":
+        if reason == "ended":  # the session stopped on this look: the end screen shows where it was
             return actions
+        self._look_index += 1
         if self._look_index < len(self.config.shot_list):
             actions += self._start_look(now)
         else:

@@ -292,3 +292,31 @@ def test_the_session_is_the_one_source_of_target_progress_and_counts() -> None:
     assert (
         m.progress().shots_kept == 0 and m.progress().look_index is None and m.target_look == "approachable"
     )
+
+
+def test_a_stopped_look_stays_where_it_was_on_the_end_screen() -> None:
+    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    m.handle(Trigger.ABORT, 1.0)
+    assert m.state is State.ABORTED and m.progress().look_index == 0 and m.target_look == "approachable"
+
+
+def test_a_candidate_the_caller_could_not_store_no_longer_counts() -> None:
+    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    kept = cand(score=0.8)
+    m.offer(kept, 1.0)
+    m.withdraw(kept)
+    assert m.progress().shots_kept == 0 and m.best() == {}
+
+
+def test_photos_kept_still_count_when_the_shot_list_changes_on_the_end_screen() -> None:
+    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    m.offer(cand(score=0.8), 1.0)
+    m.handle(Trigger.ABORT, 2.0)
+    m.config = config("theatrical")  # the operator saved another shot list meanwhile
+    assert m.progress().shots_kept == 1

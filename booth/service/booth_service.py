@@ -306,7 +306,11 @@ class BoothService:
                 camera, last_seq = self.camera, 0
             frame = camera.wait_frame(last_seq, timeout=0.25)
             now = self.clock()
-            runner.guarded("session timing", functools.partial(runner.tick, now, self.camera.state.fault))
+
+            def timing(now: float = now) -> None:
+                runner.tick(now, self.camera.state.fault)
+
+            runner.guarded("session timing", timing)
             if frame is not None:
                 last_seq = frame.sequence
                 result = self._analyse(frame)

@@ -199,7 +199,11 @@ class SessionRunner:
         candidate = build_candidate(look, check, still.timestamp, still.sequence)
         for action in self.session.offer(candidate, self.clock()):
             if isinstance(action, SaveCandidate):
-                self._store(look, still, check, action)
+                try:
+                    self._store(look, still, check, action)
+                except Exception:
+                    self.session.withdraw(candidate)  # not stored: the sitter's count must not show it
+                    raise
             else:
                 self.apply([action])
 

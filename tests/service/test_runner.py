@@ -8,10 +8,11 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from booth import config, looks
 from booth.camera import open_camera
-from booth.errors import BoothError
+from booth.errors import BoothError, DiskFullError
 from booth.hardware import Hardware
 from booth.service.events import EventHub
 from booth.service.runner import SessionRunner
+from booth.policy import Decision, TriggerState
 from booth.session import Session, SessionConfig, State
 from booth.shooting import Shooter
 from booth.storage import Storage
@@ -80,3 +81,19 @@ def test_the_next_sitter_sees_nothing_of_the_last_session(runner):
 def test_finish_is_refused_outside_the_review(runner):
     with pytest.raises(BoothError, match="finish only from the review screen"):
         runner.finish()
+
+
+def test_a_photo_that_could_not_be_stored_is_not_counted(runner, monkeypatch):
+    runner.start(runner.session.config)
+    runner.consent()
+    frame = runner._camera().wait_frame(0, timeout=5)
+    assert frame is not None
+
+    def full(*args, **kwargs):
+        raise DiskFullError("the disk is full (3 MB free); free some space")
+
+    monkeypatch.setattr(runner.storage, "add_shot", full)
+    shot = Decision(TriggerState.FIRING, fire=True, look="approachable", peak_timestamp=frame.timestamp)
+    runner.guarded("saving the shot", lambda: runner.shoot(shot, manual=True), retake_on_bug=True)
+    assert runner.session.state is State.ABORTED and runner.session.progress().shots_kept == 0
+    assert runner.fault and "disk is full" in runner.fault and runner.last_shot is None

@@ -18,7 +18,9 @@
   let shotsThisSession = 0;
   const previewLive = Booth.preview($("preview"), Number(shell.dataset.recycle || 300));
 
-  function gazeText(face) {
+  function gazeText(face, trigger) {
+    // Two faces of a similar size: the booth judges nobody (one rule for who the sitter is, the policy's).
+    if (!face && trigger && trigger.state === "multiple_faces") return ["One person at a time", false];
     if (!face) return ["Step into the frame", false];
     if (face.dead_gaze) return ["Think of someone you like", false];
     if (!face.eyes_open) return ["Eyes open", false];
@@ -97,7 +99,7 @@
       $("scenario").textContent = state === "baseline" ? "Rest your face and look into the lens." : (status.scenario || "");
       $("hint").textContent = status.hint || "";
       renderMeter(status);
-      const [text, ok] = gazeText(status.face);
+      const [text, ok] = gazeText(status.face, status.trigger);
       $("gaze-chip").textContent = text;
       $("gaze-chip").dataset.ok = String(ok);
       const n = status.shots_taken || 0;
