@@ -7,7 +7,7 @@ at a random moment (seeded, the seed is printed) after it reports shooting. Afte
 recovery: ``PRAGMA integrity_check`` is ok, every shot row has its photo with the recorded sha256 and its
 sidecar, every shot the child announced is still there, and the gallery lists no temp file. Then the next
 start of the booth must recover: temp files removed, the interrupted session marked aborted, no orphan
-files. tests/test_storage_crash.py does the same faster with storage alone.
+files. tests/storage/test_crash.py does the same faster with storage alone.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Child process of tests/test_storage_crash.py: runs booth sessions flat out until it is SIGKILLed.
+"""Child process of tests/storage/test_crash.py: runs booth sessions flat out until it is SIGKILLed.
 
 Drives the real session state machine (booth.session) with candidates whose pixels are a real face photo from
 the media cache, and carries out its actions on the real storage (booth.storage): start on consent, a shot per

@@ -27,7 +27,7 @@ from booth.assets import media_path
 from booth.config import StorageSettings
 from booth.storage import SESSIONS_DIR, Storage, is_temp_name
 
-HELPER = Path(__file__).parent / "helpers" / "crash_writer.py"
+HELPER = Path(__file__).resolve().parents[1] / "helpers" / "crash_writer.py"
 KILLS = 25
 
 
@@ -84,7 +84,7 @@ def test_sigkill_at_random_moments_never_loses_or_corrupts(tmp_path: Path) -> No
     root = tmp_path / "store"
     aborted = temps = 0
     started = time.monotonic()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     for kill in range(KILLS):
         proc = subprocess.Popen(
             [sys.executable, str(HELPER), str(root), str(kill)],

@@ -464,7 +464,7 @@ def test_sqlite_disk_full_is_a_disk_full_error(tmp_path: Path) -> None:
 
 def test_only_booth_storage_imports_sqlite3() -> None:
     """Everything else catches StorageError; a sqlite3 import elsewhere means an error is leaking."""
-    package = Path(__file__).resolve().parent.parent / "booth"
+    package = Path(__file__).resolve().parents[2] / "booth"
     users = [
         str(path.relative_to(package))
         for path in package.rglob("*.py")

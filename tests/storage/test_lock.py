@@ -46,7 +46,7 @@ LIVE = textwrap.dedent(
 
 
 def start_live(root: Path) -> tuple[subprocess.Popen, int, str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     child = subprocess.Popen(
         [sys.executable, "-c", LIVE, str(root)],
         stdin=subprocess.PIPE,
