@@ -35,6 +35,14 @@ def config(name: str = "commercial", shots: int = 2, seconds: float = 10.0) -> s
     return dataclasses.replace(DEFAULTS, shot_list=shot_lists.resolve(name, None, shots, seconds))
 
 
+def shooting(cfg: s.SessionConfig) -> s.Session:
+    """A machine past consent and baseline, on the first look of ``cfg``'s shot list at time 0."""
+    m = s.Session(cfg, now=0.0)
+    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
+        m.handle(trigger, 0.0)
+    return m
+
+
 def machine_in(state: State) -> s.Session:
     """A machine driven by its public inputs into ``state``."""
     m = s.Session(dataclasses.replace(DEFAULTS, shot_list=(LookPlan("intense", 1, 10.0),)), now=0.0)
@@ -124,9 +132,7 @@ def test_state_timeouts(state: State, limit: float, outcome: State) -> None:
 
 
 def test_sitter_walking_away_mid_shoot_expires_cleanly() -> None:
-    m = s.Session(config("full range", shots=3, seconds=100.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("full range", shots=3, seconds=100.0))
     m.face_seen(15.0)
     assert m.tick(34.9) == []  # 20 s without a face counts from the last one seen
     actions = m.tick(35.0)
@@ -164,9 +170,7 @@ def test_shot_list_progression_by_shots_and_by_time_budget() -> None:
 
 
 def test_fault_pauses_the_look_and_resumes_it() -> None:
-    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("commercial", shots=2, seconds=10.0))
     m.offer(cand(t=4.0), 4.0)
     m.handle(Trigger.FAULT, 6.0)
     assert m.state is State.FAULT and m.tick(20.0) == []
@@ -201,9 +205,7 @@ def test_combined_score_is_documented_weighted_mean() -> None:
 
 
 def test_best_frame_is_chosen_by_combined_score_not_look_score_alone() -> None:
-    m = s.Session(config("commercial", shots=3, seconds=10.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("commercial", shots=3, seconds=10.0))
     rng = np.random.default_rng(1)  # three different faces, so none is a near-duplicate
     blink = cand(score=0.95, eye_openness=0.0, t=1.0, lm=_face(rng))
     good = cand(score=0.85, t=2.0, lm=_face(rng))
@@ -225,9 +227,7 @@ def test_near_duplicates_are_not_kept_twice() -> None:
     moved = lm * 1.2 + [30.0, -12.0, 0.0]  # same expression, sitter leaned in and shifted
     expression = lm.copy()
     expression[:100, 1] += 15.0  # a different mouth/brow shape
-    m = s.Session(config("commercial", shots=3, seconds=10.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("commercial", shots=3, seconds=10.0))
     assert isinstance(m.offer(cand(score=0.8, lm=lm), 1.0)[0], s.SaveCandidate)
     dup = m.offer(cand(score=0.81, lm=moved), 2.0)[0]
     assert isinstance(dup, s.CandidateRejected) and dup.reason == "near duplicate"
@@ -295,17 +295,13 @@ def test_the_session_is_the_one_source_of_target_progress_and_counts() -> None:
 
 
 def test_a_stopped_look_stays_where_it_was_on_the_end_screen() -> None:
-    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("commercial", shots=2, seconds=10.0))
     m.handle(Trigger.ABORT, 1.0)
     assert m.state is State.ABORTED and m.progress().look_index == 0 and m.target_look == "approachable"
 
 
 def test_a_candidate_the_caller_could_not_store_no_longer_counts() -> None:
-    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("commercial", shots=2, seconds=10.0))
     kept = cand(score=0.8)
     m.offer(kept, 1.0)
     m.withdraw(kept)
@@ -313,9 +309,7 @@ def test_a_candidate_the_caller_could_not_store_no_longer_counts() -> None:
 
 
 def test_photos_kept_still_count_when_the_shot_list_changes_on_the_end_screen() -> None:
-    m = s.Session(config("commercial", shots=2, seconds=10.0), now=0.0)
-    for trigger in (Trigger.START, Trigger.CONSENT, Trigger.BASELINE_DONE):
-        m.handle(trigger, 0.0)
+    m = shooting(config("commercial", shots=2, seconds=10.0))
     m.offer(cand(score=0.8), 1.0)
     m.handle(Trigger.ABORT, 2.0)
     m.config = config("theatrical")  # the operator saved another shot list meanwhile
