@@ -10,9 +10,9 @@ from booth import config, looks
 from booth.camera import open_camera
 from booth.errors import BoothError, DiskFullError
 from booth.hardware import Hardware
+from booth.policy import Decision, TriggerState
 from booth.service.events import EventHub
 from booth.service.runner import SessionRunner
-from booth.policy import Decision, TriggerState
 from booth.session import Session, SessionConfig, State
 from booth.shooting import Shooter
 from booth.storage import Storage
