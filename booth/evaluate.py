@@ -1,9 +1,21 @@
 """Honest numbers: perception and looks against hand labels of the real test media.
 
-Labels (``tests/data/labels.json``) name a media file, a frame (None for a photo), optionally a point
-inside the face's box for group photos, and any of ``face``, ``eyes_open``, ``engaged``, ``smile``, ``look``;
-a missing key is unlabelled. Videos are read start to finish with tracking and the looks scorer's normal
-engagement hold, as the booth reads a sitter; photos are read alone.
+Two label formats:
+
+* ``tests/data/labels.json``: ``items``, each naming a media file, a frame (None for a photo), optionally a
+  point inside the face's box for group photos, and any of ``face``, ``eyes_open``, ``engaged``, ``smile``,
+  ``look``; a missing key is unlabelled.
+* ``tests/data/gaze_labels.json``: ``clips``, frame by frame, each frame's ``gaze`` ("lens", a direction,
+  "closed" or "unclear"), ``eyes`` ("open", "squint", "half", "closed", "lowered") and ``smile``. Engaged is
+  gaze == "lens"; "unclear" is unlabelled. Eyes open are "open" and "squint"; "half" (mid-blink frames) is
+  unlabelled for eyes.
+
+Videos are read start to finish with tracking and the looks scorer's normal engagement hold, as the booth
+reads a sitter; photos are read alone. Each media file is its own set, reported on its own line, and the
+engaged call is also made with each gaze vote alone (geometric, blendshape) beside the fused one, with the
+area under the ROC curve of the distance from the lens (tolerance-free), so that the fusion is checked
+against its parts on every run. A calibration span (``MEDIA@FROM-TO``) calibrates that clip's sitter from
+those frames, as the booth's baseline step would, and leaves them out of the counts.
 """
 
 from __future__ import annotations
@@ -13,17 +25,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from booth import assets, looks
 from booth.config import PolicySettings, VisionSettings
 from booth.errors import ConfigError
 from booth.looks.engine import ENGAGED_HOLD_SECONDS
 from booth.looks.signals import extract
-from booth.media import is_video, iter_frames
+from booth.media import MediaSpan, is_video, iter_frames
 from booth.vision import FacePipeline, FaceReading, Models, VisionParams
+from booth.vision.gaze import compose
+from booth.vision.geometry import gaze_within
 
 #: The smile call: the ``warm_smile`` signal (mouth smile, confirmed by the emotion model) at or above this.
 SMILE_MIN = 0.3
 ATTRIBUTES = ("face", "eyes_open", "engaged", "smile")
+#: The gaze votes the engaged call is also made with, beside the fused one.
+VOTES = ("geometric", "blendshape")
+_EYES_OPEN_LABEL = {"open": True, "squint": True, "closed": False, "lowered": False}
 #: Faces read per frame: every face of the group photos, so the labelled one (picked by ``at``) is there.
 MAX_FACES = 8
 
@@ -59,16 +78,41 @@ class Counts:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
 
 
+def auc(positives: list[float], negatives: list[float]) -> float:
+    """Area under the ROC curve when a smaller value should mean positive (ties count half)."""
+    if not positives or not negatives:
+        return float("nan")
+    pos, neg = np.array(positives)[:, None], np.array(negatives)[None, :]
+    return float((pos < neg).mean() + 0.5 * (pos == neg).mean())
+
+
 @dataclass
 class Report:
     counts: dict[str, Counts] = field(default_factory=lambda: {a: Counts() for a in ATTRIBUTES})
     confusion: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     misses: list[str] = field(default_factory=list)
+    #: Engaged counts per media file ("set"), and per gaze vote (fused, geometric, blendshape).
+    engaged_by_set: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    engaged_by_vote: dict[str, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    #: Distance from the lens (in tolerance ellipses) of open-eyed lens and away frames, per vote.
+    distances: dict[str, tuple[list[float], list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: ([], []))
+    )
+    calibrations: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"{'attribute':10} {'n':>4} {'accuracy':>9} {'precision':>10} {'recall':>7}"]
         for name, c in self.counts.items():
             out.append(f"{name:10} {c.n:4d} {c.accuracy():9.3f} {c.precision():10.3f} {c.recall():7.3f}")
+        out += [f"calibration: {line}" for line in self.calibrations]
+        for media, c in self.engaged_by_set.items():
+            out.append(f"engaged on {media}: n={c.n} precision={c.precision():.3f} recall={c.recall():.3f}")
+        for vote, c in self.engaged_by_vote.items():
+            pos, neg = self.distances[vote]
+            out.append(
+                f"gaze vote {vote:10}: precision={c.precision():.3f} recall={c.recall():.3f} "
+                f"auc={auc(pos, neg):.4f}"
+            )
         labels = sorted({t for t, _ in self.confusion} | {p for _, p in self.confusion})
         if labels:
             out.append("looks (rows: label, columns: booth's call)")
@@ -85,19 +129,41 @@ class Report:
 
 
 def load_labels(path: Path) -> list[dict]:
+    """Either label format, as ``items`` (see the module notes)."""
     try:
         data = json.loads(Path(path).read_text())
+        if "clips" in data:
+            return [
+                _from_gaze_label(media, int(frame), label)
+                for media, frames in data["clips"].items()
+                for frame, label in frames.items()
+            ]
         items = data["items"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise ConfigError(f"{path}: not a labels file ({err}); see tests/data/labels.json") from None
     return items
+
+
+def _from_gaze_label(media: str, frame: int, label: dict) -> dict:
+    item: dict = {"media": media, "frame": frame}
+    if label["gaze"] != "unclear":
+        item["engaged"] = label["gaze"] == "lens"
+    if label["eyes"] in _EYES_OPEN_LABEL:
+        item["eyes_open"] = _EYES_OPEN_LABEL[label["eyes"]]
+    if "smile" in label:
+        item["smile"] = label["smile"]
+    return item
+
+
+def _largest(faces: list[FaceReading]) -> FaceReading | None:
+    return max(faces, key=lambda f: f.area) if faces else None
 
 
 def _pick(faces: list[FaceReading], at: list[float] | None) -> FaceReading | None:
     if not faces:
         return None
     if at is None:
-        return max(faces, key=lambda f: f.area)
+        return _largest(faces)
     x, y = at
     inside = [f for f in faces if f.box[0] <= x <= f.box[2] and f.box[1] <= y <= f.box[3]]
     return inside[0] if inside else None
@@ -116,6 +182,7 @@ def _judge(
     faces: list[FaceReading],
     results: dict[int, looks.LookResult],
     thresholds: looks.Thresholds,
+    baseline: looks.Baseline,
 ) -> None:
     """Count the booth's calls on one labelled face against its labels (``results`` by ``id`` of face)."""
     face = _pick(faces, item.get("at"))
@@ -139,13 +206,38 @@ def _judge(
                 report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
     if "look" in item:
         report.confusion[(item["look"], _called_look(result, thresholds))] += 1
+    if "engaged" in item:
+        report.engaged_by_set[item["media"]].add(item["engaged"], said["engaged"])
+        tolerance = baseline.calibration.tolerance(thresholds.gaze)
+        _judge_votes(report, item["engaged"], face, baseline, tolerance)
 
 
-def evaluate(items: list[dict], models: Models | None = None) -> Report:
+def _judge_votes(
+    report: Report,
+    truth: bool,
+    face: FaceReading,
+    baseline: looks.Baseline,
+    tolerance: tuple[float, float],
+) -> None:
+    """The engaged call made with each gaze vote alone and fused (eyes open, within the tolerance)."""
+    parts = face.gaze_parts
+    bias = (0.0, 0.0) if baseline.calibration.lens is None else baseline.calibration.lens.bias
+    for vote, eyes in (("fused", parts.eye_in_head), *((v, getattr(parts, v)) for v in VOTES)):
+        gaze = compose(parts.rotation, (eyes[0] - bias[0], eyes[1] - bias[1]))
+        report.engaged_by_vote[vote].add(truth, face.eyes_open and gaze_within(gaze, tolerance))
+        if face.eyes_open:
+            distance = float(np.hypot(gaze[0] / tolerance[0], gaze[1] / tolerance[1]))
+            report.distances[vote][0 if truth else 1].append(distance)
+
+
+def evaluate(
+    items: list[dict], models: Models | None = None, calibrate: list[MediaSpan] | None = None
+) -> Report:
     """Read each labelled media file once and count the booth's calls against the labels.
 
     Perception, thresholds and face size are the defaults (a booth without a config file), so the figures
-    describe the booth as shipped.
+    describe the booth as shipped. ``calibrate`` names spans of labelled clips to calibrate their sitter
+    from; those frames are not counted.
     """
     params = VisionParams.from_settings(VisionSettings.model_validate({"max_faces": MAX_FACES}))
     policy = PolicySettings.model_validate({})
@@ -161,14 +253,22 @@ def evaluate(items: list[dict], models: Models | None = None) -> Report:
         pipeline = FacePipeline(models=models, params=params)
         video = is_video(path)
         hold = ENGAGED_HOLD_SECONDS if video else 0.0
-        scorer = looks.LookScorer(book, thresholds, policy.min_face_size, hold_seconds=hold)
+        span = next((s for s in calibrate or [] if s.path.name == media), None)
+        # Readings only (not pixels) are kept: the calibration span may come after the labelled frames.
+        read = [(f.index, f.timestamp, pipeline.analyze(f.pixels, track=video)) for f in iter_frames(path)]
+        baseline = looks.Baseline({})
+        if span is not None:
+            baseline = looks.Baseline.capture(
+                [_largest(faces) for index, _, faces in read if span.covers(index)]
+            )
+            report.calibrations.append(f"{span}: {baseline.calibration.describe()}")
+        scorer = looks.LookScorer(book, thresholds, policy.min_face_size, baseline, hold_seconds=hold)
         frames = {item["frame"] for item in wanted}
-        for frame in iter_frames(path):
-            faces = pipeline.analyze(frame.pixels, track=video)
-            results = {id(f): scorer.score(f, frame.timestamp) for f in faces}
-            if frame.index not in frames:
+        for index, timestamp, faces in read:
+            results = {id(f): scorer.score(f, timestamp) for f in faces}
+            if index not in frames or (span is not None and span.covers(index)):
                 continue
-            for item in (i for i in wanted if i["frame"] == frame.index):
-                where = f"{media}#{frame.index}" if video else media
-                _judge(report, where, item, faces, results, thresholds)
+            for item in (i for i in wanted if i["frame"] == index):
+                where = f"{media}#{index}" if video else media
+                _judge(report, where, item, faces, results, thresholds, baseline)
     return report

@@ -39,6 +39,36 @@ class Frame:
     timestamp: float  # seconds from the start of the video, 0.0 for a still
 
 
+@dataclass(frozen=True)
+class MediaSpan:
+    """A photo, or a range of a video's frames, as the command line names it: ``FILE`` or ``FILE@FROM-TO``
+    (frame numbers from 0, the range inclusive)."""
+
+    path: Path
+    first: int | None = None
+    last: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> MediaSpan:
+        """``clip.mp4@120-150`` or ``photo.jpg``; a bad range is a one-line :class:`MediaError`."""
+        name, at, frames = text.rpartition("@") if "@" in text else (text, "", "")
+        if not at:
+            return cls(Path(text))
+        first, dash, last = frames.partition("-")
+        if not (dash and first.isdigit() and last.isdigit()) or int(first) > int(last):
+            raise MediaError(f"{text}: name frames as FILE@FROM-TO, e.g. clip.mp4@120-150 (inclusive)")
+        return cls(Path(name), int(first), int(last))
+
+    def covers(self, index: int | None) -> bool:
+        """Whether frame ``index`` (None for a still) is in the span; a span without a range is all of it."""
+        if self.first is None or self.last is None:
+            return True
+        return index is not None and self.first <= index <= self.last
+
+    def __str__(self) -> str:
+        return str(self.path) if self.first is None else f"{self.path.name}@{self.first}-{self.last}"
+
+
 def is_video(path: Path) -> bool:
     return path.suffix.lower() in VIDEO_SUFFIXES
 

@@ -353,7 +353,9 @@ class TriggerPolicy:
             left = self._cooldown_until - now
             return dataclasses.replace(base, state=TriggerState.COOLDOWN, reason=f"next shot in {left:.1f} s")
         if not subject.eyes_open:
-            return dataclasses.replace(base, state=TriggerState.NOT_ENGAGED, reason="eyes closed")
+            # The verdict's first reason says how ("eyes closed", "eyes half-closed", "eyes lowered").
+            why = subject.reasons[0] if subject.reasons else "eyes closed"
+            return dataclasses.replace(base, state=TriggerState.NOT_ENGAGED, reason=why)
         if subject.dead_gaze:
             why = "blank stare: relax and think of someone"
             return dataclasses.replace(base, state=TriggerState.DEAD_GAZE, reason=why)

@@ -451,7 +451,7 @@ class Session:
                     consent_text=cfg.consent_text,
                     message="Thank you. Let's begin.",
                 ),
-                StartBaseline(message="Relax your face and look into the lens for a moment."),
+                StartBaseline(message="Look at the light by the lens, and relax your face."),
             ]
         if target is State.SHOOTING:
             self._look_index = 0

@@ -17,6 +17,7 @@ from PIL import Image
 
 from booth.best_frame import Candidate
 from booth.looks import Baseline, LookBook, LookResult, LookScorer
+from booth.looks.engine import EYE_REASONS
 from booth.policy import Decision, Observation, PolicyParams, SubjectScore, TriggerPolicy, pick_subject
 from booth.vision import FacePipeline, FaceReading
 from booth.vision.params import VisionParams
@@ -92,6 +93,7 @@ class Shooter:
     """Decides, frame by frame, when to fire for the target look. Not thread-safe: one analysis thread."""
 
     def __init__(self, models: Models, book: LookBook, policy: PolicyParams, vision: VisionParams) -> None:
+        self.models, self.vision = models, vision
         self.pipeline = FacePipeline(models=models, params=vision)
         self._still_pipeline = FacePipeline(models=models, params=vision)
         self.book = book
@@ -191,7 +193,8 @@ class Shooter:
         )
         result = scorer.score(reading, 0.0, look)
         if not reading.eyes_open:
-            return StillCheck(False, "eyes closed in the still", reading, result, image.size)
+            why = EYE_REASONS.get(reading.eye_state, "eyes closed")
+            return StillCheck(False, f"{why} in the still", reading, result, image.size)
         score = result.raw.get(look, 0.0)
         if score < params.thresholds.for_look(look) - STILL_MARGIN:
             return StillCheck(False, f"{look} fell to {score:.2f} in the still", reading, result, image.size)

@@ -65,3 +65,27 @@ def test_not_a_video(tmp_path):
     path.write_bytes(b"\0" * 100)
     with pytest.raises(MediaError, match=r"clip\.mp4"):
         list(iter_frames(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [("clip.mp4@120-150", 120, 150), ("photo.jpg", None, None), ("dir/a@b.mp4@0-0", 0, 0)],
+)
+def test_a_media_span_names_a_still_or_an_inclusive_frame_range(text, first, last):
+    from booth.media import MediaSpan
+
+    span = MediaSpan.parse(text)
+    assert (span.first, span.last) == (first, last)
+    if first is None:
+        assert span.covers(None) and span.covers(7)
+    else:
+        assert span.covers(first) and span.covers(last) and not span.covers(last + 1)
+        assert not span.covers(None)
+
+
+@pytest.mark.parametrize("text", ["clip.mp4@5", "clip.mp4@9-3", "clip.mp4@a-b", "clip.mp4@-4"])
+def test_a_bad_span_is_one_line_naming_the_form(text):
+    from booth.media import MediaSpan
+
+    with pytest.raises(MediaError, match="FILE@FROM-TO"):
+        MediaSpan.parse(text)

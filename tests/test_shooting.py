@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
@@ -88,13 +89,32 @@ def test_simulate_reports_each_fire_and_never_fires_on_closed_or_away_eyes(media
     single = [r for r in records if r["video"] == "single_face.mp4"]
     wolfgang = [r for r in records if r["video"] == "WolfgangLanger_Pexels.mp4"]
     assert len(single) == 1 and single[0]["peak_frame"] > 18
-    # Eyes shut until ~140, looking up and away until ~240 (checked by eye): no fire there.
-    assert all(r["peak_frame"] > 240 for r in wolfgang)
+    # Only where she smiles into the lens (frames 397-423 and 433-437, labelled by eye in
+    # tests/data/gaze_labels.json): never at 257, head tipped back with her eyes raised above the lens.
+    labels = json.loads((Path(__file__).parent / "data" / "gaze_labels.json").read_text())["clips"]
+    assert wolfgang, "she does smile into the lens"
+    for record in wolfgang:
+        label = labels["WolfgangLanger_Pexels.mp4"][str(record["peak_frame"])]
+        assert label["gaze"] == "lens" and label["smile"], record
     assert all(r["engaged"] for r in records)
     # The decision comes within one frame interval plus 20 ms of the peak at 30 fps.
     assert all(r["latency_ms"] <= 1000 / 30 + 20 for r in records)
     assert summary.startswith(f"simulate: fires={len(records)} retakes=0 p50_latency_ms=")
     assert len(list(tmp_path.glob("*.jpg"))) == len(records)
+
+
+def test_simulate_calibrates_the_sitter_from_named_frames(media, tmp_path):
+    """--calibrate takes the sitter's lens from frames of her looking into it: the fires stay on frames
+    labelled "lens", and a calibration with her eyes shut is refused with the reason on stderr."""
+    clip = str(media("WolfgangLanger_Pexels.mp4"))
+    proc = run_simulate("--out", str(tmp_path), "--calibrate", f"{clip}@398-409", clip)
+    assert proc.returncode == 0, proc.stderr
+    assert "lens calibration from 12 frames" in proc.stderr
+    labels = json.loads((Path(__file__).parent / "data" / "gaze_labels.json").read_text())["clips"]
+    records = [json.loads(line) for line in proc.stdout.strip().splitlines()[:-1]]
+    assert records and all(labels[Path(clip).name][str(r["peak_frame"])]["gaze"] == "lens" for r in records)
+    refused = run_simulate("--out", str(tmp_path), "--calibrate", f"{clip}@40-60", clip)
+    assert refused.returncode == 0 and "not used (eyes closed)" in refused.stderr
 
 
 def test_simulate_rejects_an_unknown_look(media):

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from booth import looks
+from booth.commands.baseline import capture_baseline, span_argument
 from booth.config import PolicySettings, VisionSettings
 from booth.errors import BoothError, MediaError
 from booth.looks.engine import ENGAGED_HOLD_SECONDS
@@ -33,24 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--target", default="approachable", help="look the hint coaches toward")
     parser.add_argument("--looks", type=Path, help="operator's looks file (adds to or replaces the defaults)")
     parser.add_argument(
-        "--baseline", type=Path, metavar="PATH", help="the sitter at rest: a still, or a video's first second"
+        "--baseline",
+        type=span_argument,
+        metavar="PATH[@FROM-TO]",
+        help="the sitter at rest, looking at the lens: a still, a video's frames FROM-TO, "
+        "or its first second",
     )
     parser.set_defaults(func=run)
-
-
-def capture_baseline(pipeline: FacePipeline, path: Path) -> looks.Baseline:
-    """Baseline from a still, or from the first second of a video (largest face per frame)."""
-    readings = []
-    for frame in iter_frames(path):
-        if frame.index is not None and frame.timestamp > 1.0:
-            break
-        faces = pipeline.analyze(frame.pixels, track=frame.index is not None)
-        if faces:
-            readings.append(max(faces, key=lambda f: f.area))
-    pipeline.reset()
-    if not readings:
-        raise MediaError(f"{path}: no face in the baseline; use a photo or clip of the sitter at rest")
-    return looks.Baseline.capture(readings)
 
 
 def _table_row(name: str, frame: int | None, reading: FaceReading, engaged: bool) -> str:
@@ -115,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
     if args.target not in book.looks:
         raise BoothError(f"no look named {args.target!r}; choose one of {', '.join(book.looks)}")
     baseline = capture_baseline(pipeline, args.baseline) if args.baseline else None
+    if baseline is not None:
+        print(f"booth analyze: {baseline.calibration.describe()}", file=sys.stderr)
     failed = False
     for path in args.paths:
         try:

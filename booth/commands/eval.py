@@ -5,16 +5,40 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from booth import assets
 from booth.evaluate import evaluate, load_labels
+from booth.media import MediaSpan
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("eval", help="score the booth's calls against hand labels")
-    parser.add_argument("labels", type=Path, help="labels file, e.g. tests/data/labels.json")
+    parser.add_argument(
+        "labels",
+        type=Path,
+        nargs="+",
+        help="labels files, e.g. tests/data/labels.json tests/data/gaze_labels.json",
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="append",
+        default=[],
+        metavar="VIDEO@FROM-TO",
+        help="calibrate that clip's sitter from these frames (left out of the counts); repeatable",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    for line in evaluate(load_labels(args.labels)).lines():
-        print(line)
+    spans = [MediaSpan.parse(text) for text in args.calibrate]
+    models = None
+    for path in args.labels:
+        report = evaluate(load_labels(path), models, calibrate=[_resolved(s) for s in spans])
+        print(f"== {path}")
+        for line in report.lines():
+            print(line)
     return 0
+
+
+def _resolved(span: MediaSpan) -> MediaSpan:
+    """A span naming a test medium by its bare name (as the labels do) is that medium."""
+    return span if span.path.exists() else MediaSpan(assets.media_path(span.path.name), span.first, span.last)

@@ -21,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from booth import config, looks, settings_check
+from booth.commands.baseline import capture_baseline, span_argument
 from booth.hardware import Hardware, mock_pin_factory
 from booth.imaging import encode_jpeg
 from booth.media import iter_video
 from booth.shooting import Shooter
+from booth.vision import FacePipeline
 
 RING_FRAMES = 45
 
@@ -38,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", type=Path, help="booth config file (policy thresholds, pins)")
     parser.add_argument("--looks", type=Path, help="operator's looks file")
     parser.add_argument("--out", type=Path, help="folder for the saved stills (default: a temporary one)")
+    parser.add_argument(
+        "--calibrate",
+        type=span_argument,
+        metavar="MEDIA[@FROM-TO]",
+        help="lens calibration (the baseline step's gaze part) from a still, or a video's frames FROM-TO "
+        "of the sitter looking at the lens",
+    )
     parser.set_defaults(func=run)
 
 
@@ -112,6 +121,14 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="booth-simulate-"))
     out.mkdir(parents=True, exist_ok=True)
     shooter = Shooter.from_settings(settings, book)
+    if args.calibrate is not None:
+        baseline = capture_baseline(
+            FacePipeline(models=shooter.models, params=shooter.vision), args.calibrate
+        )
+        print(f"booth simulate: {baseline.calibration.describe()}", file=sys.stderr)
+        # The gaze part only: the named frames show where the lens is, not necessarily a resting face (a
+        # smile taken as rest would hide every smile after it). `booth analyze --baseline` takes both.
+        shooter.set_baseline(looks.Baseline({}, baseline.calibration))
     records: list[dict[str, Any]] = []
     # Mock pins on purpose: simulate never drives a real camera remote.
     with Hardware(settings.pins, pin_factory=mock_pin_factory()) as hardware:

@@ -104,6 +104,20 @@ class PolicySettings(Section):
     thresholds: dict[str, Annotated[float, Field(ge=0, le=1)]] = Field(
         default_factory=dict, description="Per-look arming thresholds, e.g. {approachable = 0.55}"
     )
+    gaze_horizontal_deg: float = Field(
+        7.0,
+        ge=2,
+        le=45,
+        description="Engaged gaze: degrees left or right of the sitter's lens direction still counted as "
+        "looking into it (5 more without a lens calibration)",
+    )
+    gaze_vertical_deg: float = Field(
+        8.0,
+        ge=2,
+        le=45,
+        description="Engaged gaze: degrees above or below the sitter's lens direction still counted as "
+        "looking into it",
+    )
     hysteresis: float = Field(
         0.05, ge=0, le=0.5, description="Disarm only when the score falls below threshold - hysteresis"
     )

@@ -22,6 +22,7 @@ class LightPattern(enum.Enum):
     IDLE = "idle"  # off: waiting for a sitter
     TRACKING = "tracking"  # slow blink: a session runs, waiting for the look
     READY = "ready"  # steady on: the look is held, about to fire
+    LOOK_HERE = "look_here"  # steady on: the baseline step's fixation point beside the lens
     FIRING = "firing"  # a few quick flashes, then off
     FAULT = "fault"  # fast blink until the fault clears
 
@@ -80,7 +81,7 @@ class StatusLight:
             self._flashing_until = time.monotonic() + (flash.n or 1) * (flash.on_s + flash.off_s)
         if pattern is LightPattern.IDLE:
             self._led.off()
-        elif pattern is LightPattern.READY:
+        elif pattern in (LightPattern.READY, LightPattern.LOOK_HERE):
             self._led.on()
         else:
             blink = BLINKS[pattern]

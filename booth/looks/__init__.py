@@ -5,13 +5,15 @@ file. See :mod:`booth.looks.engine` for the baseline, smoothing, verdict and dea
 :mod:`booth.looks.thresholds` for which score each look must reach.
 """
 
-from booth.looks.engine import GAZE_ENGAGED_DEG, Baseline, LookResult, LookScorer, Verdict
+from booth.looks.calibration import Calibration, LensCalibration
+from booth.looks.engine import Baseline, LookResult, LookScorer, Verdict
 from booth.looks.recipes import LookBook, Recipe, load
 from booth.looks.thresholds import Thresholds
 
 __all__ = [
-    "GAZE_ENGAGED_DEG",
     "Baseline",
+    "Calibration",
+    "LensCalibration",
     "LookBook",
     "LookResult",
     "LookScorer",

@@ -1,17 +1,20 @@
 """From face readings to what a portrait photographer thinks in: look scores, gaze verdict, dead gaze, a hint.
 
-* **Baseline**: the median of each signal over ~1 s of the sitter at rest (the booth asks them to look into
-  the lens meanwhile). Expression signals then count only what rose above rest, rescaled to 0..1, so a
-  resting smile or heavy lids are not a look; the resting gaze offset is removed too, so a sitter whose
-  eyes read a few degrees high at rest still reads as engaged when looking at the lens.
+* **Baseline**: the median of each signal over ~1 s of the sitter at rest, looking at the light by the lens.
+  Expression signals then count only what rose above rest, rescaled to 0..1, so a resting smile or heavy
+  lids are not a look. The same frames calibrate the sitter's own lens direction
+  (:mod:`booth.looks.calibration`); without one (a still, or a sitter who did not comply) the population
+  gaze model applies.
 * **Smoothing**: each look score is an exponential moving average per tracked face with time constant
   :data:`SMOOTHING_SECONDS` (frame-rate independent): one noisy frame moves a score by about a fifth of
   its jump at 30 fps (1 - exp(-0.033 / 0.15)), so it neither fires nor blocks.
 * **Verdict**: the booth's one judgement of "engaged" (perception only reports the gaze angles). Engaged
-  when both eyes are open, not staring wide, the baseline-corrected gaze lies inside the
-  :data:`GAZE_ENGAGED_DEG` ellipse around the lens, the face is large enough (``min_face_size``), and all of
-  that has held for the scorer's ``hold_seconds`` (:data:`ENGAGED_HOLD_SECONDS` on live video, 0 for a
-  still); otherwise the reasons say why ("left"/"right" are the sitter's own).
+  when both eyes are open, not staring wide, the gaze (calibrated when the baseline has a lens
+  calibration) lies inside the operator's tolerance ellipse around the lens (``Thresholds.gaze``, widened
+  without a calibration), the face is large enough (``min_face_size``), and all of that has held
+  for the scorer's ``hold_seconds`` (:data:`ENGAGED_HOLD_SECONDS` on live video, 0 for a still);
+  otherwise the reasons say why ("left"/"right" are the sitter's own). Eyes that are not open say how:
+  "eyes closed", "eyes half-closed" or "eyes lowered" (:mod:`booth.vision.eyes`).
 * **Thresholds** come from a :class:`~booth.looks.thresholds.Thresholds`, the same rule the trigger policy
   holds, so the coaching's "Hold that!" means exactly what the trigger fires on.
 * **Target**: the look being coached toward belongs to the session, so it is passed to each
@@ -24,10 +27,12 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from booth.looks.calibration import Calibration, calibrate
 from booth.looks.recipes import LookBook, Recipe
 from booth.looks.signals import extract, is_expression
 from booth.looks.thresholds import Thresholds
@@ -36,34 +41,39 @@ from booth.vision.reading import FaceReading
 
 SMOOTHING_SECONDS = 0.15
 ENGAGED_HOLD_SECONDS = 0.2
-#: Gaze inside this ellipse (degrees off the lens direction, horizontal and vertical, after the baseline's
-#: resting offset is removed) counts as looking into the lens. Vertical gaze reads less precisely (lids cover
-#: the iris, people differ in lid shape), hence the wider vertical axis.
-GAZE_ENGAGED_DEG = (12.0, 18.0)
 #: A face not seen for this long is forgotten (its smoothing and movement history).
 FORGET_SECONDS = 5.0
 EYE_WIDE_MAX = 0.55
 
 
+NO_CALIBRATION = Calibration(None, "no baseline step")
+#: Why eyes that are not open are not engaged, by :mod:`booth.vision.eyes` state.
+EYE_REASONS = {"closed": "eyes closed", "half-closed": "eyes half-closed", "lowered": "eyes lowered"}
+
+
 @dataclass(frozen=True)
 class Baseline:
-    """The sitter's resting face: median signals and the resting gaze offset."""
+    """The sitter's resting face (median signals) and their lens calibration, from the baseline step."""
 
     signals: dict[str, float]
-    gaze: tuple[float, float] = (0.0, 0.0)
+    calibration: Calibration = NO_CALIBRATION
     frames: int = 0
 
     @classmethod
-    def capture(cls, readings: list[FaceReading]) -> Baseline:
-        if not readings:
-            return cls({}, (0.0, 0.0), 0)
-        per_signal = [extract(r) for r in readings]
+    def capture(cls, readings: Sequence[FaceReading | None]) -> Baseline:
+        """From the step's frames of the subject (None where no face was seen)."""
+        faces = [r for r in readings if r is not None]
+        if not faces:
+            return cls({}, calibrate(readings), 0)
+        per_signal = [extract(r) for r in faces]
         names = per_signal[0].keys()
         medians = {n: float(np.median([s[n] for s in per_signal])) for n in names}
-        gaze = np.median(np.array([r.gaze for r in readings]), axis=0)
-        # A sitter asked to look into the lens may still glance away: only small offsets are calibrated out.
-        offset = (float(np.clip(gaze[0], -8, 8)), float(np.clip(gaze[1], -12, 12)))
-        return cls(medians, offset, len(readings))
+        return cls(medians, calibrate(readings), len(faces))
+
+    def gaze(self, reading: FaceReading) -> tuple[float, float]:
+        """The reading's gaze off the lens: this sitter's when calibrated, else the population model's."""
+        lens = self.calibration.lens
+        return reading.gaze if lens is None else lens.gaze(reading)
 
     def relative(self, signals: dict[str, float]) -> dict[str, float]:
         """Expression signals above rest, rescaled to 0..1; geometry unchanged."""
@@ -205,12 +215,12 @@ class LookScorer:
     ) -> Verdict:
         reasons = []
         if not reading.eyes_open:
-            reasons.append("eyes closed")
+            reasons.append(EYE_REASONS.get(reading.eye_state, "eyes closed"))
         elif signals["eye_wide"] > max(EYE_WIDE_MAX, self.baseline.signals.get("eye_wide", 0.0) + 0.3):
             reasons.append("eyes wide")
-        gx = reading.gaze[0] - self.baseline.gaze[0]
-        gy = reading.gaze[1] - self.baseline.gaze[1]
-        if not gaze_within((gx, gy), GAZE_ENGAGED_DEG):
+        gx, gy = self.baseline.gaze(reading)
+        # The gaze of shut or lowered eyes is the iris model's guess: only open eyes look anywhere.
+        if reading.eyes_open and not gaze_within((gx, gy), self.baseline.calibration.tolerance(self.thresholds.gaze)):
             # Gaze toward image left is toward the sitter's own right.
             side = "right" if gx < -abs(gy) else "left" if gx > abs(gy) else "up" if gy < 0 else "down"
             reasons.append(f"looking away ({side})")
@@ -236,6 +246,10 @@ class LookScorer:
         reasons = verdict.reasons
         if "eyes closed" in reasons:
             return "Open your eyes"
+        if "eyes lowered" in reasons:
+            return "Lift your eyes to the lens"
+        if "eyes half-closed" in reasons:
+            return "Open your eyes a little more"
         if "too far from the camera" in reasons:
             return "Come a little closer"
         if "eyes wide" in reasons or dead_gaze:

@@ -1,4 +1,5 @@
-"""Which score a look must reach: the one rule, shared by the coaching and the trigger.
+"""Which score a look must reach, and how near the lens a gaze must be: the one rule, shared by the
+coaching and the trigger.
 
 The coaching's "Hold that!" and the trigger's arming must agree, or the sitter is told to hold a look the
 booth will never fire on. Both therefore hold a :class:`Thresholds` built from the same settings, and neither
@@ -22,13 +23,22 @@ class ThresholdSettings(Protocol):
     @property
     def thresholds(self) -> Mapping[str, float]: ...
 
+    @property
+    def gaze_horizontal_deg(self) -> float: ...
+
+    @property
+    def gaze_vertical_deg(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The score (0..1) at which each look counts: its own entry in ``per_look``, else ``default``."""
+    """The score (0..1) at which each look counts: its own entry in ``per_look``, else ``default``; and
+    ``gaze``, the half-axes (degrees, horizontal and vertical) of the ellipse around the lens inside which
+    a gaze counts as engaged."""
 
     default: float
     per_look: Mapping[str, float]
+    gaze: tuple[float, float]
 
     def __post_init__(self) -> None:
         # Its own copy: the settings' dict may be edited later (the operator page) and a frozen value must
@@ -41,5 +51,9 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls, policy: ThresholdSettings) -> Thresholds:
-        """From the policy settings' ``default_threshold`` and ``thresholds`` (the defaults live there)."""
-        return cls(default=policy.default_threshold, per_look=policy.thresholds)
+        """From the policy settings' thresholds and gaze tolerance (the defaults live there)."""
+        return cls(
+            default=policy.default_threshold,
+            per_look=policy.thresholds,
+            gaze=(policy.gaze_horizontal_deg, policy.gaze_vertical_deg),
+        )

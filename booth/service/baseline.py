@@ -1,4 +1,5 @@
-"""The baseline step of a session: about a second of the sitter at rest, taken as their resting face.
+"""The baseline step of a session: about a second of the sitter at rest, looking at the light by the lens,
+taken as their resting face and their lens calibration (:mod:`booth.looks.calibration`).
 
 Kept apart from the runner because it is the one piece of the session that watches frames over time: the
 runner feeds it the subject's readings and it says when it has enough.
@@ -19,7 +20,7 @@ class BaselineCollector:
     """Collects the subject's readings from :meth:`begin` on; :meth:`add` returns the baseline when done."""
 
     def __init__(self) -> None:
-        self._frames: list[FaceReading] = []
+        self._frames: list[FaceReading | None] = []
         self._until: float | None = None
 
     def begin(self, now: float) -> None:
@@ -29,8 +30,9 @@ class BaselineCollector:
     def cancel(self) -> None:
         self._frames, self._until = [], None
 
-    def add(self, reading: FaceReading, now: float) -> Baseline | None:
-        """One more resting frame; the baseline once :data:`BASELINE_SECONDS` and enough frames passed."""
+    def add(self, reading: FaceReading | None, now: float) -> Baseline | None:
+        """One more frame of the step (None: no subject in it); the baseline once :data:`BASELINE_SECONDS`
+        and enough frames passed. Its calibration says whether the sitter complied."""
         self._frames.append(reading)
         if self._until is None or now < self._until or len(self._frames) < BASELINE_MIN_FRAMES:
             return None

@@ -22,6 +22,9 @@ PATTERN_FOR_TRIGGER: dict[TriggerState, LightPattern] = {
 }
 
 
-def pattern_for(state: TriggerState, shooting: bool) -> LightPattern:
-    """The light for a policy state: its pattern while the session shoots, else off (idle)."""
+def pattern_for(state: TriggerState, shooting: bool, calibrating: bool = False) -> LightPattern:
+    """The light for a policy state: its pattern while the session shoots, steady on during the baseline
+    step (the sitter is asked to look at it: it is mounted beside the lens), else off (idle)."""
+    if calibrating:
+        return LightPattern.LOOK_HERE
     return PATTERN_FOR_TRIGGER[state] if shooting else LightPattern.IDLE

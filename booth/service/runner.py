@@ -127,13 +127,17 @@ class SessionRunner:
             self.session.face_seen(now)
         state = self.session.state
         subject = result.subject
-        if state is State.BASELINE and subject is not None:
-            baseline = self._baseline.add(subject[0], now)
+        if state is State.BASELINE:
+            # A frame without the subject counts too: a sitter who leaves is noticed, not waited for.
+            baseline = self._baseline.add(subject[0] if subject is not None else None, now)
             if baseline is not None:
+                log.info("baseline from %d frames; %s", baseline.frames, baseline.calibration.describe())
                 self._shooter().set_baseline(baseline)
                 self.apply(self.session.handle(Trigger.BASELINE_DONE, now))
         decision = result.decision
-        self.hardware.show(pattern_for(decision.state, state is State.SHOOTING))
+        self.hardware.show(
+            pattern_for(decision.state, state is State.SHOOTING, calibrating=state is State.BASELINE)
+        )
         if decision.fire and state is State.SHOOTING:
             self.shoot(decision)
 

@@ -56,6 +56,22 @@ def form_fields(looks: Iterable[str]) -> list[FormField]:
             _help("policy", "default_threshold"),
             "0.01",
         ),
+        FormField(
+            "policy.gaze_horizontal_deg",
+            "Gaze left/right (deg)",
+            "float",
+            "Gaze",
+            _help("policy", "gaze_horizontal_deg"),
+            "0.5",
+        ),
+        FormField(
+            "policy.gaze_vertical_deg",
+            "Gaze up/down (deg)",
+            "float",
+            "Gaze",
+            _help("policy", "gaze_vertical_deg"),
+            "0.5",
+        ),
         FormField("policy.min_frames", "Hold frames", "int", "Stability", _help("policy", "min_frames"), "1"),
         FormField("policy.min_ms", "Hold time (ms)", "float", "Stability", _help("policy", "min_ms"), "10"),
         FormField(

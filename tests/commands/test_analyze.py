@@ -9,7 +9,7 @@ import sys
 import pytest
 
 FIELDS = {"image", "frame", "box", "score", "blendshapes", "emotions", "head_pose", "eye_openness",
-          "eyes_open",
+          "eyes_open", "eye_state", "eye_in_head", "gaze_votes",
           "gaze", "gaze_engaged", "looks", "timings_ms"}  # fmt: skip
 
 
@@ -115,3 +115,31 @@ def test_gaze_engaged_is_the_looks_verdict_on_the_frame_alone(media):
         ]
     assert any(r["gaze_engaged"] and r["verdict"]["reasons"] == ["settling"] for r in records)
     assert list(records[0]).index("gaze_engaged") == list(records[0]).index("gaze") + 1
+
+
+def test_a_baseline_from_named_frames_calibrates_the_sitters_lens(media):
+    """WolfgangLanger looks into the lens at frames 398-409 (labelled by eye): calibrated there, her look
+    into the lens at 412 reads engaged, and her look up and to her left at 240 does not."""
+    clip = str(media("WolfgangLanger_Pexels.mp4"))
+    proc = analyze("--json", "--every", "4", "--baseline", f"{clip}@398-409", clip)
+    assert proc.returncode == 0, proc.stderr
+    assert "lens calibration from 12 frames" in proc.stderr
+    records = {r["frame"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    assert records[412]["gaze_engaged"] and not records[240]["gaze_engaged"]
+    assert records[240]["eye_state"] == "open" and set(records[240]["gaze_votes"]) == {
+        "geometric",
+        "blendshape",
+    }
+
+
+def test_a_baseline_with_eyes_shut_falls_back_and_says_why(media):
+    clip = str(media("WolfgangLanger_Pexels.mp4"))
+    proc = analyze("--baseline", f"{clip}@40-60", str(media("grace_hopper.jpg")))
+    assert proc.returncode == 0, proc.stderr
+    assert "lens calibration not used (eyes closed): the population gaze model applies" in proc.stderr
+
+
+def test_a_badly_named_baseline_span_is_one_line(media):
+    proc = analyze("--baseline", "clip.mp4@9-3", str(media("grace_hopper.jpg")))
+    assert proc.returncode == 2
+    assert "FILE@FROM-TO" in proc.stderr and "Traceback" not in proc.stderr

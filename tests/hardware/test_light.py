@@ -93,6 +93,15 @@ def test_active_low_light(factory):
 
 
 def test_every_pattern_but_the_steady_ones_has_a_blink():
-    """show() looks up BLINKS for every pattern that is neither off (IDLE) nor on (READY)."""
-    steady = {LightPattern.IDLE, LightPattern.READY}
+    """show() looks up BLINKS for every pattern that is neither off (IDLE) nor on (READY, LOOK_HERE)."""
+    steady = {LightPattern.IDLE, LightPattern.READY, LightPattern.LOOK_HERE}
     assert set(BLINKS) == set(LightPattern) - steady
+
+
+def test_the_baseline_step_holds_the_light_steady_for_the_sitter_to_look_at(factory):
+    """The light beside the lens is the fixation point of "Look at the light by the lens": steady on."""
+    light = StatusLight(18, pwm=False, pin_factory=factory)
+    pin = factory.pin(18)
+    light.show(LightPattern.LOOK_HERE)
+    assert pin.state and light.pattern is LightPattern.LOOK_HERE
+    light.close()

@@ -15,16 +15,18 @@ from booth.looks import Thresholds
 
 
 def test_a_look_uses_its_own_threshold_else_the_default():
-    thresholds = Thresholds(default=0.6, per_look={"approachable": 0.55})
+    thresholds = Thresholds(default=0.6, per_look={"approachable": 0.55}, gaze=(7.0, 8.0))
     assert thresholds.for_look("approachable") == 0.55
     assert thresholds.for_look("intense") == 0.6
     assert thresholds.for_look("smize") == 0.6  # an operator's new look, not in the settings
 
 
 def test_from_settings_reads_the_policy_settings():
-    settings = PolicySettings(default_threshold=0.7, thresholds={"playful": 0.4})
+    settings = PolicySettings(
+        default_threshold=0.7, thresholds={"playful": 0.4}, gaze_horizontal_deg=6, gaze_vertical_deg=9.5
+    )
     thresholds = Thresholds.from_settings(settings)
-    assert thresholds == Thresholds(default=0.7, per_look={"playful": 0.4})
+    assert thresholds == Thresholds(default=0.7, per_look={"playful": 0.4}, gaze=(6.0, 9.5))
     assert (
         Thresholds.from_settings(PolicySettings()).for_look("approachable")
         == PolicySettings().default_threshold
@@ -33,7 +35,7 @@ def test_from_settings_reads_the_policy_settings():
 
 def test_thresholds_do_not_follow_later_edits_of_the_settings():
     per_look = {"playful": 0.4}
-    thresholds = Thresholds(default=0.6, per_look=per_look)
+    thresholds = Thresholds(default=0.6, per_look=per_look, gaze=(7.0, 8.0))
     per_look["playful"] = 0.9
     assert thresholds.for_look("playful") == 0.4
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -42,7 +44,7 @@ def test_thresholds_do_not_follow_later_edits_of_the_settings():
 
 def test_thresholds_copy_and_pickle():
     """A frozen value that is handed between threads and saved in snapshots must survive both."""
-    thresholds = Thresholds(default=0.6, per_look={"intense": 0.5})
+    thresholds = Thresholds(default=0.6, per_look={"intense": 0.5}, gaze=(7.0, 8.0))
     assert copy.deepcopy(thresholds) == thresholds
     assert pickle.loads(pickle.dumps(thresholds)) == thresholds
 

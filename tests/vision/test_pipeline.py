@@ -7,18 +7,23 @@ import dataclasses
 import numpy as np
 import pytest
 
-from booth.looks import GAZE_ENGAGED_DEG
+from booth.config import PolicySettings
+from booth.looks import Thresholds
+from booth.looks.engine import NO_CALIBRATION
 from booth.media import iter_video
 from booth.vision import FacePipeline, FaceReading
 from booth.vision.blendshapes import NAMES as BLENDSHAPES
 from booth.vision.emotion import NAMES as EMOTIONS
 from booth.vision.geometry import gaze_within
 
+#: The looks' engaged ellipse for a sitter without a lens calibration (the default tolerance, widened).
+POPULATION = NO_CALIBRATION.tolerance(Thresholds.from_settings(PolicySettings()).gaze)
+
 
 def engaged(face: FaceReading) -> bool:
-    """Eyes open and the raw gaze inside the looks' engaged ellipse: what perception's angles must support
-    (the looks add the baseline, the eye-wide and face-size checks and the hold on top)."""
-    return face.eyes_open and gaze_within(face.gaze, GAZE_ENGAGED_DEG)
+    """Eyes open and the raw gaze inside the looks' uncalibrated ellipse: what perception's angles must
+    support (the looks add the calibration, the eye-wide and face-size checks and the hold on top)."""
+    return face.eyes_open and gaze_within(face.gaze, POPULATION)
 
 
 @pytest.mark.parametrize("name", ["astronaut.png", "0-f15-hao-ph.jpg", "single_face.jpg"])

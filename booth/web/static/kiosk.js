@@ -95,8 +95,8 @@
       const looks = session ? session.looks || [] : [];
       const i = session ? session.look_index : 0;
       $("look-count").textContent = state === "baseline" ? "Getting ready" : (looks.length ? `Look ${i + 1} of ${looks.length}` : "");
-      $("look-title").textContent = state === "baseline" ? "Relax" : (status.target_look || "");
-      $("scenario").textContent = state === "baseline" ? "Rest your face and look into the lens." : (status.scenario || "");
+      $("look-title").textContent = state === "baseline" ? "Look at the light by the lens" : (status.target_look || "");
+      $("scenario").textContent = state === "baseline" ? "Relax your face and hold your eyes on the light for a second." : (status.scenario || "");
       $("hint").textContent = status.hint || "";
       renderMeter(status);
       const [text, ok] = gazeText(status.face, status.trigger);
