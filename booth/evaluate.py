@@ -106,7 +106,10 @@ class Report:
             out.append(f"{name:10} {c.n:4d} {c.accuracy():9.3f} {c.precision():10.3f} {c.recall():7.3f}")
         out += [f"calibration: {line}" for line in self.calibrations]
         for media, c in self.engaged_by_set.items():
-            out.append(f"engaged on {media}: n={c.n} precision={c.precision():.3f} recall={c.recall():.3f}")
+            out.append(
+                f"engaged on {media}: n={c.n} precision={c.precision():.3f} recall={c.recall():.3f} "
+                f"(tp={c.tp} fp={c.fp} fn={c.fn} tn={c.tn})"
+            )
         for vote, c in self.engaged_by_vote.items():
             pos, neg = self.distances[vote]
             out.append(

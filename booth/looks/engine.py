@@ -104,10 +104,16 @@ class LookResult:
     eyes_open: bool
     hint: str
     target: str | None
+    #: The gaze the verdict judged (degrees off the lens): the sitter's calibrated one when there is a
+    #: calibration, else the population model's.
+    gaze: tuple[float, float] = (0.0, 0.0)
+    calibrated: bool = False
 
     def to_json(self) -> dict:
         return {
             "looks": {k: round(v, 3) for k, v in self.scores.items()},
+            "judged_gaze": {"x": round(self.gaze[0], 1), "y": round(self.gaze[1], 1)},
+            "calibrated": self.calibrated,
             "dead_gaze": self.dead_gaze,
             "verdict": {"engaged": self.verdict.engaged, "reasons": list(self.verdict.reasons)},
             "hint": self.hint,
@@ -199,7 +205,18 @@ class LookScorer:
 
         verdict = self._verdict(reading, raw_signals, state, now)
         hint = self._hint(verdict, dead_gaze, signals, state, target)
-        return LookResult(dict(state.smoothed), raw, verdict, dead_gaze, reading.eyes_open, hint, target)
+        calibrated = self.baseline.calibration.lens is not None
+        return LookResult(
+            dict(state.smoothed),
+            raw,
+            verdict,
+            dead_gaze,
+            reading.eyes_open,
+            hint,
+            target,
+            self.baseline.gaze(reading),
+            calibrated,
+        )
 
     def _forget(self, now: float) -> None:
         """Drop faces unseen for :data:`FORGET_SECONDS` (a new sitter must not inherit their smoothing)."""
@@ -220,7 +237,9 @@ class LookScorer:
             reasons.append("eyes wide")
         gx, gy = self.baseline.gaze(reading)
         # The gaze of shut or lowered eyes is the iris model's guess: only open eyes look anywhere.
-        if reading.eyes_open and not gaze_within((gx, gy), self.baseline.calibration.tolerance(self.thresholds.gaze)):
+        if reading.eyes_open and not gaze_within(
+            (gx, gy), self.baseline.calibration.tolerance(self.thresholds.gaze)
+        ):
             # Gaze toward image left is toward the sitter's own right.
             side = "right" if gx < -abs(gy) else "left" if gx > abs(gy) else "up" if gy < 0 else "down"
             reasons.append(f"looking away ({side})")

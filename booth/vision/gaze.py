@@ -60,51 +60,65 @@ def to_head(points: np.ndarray, pose: Pose) -> np.ndarray:
     return ((points.astype(np.float64) * FLIP - pose.translation) @ pose.rotation) / pose.scale
 
 
-def circle_centres(rings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares (algebraic) circle through each ring of 2-D points (E x K x 2): centres and radii.
+def circle_fit(points: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """Least-squares (algebraic, Kasa) circle through 2-D points: centre x, centre y, radius.
 
-    Solves ``x^2 + y^2 = 2ax + 2by + c`` per ring; the centre is (a, b) and the radius sqrt(c + a^2 + b^2).
+    Minimises ``sum (|p - c|^2 - r^2)^2``. With the points taken relative to their mean (u, v), the centre
+    solves ``[Suu Suv; Suv Svv] c = (Suuu + Suvv, Svvv + Svuu) / 2``, in closed form. Plain floats: for four
+    points, per frame, numpy's per-call overhead would cost ten times the arithmetic.
     """
-    centres, radii = [], []
-    for ring in rings:
-        design = np.column_stack([2 * ring, np.ones(len(ring))])
-        target = (ring**2).sum(axis=1)
-        (a, b, c), *_ = np.linalg.lstsq(design, target, rcond=None)
-        centres.append((a, b))
-        radii.append(math.sqrt(max(0.0, c + a * a + b * b)))
-    return np.array(centres), np.array(radii)
+    n = len(points)
+    mx = sum(p[0] for p in points) / n
+    my = sum(p[1] for p in points) / n
+    suu = svv = suv = bu = bv = 0.0
+    for x, y in points:
+        u, v = x - mx, y - my
+        uu, vv = u * u, v * v
+        suu, svv, suv = suu + uu, svv + vv, suv + u * v
+        bu, bv = bu + (uu + vv) * u / 2, bv + (uu + vv) * v / 2
+    det = suu * svv - suv * suv
+    if abs(det) < 1e-12:
+        return mx, my, 0.0
+    cu, cv = (bu * svv - bv * suv) / det, (bv * suu - bu * suv) / det
+    return mx + cu, my + cv, math.sqrt(cu * cu + cv * cv + (suu + svv) / n)
 
 
-def _angles(sines: np.ndarray) -> np.ndarray:
+def _angles(sx: float, sy: float) -> tuple[float, float]:
     """The eye's direction from the image-plane components of its unit vector (sines, clamped to
     :data:`MAX_SINE` in length) to angles, degrees: each the angle of that component against the depth
     axis, the same convention as the gaze (so :func:`compose` at a frontal head changes nothing)."""
-    norm = float(np.hypot(*sines))
+    norm = math.hypot(sx, sy)
     if norm > MAX_SINE:
-        sines = sines * (MAX_SINE / norm)
-    depth = np.sqrt(max(1e-9, 1.0 - float(sines @ sines)))
-    return np.degrees(np.arctan2(sines, depth))
+        sx, sy = sx * MAX_SINE / norm, sy * MAX_SINE / norm
+    depth = math.sqrt(max(1e-9, 1.0 - sx * sx - sy * sy))
+    return math.degrees(math.atan2(sx, depth)), math.degrees(math.atan2(sy, depth))
+
+
+#: The landmarks the geometric vote reads, in this order: each eye's iris ring (4) then its corners (2),
+#: the sitter's right eye first. Only these 12 are carried into the head's frame, every frame.
+EYE_POINTS = np.concatenate([IRIS_RINGS[0], EYE_CORNERS[0], IRIS_RINGS[1], EYE_CORNERS[1]])
 
 
 def geometric_eye_in_head(
-    head_points: np.ndarray, weights: np.ndarray
+    head_points: np.ndarray, weights: tuple[float, float]
 ) -> tuple[tuple[float, float], tuple[tuple[float, float], tuple[float, float]]]:
     """The eyes' rotation in the head from the iris circles, averaged over the eyes by ``weights``.
 
+    ``head_points`` are the :data:`EYE_POINTS` landmarks in the head's frame (right eye, then left).
     Returns the angles (x toward the sitter's left, y downward, degrees) and each eye's offset over the
     eyeball radius as (left, right), in the image's sense of y (down positive).
     """
-    centres, _ = circle_centres(head_points[IRIS_RINGS][:, :, :2])
-    corners = head_points[EYE_CORNERS][:, :, :2].mean(axis=1)
-    offsets = (centres - corners - (0.0, EYEBALL_RAISE_CM)) / EYEBALL_RADIUS_CM
-    offsets[:, 1] *= -1  # head y is up; report down-positive like the image
-    mean = np.average(offsets, axis=0, weights=weights + 1e-6)
-    angles = _angles(mean)
-    right, left = offsets
-    return (float(angles[0]), float(angles[1])), (
-        (float(left[0]), float(left[1])),
-        (float(right[0]), float(right[1])),
-    )
+    xy = head_points[:, :2].tolist()
+    offsets = []
+    for eye in (xy[:6], xy[6:]):
+        cx, cy, _ = circle_fit(eye[:4])
+        mx, my = (eye[4][0] + eye[5][0]) / 2, (eye[4][1] + eye[5][1]) / 2
+        # Head y is up; report down-positive like the image.
+        offsets.append(((cx - mx) / EYEBALL_RADIUS_CM, -(cy - my - EYEBALL_RAISE_CM) / EYEBALL_RADIUS_CM))
+    (rx, ry), (lx, ly) = offsets
+    wr, wl = weights[0] + 1e-6, weights[1] + 1e-6
+    angles = _angles((rx * wr + lx * wl) / (wr + wl), (ry * wr + ly * wl) / (wr + wl))
+    return angles, ((lx, ly), (rx, ry))
 
 
 def blendshape_eye_in_head(blendshapes: dict[str, float]) -> tuple[float, float]:
@@ -151,8 +165,9 @@ def measure(points: np.ndarray, pose: Pose, blendshapes: dict[str, float]) -> Ga
     The eyes are weighted by how wide each appears in the image: the far eye of a turned head is the
     less reliable.
     """
-    widths = np.linalg.norm(points[EYE_CORNERS[:, 0], :2] - points[EYE_CORNERS[:, 1], :2], axis=1)
-    geometric, offsets = geometric_eye_in_head(to_head(points, pose), widths.astype(np.float64))
+    eye = points[EYE_POINTS]
+    widths = (math.dist(eye[4, :2], eye[5, :2]), math.dist(eye[10, :2], eye[11, :2]))  # right, left
+    geometric, offsets = geometric_eye_in_head(to_head(eye, pose), widths)
     blend = blendshape_eye_in_head(blendshapes)
     eye_in_head = fuse(geometric, blend)
     return Gaze(compose(pose.rotation, eye_in_head), eye_in_head, geometric, blend, pose.rotation, offsets)

@@ -127,11 +127,16 @@ class FacePipeline:
         self._tracks.clear()
 
     def analyze(
-        self, pixels: np.ndarray, track: bool = True, thorough: bool | None = None
+        self,
+        pixels: np.ndarray,
+        track: bool = True,
+        thorough: bool | None = None,
+        refine: bool | None = None,
     ) -> list[FaceReading]:
         """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still.
 
-        ``thorough`` (default: for unrelated stills) adds the tiled search for small faces in group photos.
+        ``thorough`` (default: for unrelated stills) adds the tiled search for small faces in group photos;
+        ``refine`` (default: for unrelated stills) the :data:`STILL_REFINE_PASSES` extra landmark passes.
         """
         start = time.perf_counter()
         busy_before = self.models.busy_seconds()
@@ -143,7 +148,8 @@ class FacePipeline:
         self._frame += 1
         if detect_now:
             self._detect(image, timings, tiled=(not track) if thorough is None else thorough)
-        readings = self._follow(image, timings, refine=0 if track else STILL_REFINE_PASSES)
+        refine = (not track) if refine is None else refine
+        readings = self._follow(image, timings, refine=STILL_REFINE_PASSES if refine else 0)
         if not readings and not detect_now:
             # Every track was lost this frame: look again at once rather than miss a frame.
             self._detect(image, timings)

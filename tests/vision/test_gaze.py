@@ -106,8 +106,11 @@ def test_iris_circle_centre_and_radius():
     """The algebraic circle fit recovers a circle from four points on it, in any position."""
     angles = np.radians([0, 90, 180, 270]) + 0.3
     ring = np.stack([3.0 + 2.0 * np.cos(angles), -1.0 + 2.0 * np.sin(angles)], axis=1)
-    centres, radii = gaze.circle_centres(ring[None])
-    assert centres[0] == pytest.approx((3.0, -1.0)) and radii[0] == pytest.approx(2.0)
+    x, y, radius = gaze.circle_fit([tuple(p) for p in ring.tolist()])
+    assert (x, y, radius) == pytest.approx((3.0, -1.0, 2.0))
+    # A ring squashed by a lid or foreshortening still gives a centre between its points.
+    x, y, _ = gaze.circle_fit([(1.0, 0.0), (0.0, 0.5), (-1.0, 0.0), (0.0, -0.5)])
+    assert (x, y) == pytest.approx((0.0, 0.0), abs=1e-9)
 
 
 @pytest.mark.parametrize("eyes", [(0.0, 0.0), (10.0, -5.0), (-20.0, 12.0)])

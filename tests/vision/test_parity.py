@@ -34,7 +34,8 @@ def compare(reference, pipeline: FacePipeline, pixels: np.ndarray) -> tuple[floa
     height, width = pixels.shape[:2]
     ref = np.array([[p.x * width, p.y * height] for p in result.face_landmarks[0]])
     ref_blend = np.array([c.score for c in result.face_blendshapes[0]])
-    faces = pipeline.analyze(pixels, track=False)
+    # One landmark pass, as MediaPipe's IMAGE mode makes (the booth refines stills with two more).
+    faces = pipeline.analyze(pixels, track=False, refine=False)
     # Tiled search may also find a face-like patch elsewhere (the astronaut's mission badge): compare the
     # face MediaPipe found.
     ours = min(faces, key=lambda f: np.linalg.norm(f.landmarks[:, :2].mean(0) - ref.mean(0)))

@@ -417,6 +417,28 @@ def test_settings_form_shows_every_field_error_and_saves_nothing(client, service
     assert service.settings.session.shot_list == "commercial"
 
 
+def test_the_gaze_tolerance_is_the_operators_to_set(client, service):
+    """Degrees around the sitter's lens direction, horizontal and vertical, on the operator page; saved,
+    and held by the trigger's thresholds at once (the coaching and the trigger share them)."""
+    token = login(client)
+    page = client.get("/operator").get_data(as_text=True)
+    assert 'name="policy.gaze_horizontal_deg"' in page and 'name="policy.gaze_vertical_deg"' in page
+    assert "Gaze left/right (deg)" in page and "Gaze up/down (deg)" in page
+    form = {"csrf_token": token, "policy.gaze_horizontal_deg": "1", "policy.gaze_vertical_deg": "6"}
+    html = client.post("/operator/settings", data=form).get_data(as_text=True)
+    assert "greater than or equal to 2" in html
+    assert service.settings.policy.gaze_horizontal_deg == 7.0  # nothing saved from a bad form
+    form["policy.gaze_horizontal_deg"] = "5.5"
+    assert client.post("/operator/settings", data=form).status_code == 302
+    assert (service.settings.policy.gaze_horizontal_deg, service.settings.policy.gaze_vertical_deg) == (
+        5.5,
+        6.0,
+    )
+    saved = (service.data_dir / "booth.toml").read_text()
+    assert "gaze_horizontal_deg = 5.5" in saved and "gaze_vertical_deg = 6.0" in saved
+    wait_until(lambda: service.shooter is not None and service.shooter.params.thresholds.gaze == (5.5, 6.0))
+
+
 def test_sessions_list_detail_export_and_delete(client, service):
     headers = {"X-CSRF-Token": login(client)}
     record, shots = seed_session(service)
