@@ -30,7 +30,9 @@ import numpy as np
 from booth import assets, looks
 from booth.config import PolicySettings, VisionSettings
 from booth.errors import ConfigError
-from booth.looks.engine import ENGAGED_HOLD_SECONDS
+from booth.looks.calibration import LensCalibration
+from booth.looks.calibration import calibrate as calibrate_lens
+from booth.looks.engine import ENGAGED_HOLD_SECONDS, NO_CALIBRATION
 from booth.looks.signals import extract
 from booth.media import MediaSpan, is_video, iter_frames
 from booth.vision import FacePipeline, FaceReading, Models, VisionParams
@@ -40,8 +42,8 @@ from booth.vision.geometry import gaze_within
 #: The smile call: the ``warm_smile`` signal (mouth smile, confirmed by the emotion model) at or above this.
 SMILE_MIN = 0.3
 ATTRIBUTES = ("face", "eyes_open", "engaged", "smile")
-#: The gaze votes the engaged call is also made with, beside the fused one.
-VOTES = ("geometric", "blendshape")
+#: The engaged call is made with the fused gaze and with each vote alone: report name -> Gaze attribute.
+_VOTE_ATTRIBUTES = {"fused": "eye_in_head", "geometric": "geometric", "blendshape": "blendshape"}
 _EYES_OPEN_LABEL = {"open": True, "squint": True, "closed": False, "lowered": False}
 #: Faces read per frame: every face of the group photos, so the labelled one (picked by ``at``) is there.
 MAX_FACES = 8
@@ -185,9 +187,10 @@ def _judge(
     faces: list[FaceReading],
     results: dict[int, looks.LookResult],
     thresholds: looks.Thresholds,
-    baseline: looks.Baseline,
+    votes: dict[str, LensCalibration | None],
 ) -> None:
-    """Count the booth's calls on one labelled face against its labels (``results`` by ``id`` of face)."""
+    """Count the booth's calls on one labelled face against its labels (``results`` by ``id`` of face);
+    ``votes`` holds each gaze vote's own lens calibration (None: uncalibrated)."""
     face = _pick(faces, item.get("at"))
     # Every labelled face is a face; face=false marks frames that must have none.
     report.counts["face"].add(item.get("face", True), face is not None)
@@ -211,26 +214,33 @@ def _judge(
         report.confusion[(item["look"], _called_look(result, thresholds))] += 1
     if "engaged" in item:
         report.engaged_by_set[item["media"]].add(item["engaged"], said["engaged"])
-        tolerance = baseline.calibration.tolerance(thresholds.gaze)
-        _judge_votes(report, item["engaged"], face, baseline, tolerance)
+        _judge_votes(report, item["engaged"], face, votes, thresholds.gaze)
 
 
 def _judge_votes(
     report: Report,
     truth: bool,
     face: FaceReading,
-    baseline: looks.Baseline,
+    votes: dict[str, LensCalibration | None],
     tolerance: tuple[float, float],
 ) -> None:
-    """The engaged call made with each gaze vote alone and fused (eyes open, within the tolerance)."""
+    """The engaged call made with the fused gaze and with each vote alone (eyes open, within the
+    tolerance), each vote with its own calibration when the clip has one and the widened population
+    tolerance when not, as the booth judges."""
     parts = face.gaze_parts
-    bias = (0.0, 0.0) if baseline.calibration.lens is None else baseline.calibration.lens.bias
-    for vote, eyes in (("fused", parts.eye_in_head), *((v, getattr(parts, v)) for v in VOTES)):
-        gaze = compose(parts.rotation, (eyes[0] - bias[0], eyes[1] - bias[1]))
-        report.engaged_by_vote[vote].add(truth, face.eyes_open and gaze_within(gaze, tolerance))
+    for name, attribute in _VOTE_ATTRIBUTES.items():
+        lens = votes.get(name)
+        if lens is not None:
+            gaze, ellipse = lens.gaze(face), tolerance
+        else:
+            gaze, ellipse = (
+                compose(parts.rotation, getattr(parts, attribute)),
+                NO_CALIBRATION.tolerance(tolerance),
+            )
+        report.engaged_by_vote[name].add(truth, face.eyes_open and gaze_within(gaze, ellipse))
         if face.eyes_open:
-            distance = float(np.hypot(gaze[0] / tolerance[0], gaze[1] / tolerance[1]))
-            report.distances[vote][0 if truth else 1].append(distance)
+            distance = float(np.hypot(gaze[0] / ellipse[0], gaze[1] / ellipse[1]))
+            report.distances[name][0 if truth else 1].append(distance)
 
 
 def evaluate(
@@ -260,11 +270,14 @@ def evaluate(
         # Readings only (not pixels) are kept: the calibration span may come after the labelled frames.
         read = [(f.index, f.timestamp, pipeline.analyze(f.pixels, track=video)) for f in iter_frames(path)]
         baseline = looks.Baseline({})
+        votes: dict[str, LensCalibration | None] = {}
         if span is not None:
-            baseline = looks.Baseline.capture(
-                [_largest(faces) for index, _, faces in read if span.covers(index)]
-            )
+            # The lens only, as `booth simulate --calibrate` takes it: the named frames show where the lens
+            # is, not necessarily a resting face.
+            frames_of_span = [_largest(faces) for index, _, faces in read if span.covers(index)]
+            baseline = looks.Baseline({}, looks.Baseline.capture(frames_of_span).calibration)
             report.calibrations.append(f"{span}: {baseline.calibration.describe()}")
+            votes = {n: calibrate_lens(frames_of_span, vote).lens for n, vote in _VOTE_ATTRIBUTES.items()}
         scorer = looks.LookScorer(book, thresholds, policy.min_face_size, baseline, hold_seconds=hold)
         frames = {item["frame"] for item in wanted}
         for index, timestamp, faces in read:
@@ -273,5 +286,5 @@ def evaluate(
                 continue
             for item in (i for i in wanted if i["frame"] == index):
                 where = f"{media}#{index}" if video else media
-                _judge(report, where, item, faces, results, thresholds, baseline)
+                _judge(report, where, item, faces, results, thresholds, votes)
     return report

@@ -8,6 +8,7 @@ decoding (JPEG draft mode) and then to :data:`MAX_SIDE`, so memory stays bounded
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
@@ -39,6 +40,10 @@ class Frame:
     timestamp: float  # seconds from the start of the video, 0.0 for a still
 
 
+#: FILE@FROM-TO with ASCII digits (str.isdigit would take "²").
+_SPAN = re.compile(r"(.+)@([0-9]+)-([0-9]+)")
+
+
 @dataclass(frozen=True)
 class MediaSpan:
     """A photo, or a range of a video's frames, as the command line names it: ``FILE`` or ``FILE@FROM-TO``
@@ -50,14 +55,21 @@ class MediaSpan:
 
     @classmethod
     def parse(cls, text: str) -> MediaSpan:
-        """``clip.mp4@120-150`` or ``photo.jpg``; a bad range is a one-line :class:`MediaError`."""
-        name, at, frames = text.rpartition("@") if "@" in text else (text, "", "")
-        if not at:
-            return cls(Path(text))
-        first, dash, last = frames.partition("-")
-        if not (dash and first.isdigit() and last.isdigit()) or int(first) > int(last):
+        """``clip.mp4@120-150`` or ``photo.jpg`` (a path may itself hold an ``@``: ``photo@2x.jpg``).
+
+        Text ending in ``@`` and something that is not a range, after a media file's name, is a one-line
+        :class:`MediaError` naming the form, as is a range that runs backwards.
+        """
+        match = _SPAN.fullmatch(text)
+        if match:
+            first, last = int(match[2]), int(match[3])
+            if first > last:
+                raise MediaError(f"{text}: the range runs backwards; name frames as FILE@FROM-TO (inclusive)")
+            return cls(Path(match[1]), first, last)
+        head, at, _ = text.rpartition("@")
+        if at and Path(head).suffix.lower() in IMAGE_SUFFIXES | VIDEO_SUFFIXES:
             raise MediaError(f"{text}: name frames as FILE@FROM-TO, e.g. clip.mp4@120-150 (inclusive)")
-        return cls(Path(name), int(first), int(last))
+        return cls(Path(text))
 
     def covers(self, index: int | None) -> bool:
         """Whether frame ``index`` (None for a still) is in the span; a span without a range is all of it."""

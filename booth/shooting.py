@@ -177,7 +177,10 @@ class Shooter:
         Read at most :data:`STILL_CHECK_SIDE` px wide and without the tiled search (the sitter fills the
         frame): a full-resolution tiled read costs about 250 ms here and seconds on a Pi, all of it on the
         analysis thread. The sitter is the largest face, as in :func:`booth.policy.pick_subject` with no
-        dominance asked (the trigger already judged that on the live frames).
+        dominance asked (the trigger already judged that on the live frames). The still gets the pipeline's
+        two refining landmark passes (two more landmark runs, ~8 ms here): a single pass from the detector's
+        coarse crop reads the eyes up to 7 degrees away from where the tracked live frames, on which the
+        sitter was calibrated, read them.
         """
         image = Image.fromarray(pixels)
         if max(image.size) > STILL_CHECK_SIDE:

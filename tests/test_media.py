@@ -69,7 +69,13 @@ def test_not_a_video(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "first", "last"),
-    [("clip.mp4@120-150", 120, 150), ("photo.jpg", None, None), ("dir/a@b.mp4@0-0", 0, 0)],
+    [
+        ("clip.mp4@120-150", 120, 150),
+        ("photo.jpg", None, None),
+        ("dir/a@b.mp4@0-0", 0, 0),
+        ("photo@2x.jpg", None, None),
+        ("/home/a@b/clip.mp4", None, None),
+    ],
 )
 def test_a_media_span_names_a_still_or_an_inclusive_frame_range(text, first, last):
     from booth.media import MediaSpan
@@ -83,7 +89,9 @@ def test_a_media_span_names_a_still_or_an_inclusive_frame_range(text, first, las
         assert not span.covers(None)
 
 
-@pytest.mark.parametrize("text", ["clip.mp4@5", "clip.mp4@9-3", "clip.mp4@a-b", "clip.mp4@-4"])
+@pytest.mark.parametrize(
+    "text", ["clip.mp4@5", "clip.mp4@9-3", "clip.mp4@a-b", "clip.mp4@-4", "clip.mp4@\u00b2-3"]
+)
 def test_a_bad_span_is_one_line_naming_the_form(text):
     from booth.media import MediaSpan
 

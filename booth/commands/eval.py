@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from booth import assets
+from booth.errors import MediaError
 from booth.evaluate import evaluate, load_labels
 from booth.media import MediaSpan
 
@@ -30,9 +31,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     spans = [MediaSpan.parse(text) for text in args.calibrate]
+    for span in spans:
+        if span.first is None:
+            # Without a range the whole clip would calibrate and then be left out of every count.
+            raise MediaError(f"--calibrate {span}: name the frames, as VIDEO@FROM-TO")
     models = None
     for path in args.labels:
-        report = evaluate(load_labels(path), models, calibrate=[_resolved(s) for s in spans])
+        items = load_labels(path)
+        labelled = {item["media"] for item in items}
+        for span in spans:
+            if span.path.name not in labelled:
+                print(f"booth eval: {path}: no labels for {span.path.name}; --calibrate {span} unused")
+        report = evaluate(items, models, calibrate=[_resolved(s) for s in spans])
         print(f"== {path}")
         for line in report.lines():
             print(line)

@@ -33,8 +33,12 @@ POPULATION_MARGIN_DEG = (5.0, 0.0)
 #: Share of the step's frames that must show the face, and share of those with the eyes open.
 MIN_FACE_SHARE = 0.6
 MIN_OPEN_SHARE = 0.6
-#: Fewest open-eyed frames a calibration is taken from.
-MIN_FRAMES = 5
+#: Fewest open-eyed frames a calibration is taken from (a second at a Pi 4's 5-6 analysed frames per
+#: second, less a blink).
+MIN_FRAMES = 3
+#: The eye-in-head angles a calibration can be of: the fused one the booth judges with, or one vote alone
+#: (``booth eval`` calibrates each vote on its own to compare them fairly).
+VOTES = ("eye_in_head", "geometric", "blendshape")
 #: Largest bias accepted (degrees, horizontal, vertical): beyond this the sitter looked somewhere else.
 #: Measured lens biases on the dev clips: +7.6, +1.1 (WolfgangLanger_Pexels.mp4, frames 398-409) and
 #: -5.4, +0.1 (single_face.mp4, frames 0-11).
@@ -45,16 +49,18 @@ MAX_SPREAD_DEG = 3.0
 
 @dataclass(frozen=True)
 class LensCalibration:
-    """A sitter's eye-in-head bias (degrees, x toward the sitter's left, y down) when on the lens."""
+    """A sitter's eye-in-head bias (degrees, x toward the sitter's left, y down) when on the lens, of the
+    ``vote`` it was measured on (one of :data:`VOTES`)."""
 
     bias: tuple[float, float]
     frames: int
+    vote: str = "eye_in_head"
 
     def gaze(self, reading: FaceReading) -> tuple[float, float]:
         """This sitter's gaze off the lens (degrees, x right, y down): their bias removed, then composed."""
         parts = reading.gaze_parts
-        eyes = (parts.eye_in_head[0] - self.bias[0], parts.eye_in_head[1] - self.bias[1])
-        return compose(parts.rotation, eyes)
+        measured = getattr(parts, self.vote)
+        return compose(parts.rotation, (measured[0] - self.bias[0], measured[1] - self.bias[1]))
 
 
 @dataclass(frozen=True)
@@ -79,14 +85,15 @@ class Calibration:
         return f"lens calibration from {self.lens.frames} frames: bias {bx:+.1f} deg x, {by:+.1f} deg y"
 
 
-def bias_of(reading: FaceReading) -> tuple[float, float]:
-    """How far this reading's eyes are from the eye-in-head angle that meets the lens (degrees)."""
+def bias_of(reading: FaceReading, vote: str = "eye_in_head") -> tuple[float, float]:
+    """How far this reading's eyes (by ``vote``) are from the eye-in-head angle that meets the lens."""
     parts = reading.gaze_parts
     lens = toward_lens(parts.rotation)
-    return parts.eye_in_head[0] - lens[0], parts.eye_in_head[1] - lens[1]
+    measured = getattr(parts, vote)
+    return measured[0] - lens[0], measured[1] - lens[1]
 
 
-def calibrate(readings: Sequence[FaceReading | None]) -> Calibration:
+def calibrate(readings: Sequence[FaceReading | None], vote: str = "eye_in_head") -> Calibration:
     """A lens calibration from the step's frames (None where no face was seen), or the reason for none."""
     if not readings:
         return Calibration(None, "face lost")
@@ -96,11 +103,11 @@ def calibrate(readings: Sequence[FaceReading | None]) -> Calibration:
     opened = [r for r in faces if r.eyes_open]
     if len(opened) < MIN_OPEN_SHARE * len(faces) or len(opened) < MIN_FRAMES:
         return Calibration(None, "eyes closed")
-    biases = np.array([bias_of(r) for r in opened])
+    biases = np.array([bias_of(r, vote) for r in opened])
     median = np.median(biases, axis=0)
     spread = np.median(np.abs(biases - median), axis=0)
     if (spread > MAX_SPREAD_DEG).any():
         return Calibration(None, "eyes moving")
     if abs(median[0]) > MAX_BIAS_DEG[0] or abs(median[1]) > MAX_BIAS_DEG[1]:
         return Calibration(None, f"looking away ({median[0]:+.0f}, {median[1]:+.0f} deg off the lens)")
-    return Calibration(LensCalibration((float(median[0]), float(median[1])), len(opened)), "")
+    return Calibration(LensCalibration((float(median[0]), float(median[1])), len(opened), vote), "")

@@ -14,7 +14,8 @@
   without a calibration), the face is large enough (``min_face_size``), and all of that has held
   for the scorer's ``hold_seconds`` (:data:`ENGAGED_HOLD_SECONDS` on live video, 0 for a still);
   otherwise the reasons say why ("left"/"right" are the sitter's own). Eyes that are not open say how:
-  "eyes closed", "eyes half-closed" or "eyes lowered" (:mod:`booth.vision.eyes`).
+  "eyes closed", "eyes squeezed by the smile", "eyes lowered" or "eyes half-closed"
+  (:mod:`booth.vision.eyes`).
 * **Thresholds** come from a :class:`~booth.looks.thresholds.Thresholds`, the same rule the trigger policy
   holds, so the coaching's "Hold that!" means exactly what the trigger fires on.
 * **Target**: the look being coached toward belongs to the session, so it is passed to each
@@ -48,7 +49,12 @@ EYE_WIDE_MAX = 0.55
 
 NO_CALIBRATION = Calibration(None, "no baseline step")
 #: Why eyes that are not open are not engaged, by :mod:`booth.vision.eyes` state.
-EYE_REASONS = {"closed": "eyes closed", "half-closed": "eyes half-closed", "lowered": "eyes lowered"}
+EYE_REASONS = {
+    "closed": "eyes closed",
+    "squeezed": "eyes squeezed by the smile",
+    "lowered": "eyes lowered",
+    "half-closed": "eyes half-closed",
+}
 
 
 @dataclass(frozen=True)
@@ -186,7 +192,8 @@ class LookScorer:
         """One face at time ``now``; ``target`` is the look the session coaches toward (used by the hint)."""
         self._forget(now)
         state = self._faces.setdefault(reading.track_id, _FaceState())
-        raw_signals = extract(reading, rest_pitch=self.baseline.signals.get("head.pitch", 0.0))
+        gaze = self.baseline.gaze(reading)
+        raw_signals = extract(reading, self.baseline.signals.get("head.pitch", 0.0), gaze)
         signals = self.baseline.relative(raw_signals)
         raw = {name: recipe.score(signals) for name, recipe in self.book.looks.items()}
 
@@ -203,7 +210,7 @@ class LookScorer:
         frozen = _movement(state.history, now, dead.window_seconds) < dead.stillness
         dead_gaze = blank and frozen and reading.eyes_open
 
-        verdict = self._verdict(reading, raw_signals, state, now)
+        verdict = self._verdict(reading, raw_signals, gaze, state, now)
         hint = self._hint(verdict, dead_gaze, signals, state, target)
         calibrated = self.baseline.calibration.lens is not None
         return LookResult(
@@ -214,7 +221,7 @@ class LookScorer:
             reading.eyes_open,
             hint,
             target,
-            self.baseline.gaze(reading),
+            gaze,
             calibrated,
         )
 
@@ -228,14 +235,19 @@ class LookScorer:
             del self._faces[track]
 
     def _verdict(
-        self, reading: FaceReading, signals: dict[str, float], state: _FaceState, now: float
+        self,
+        reading: FaceReading,
+        signals: dict[str, float],
+        gaze: tuple[float, float],
+        state: _FaceState,
+        now: float,
     ) -> Verdict:
         reasons = []
         if not reading.eyes_open:
             reasons.append(EYE_REASONS.get(reading.eye_state, "eyes closed"))
         elif signals["eye_wide"] > max(EYE_WIDE_MAX, self.baseline.signals.get("eye_wide", 0.0) + 0.3):
             reasons.append("eyes wide")
-        gx, gy = self.baseline.gaze(reading)
+        gx, gy = gaze
         # The gaze of shut or lowered eyes is the iris model's guess: only open eyes look anywhere.
         if reading.eyes_open and not gaze_within(
             (gx, gy), self.baseline.calibration.tolerance(self.thresholds.gaze)
@@ -265,6 +277,8 @@ class LookScorer:
         reasons = verdict.reasons
         if "eyes closed" in reasons:
             return "Open your eyes"
+        if "eyes squeezed by the smile" in reasons:
+            return "Soften the smile a little: let your eyes open"
         if "eyes lowered" in reasons:
             return "Lift your eyes to the lens"
         if "eyes half-closed" in reasons:

@@ -16,8 +16,10 @@ and these derived ones (all 0..1 unless stated):
   cheekSquint, mouthFunnel, mouthPucker)
 * ``head.yaw``, ``head.pitch``, ``head.roll`` degrees; ``head.tilt`` abs(roll) degrees; ``head.level`` 1 when
   pitch is within 5 degrees of the sitter's rest, falling to 0 at 20
-* ``eyes.openness`` the less open eye, 0..1; ``gaze.offset`` degrees off the lens
-* ``iris.x``, ``iris.y`` mean iris offset in eye widths
+* ``eyes.openness`` the less open eye, 0..1; ``gaze.offset`` degrees off the lens (the sitter's calibrated
+  gaze when the scorer has a lens calibration, as the verdict judges it)
+* ``iris.x``, ``iris.y`` mean iris offset from the eyeball centre in the head's own frame, over the eyeball
+  radius (the sine of the eye's turn in the head; x toward the sitter's left, y down)
 """
 
 from __future__ import annotations
@@ -42,8 +44,11 @@ def _mean(b: dict[str, float], left: str, right: str) -> float:
     return (b[left] + b[right]) / 2
 
 
-def extract(reading: FaceReading, rest_pitch: float = 0.0) -> dict[str, float]:
-    """All signals of one reading. ``rest_pitch`` is the sitter's resting head pitch (from the baseline)."""
+def extract(
+    reading: FaceReading, rest_pitch: float = 0.0, gaze: tuple[float, float] | None = None
+) -> dict[str, float]:
+    """All signals of one reading. ``rest_pitch`` is the sitter's resting head pitch (from the baseline),
+    ``gaze`` their calibrated gaze off the lens (default: the reading's population gaze)."""
     b = reading.blendshapes
     smile = _mean(b, "mouthSmileLeft", "mouthSmileRight")
     jaw = b["jawOpen"]
@@ -75,7 +80,7 @@ def extract(reading: FaceReading, rest_pitch: float = 0.0) -> dict[str, float]:
             "head.tilt": abs(reading.head_pose.roll),
             "head.level": min(1.0, max(0.0, (20.0 - abs(pitch - rest_pitch)) / 15.0)),
             "eyes.openness": min(reading.eye_openness),
-            "gaze.offset": math.hypot(*reading.gaze),
+            "gaze.offset": math.hypot(*(reading.gaze if gaze is None else gaze)),
             "iris.x": (reading.iris_offset[0][0] + reading.iris_offset[1][0]) / 2,
             "iris.y": (reading.iris_offset[0][1] + reading.iris_offset[1][1]) / 2,
         },

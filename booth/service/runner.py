@@ -266,6 +266,8 @@ class SessionRunner:
             self._forget()  # idle, or the next sitter: nothing of the last session shows
 
     def _begin_baseline(self) -> None:
+        # The last sitter's rest face and lens are theirs alone: nothing of them judges the next one.
+        self._shooter().set_baseline(Baseline({}))
         if self._camera().state.kind == "replay":
             # Recorded footage has no sitter to ask for a resting face: score without a baseline.
             self._baseline.cancel()

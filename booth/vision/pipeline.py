@@ -241,7 +241,12 @@ class FacePipeline:
             emotions=emotions,
             head_pose=pose.head_pose(),
             eye_openness=openness,
-            eye_state=eyes.eye_state(openness, blink, looking.geometric[1]),
+            eye_state=eyes.eye_state(
+                openness,
+                blink,
+                (blendshapes["mouthSmileLeft"] + blendshapes["mouthSmileRight"]) / 2,
+                looking.geometric[1],
+            ),
             gaze_parts=looking,
             face_size=float((y1 - y0) / height),
             sharpness=sharp,

@@ -60,7 +60,7 @@ class FaceReading:
     emotions: dict[str, float]  # FER2013 seven classes, softmax
     head_pose: HeadPose
     eye_openness: tuple[float, float]  # (left, right): 0 closed .. 1 fully open
-    eye_state: str  # "open", "closed", "half-closed" or "lowered" (booth.vision.eyes)
+    eye_state: str  # "open", "closed", "squeezed", "lowered" or "half-closed" (booth.vision.eyes)
     gaze_parts: Gaze  # the eyes in the head, both votes, and the head rotation
     face_size: float  # face box height / frame height
     sharpness: float  # variance of the Laplacian of the face crop (grey levels squared)
@@ -70,7 +70,7 @@ class FaceReading:
 
     @property
     def eyes_open(self) -> bool:
-        """Both eyes open enough for a headshot (not closed, half-closed or lowered)."""
+        """Both eyes open enough for a headshot (not closed, squeezed, lowered or half-closed)."""
         return self.eye_state == "open"
 
     @property

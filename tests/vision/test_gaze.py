@@ -113,16 +113,29 @@ def test_iris_circle_centre_and_radius():
     assert (x, y) == pytest.approx((0.0, 0.0), abs=1e-9)
 
 
-@pytest.mark.parametrize("eyes", [(0.0, 0.0), (10.0, -5.0), (-20.0, 12.0)])
-@pytest.mark.parametrize("yaw_pitch_roll", [(0, 0, 0), (15, -10, 20), (-25, 5, -15)])
-def test_toward_lens_inverts_compose(eyes, yaw_pitch_roll):
-    """compose() turns eye-in-head angles into the gaze off the lens; toward_lens() gives the eye angles
-    whose gaze is exactly (0, 0), for any head rotation."""
+@pytest.mark.parametrize("yaw_pitch_roll", [(15, -10, 20), (-25, 5, -15), (0, 20, 30)])
+def test_toward_lens_inverts_compose(yaw_pitch_roll):
+    """toward_lens() gives the eye angles whose gaze is exactly (0, 0), for any head rotation."""
     rotation = _rotation(*yaw_pitch_roll)
-    lens = gaze.toward_lens(rotation)
-    assert gaze.compose(rotation, lens) == pytest.approx((0.0, 0.0), abs=1e-6)
-    if yaw_pitch_roll == (0, 0, 0):
-        assert gaze.compose(rotation, eyes) == pytest.approx(eyes, abs=1e-6)
+    assert gaze.compose(rotation, gaze.toward_lens(rotation)) == pytest.approx((0.0, 0.0), abs=1e-6)
+
+
+@pytest.mark.parametrize("eyes", [(10.0, -5.0), (-20.0, 12.0)])
+def test_compose_of_a_frontal_head_is_the_eyes_alone(eyes):
+    assert gaze.compose(np.eye(3), eyes) == pytest.approx(eyes, abs=1e-6)
+
+
+@pytest.mark.parametrize(("yaw", "pitch"), [(20.0, 0.0), (-15.0, 0.0), (0.0, 12.0), (0.0, -12.0)])
+def test_a_head_turn_with_the_eyes_still_reads_as_the_head_pose_says(yaw, pitch):
+    """The gaze's signs agree with the head pose's (booth.vision.reading): yaw toward image right is +x,
+    chin up (positive pitch) is a gaze upward (-y); eyes still in the head follow the head."""
+    from booth.vision.geometry import Pose
+
+    rotation = _rotation(yaw, pitch, 0.0)
+    pose = Pose(rotation, 1.0, np.zeros(3)).head_pose()
+    assert abs(pose.yaw) == pytest.approx(abs(yaw), abs=1e-6)
+    assert abs(pose.pitch) == pytest.approx(abs(pitch), abs=1e-6)
+    assert gaze.compose(rotation, (0.0, 0.0)) == pytest.approx((pose.yaw, -pose.pitch), abs=1e-6)
 
 
 def _rotation(yaw: float, pitch: float, roll: float) -> np.ndarray:

@@ -155,6 +155,11 @@ def test_operator_login_and_threshold_change(booth, browser):
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#op-state")
     page.wait_for_function("document.querySelectorAll('#op-camera dd').length >= 5", timeout=10_000)
+    # The replayed sitter has no baseline step: the dashboard says the population model judges the gaze.
+    page.wait_for_function(
+        "document.getElementById('op-gaze').textContent.includes('population model')", timeout=15_000
+    )
+    assert "Gaze left/right (deg)" in page.content()
     shot(page, "07-operator", full_page=True)
 
     field = page.locator("input[name='policy.thresholds.approachable']")

@@ -56,8 +56,12 @@
     $("op-trigger").textContent = t ? `${t.state} · ${num(t.score)} / ${num(t.threshold)} · hold ${Booth.pct(t.progress)}%` +
       (t.reason ? ` · ${t.reason}` : "") : "—";
     const face = status.face;
+    // The angles the verdict judged (degrees off the lens, the sitter's own when calibrated): what the
+    // "Gaze" tolerances under Settings are compared with.
+    const judged = face && face.judged_gaze ?
+      ` · ${face.judged_gaze.x.toFixed(1)}°, ${face.judged_gaze.y.toFixed(1)}° · ${face.calibrated ? "calibrated" : "population model"}` : "";
     $("op-gaze").textContent = !face ? "no face" : face.dead_gaze ? "dead gaze" :
-      face.verdict && face.verdict.engaged ? "engaged" : "not engaged: " + ((face.verdict && face.verdict.reasons) || []).join(", ");
+      (face.verdict && face.verdict.engaged ? "engaged" : "not engaged: " + ((face.verdict && face.verdict.reasons) || []).join(", ")) + judged;
     $("op-shots").textContent = status.shots_taken;
     $("op-pulses-count").textContent = status.shutter_pulses;
     $("op-fps").textContent = typeof status.analysis_fps === "number" ? status.analysis_fps.toFixed(1) + " fps" : "—";
