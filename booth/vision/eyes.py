@@ -72,3 +72,10 @@ def eye_state(openness: tuple[float, float], blink: float, smile: float, eye_pit
     if smile >= SQUEEZE_SMILE_MIN:
         return SQUEEZED
     return LOWERED if eye_pitch >= LOWERED_PITCH_DEG else HALF_CLOSED
+
+
+def state_of(openness: tuple[float, float], blendshapes: dict[str, float], eye_pitch: float) -> str:
+    """:func:`eye_state` from a reading's blendshapes (the larger eyeBlink, the mean mouthSmile)."""
+    blink = max(blendshapes["eyeBlinkLeft"], blendshapes["eyeBlinkRight"])
+    smile = (blendshapes["mouthSmileLeft"] + blendshapes["mouthSmileRight"]) / 2
+    return eye_state(openness, blink, smile, eye_pitch)

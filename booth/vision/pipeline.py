@@ -28,7 +28,7 @@ from booth.vision.detector import FaceDetector, iou, overlap
 from booth.vision.emotion import NAMES as EMOTION_NAMES
 from booth.vision.emotion import EmotionModel
 from booth.vision.landmarks import INPUT_SIZE as LANDMARK_SIZE
-from booth.vision.landmarks import MIN_PRESENCE, LandmarkModel, roi_from_landmarks
+from booth.vision.landmarks import MIN_PRESENCE, LandmarkModel, Landmarks, roi_from_landmarks
 from booth.vision.params import VisionParams
 from booth.vision.reading import FaceReading
 from booth.vision.runtime import Model
@@ -193,14 +193,20 @@ class FacePipeline:
         self._tracks = kept
         return readings
 
+    def _landmarks(self, image: _LazyImage, roi: RotatedRect, refine: int) -> Landmarks:
+        """The landmark model on ``roi``, then ``refine`` more times, each on the crop the last landmarks
+        give (see :data:`STILL_REFINE_PASSES`); a crop without a face is not refined."""
+        marks = self.models.landmarks.run(image.pixels, roi)
+        for _ in range(refine if marks.presence >= MIN_PRESENCE else 0):
+            marks = self.models.landmarks.run(image.pixels, roi_from_landmarks(marks.points))
+        return marks
+
     def _read(
         self, image: _LazyImage, trk: _Track, timings: dict[str, float], refine: int = 0
     ) -> FaceReading | None:
         m = self.models
         t0 = time.perf_counter()
-        marks = m.landmarks.run(image.pixels, trk.roi)
-        for _ in range(refine if marks.presence >= MIN_PRESENCE else 0):
-            marks = m.landmarks.run(image.pixels, roi_from_landmarks(marks.points))
+        marks = self._landmarks(image, trk.roi, refine)
         t1 = time.perf_counter()
         timings["landmarks"] = (t1 - t0) * 1000
         if marks.presence < MIN_PRESENCE:
@@ -226,7 +232,6 @@ class FacePipeline:
         pose = geometry.solve_pose(points, m.canonical)
         openness = eyes.eye_openness(points)
         blendshapes = dict(zip(BLENDSHAPE_NAMES, map(float, blend), strict=True))
-        blink = max(blendshapes["eyeBlinkLeft"], blendshapes["eyeBlinkRight"])
         looking = gaze.measure(points, pose, blendshapes)
         x0, y0 = points[:, :2].min(axis=0)
         x1, y1 = points[:, :2].max(axis=0)
@@ -241,12 +246,7 @@ class FacePipeline:
             emotions=emotions,
             head_pose=pose.head_pose(),
             eye_openness=openness,
-            eye_state=eyes.eye_state(
-                openness,
-                blink,
-                (blendshapes["mouthSmileLeft"] + blendshapes["mouthSmileRight"]) / 2,
-                looking.geometric[1],
-            ),
+            eye_state=eyes.state_of(openness, blendshapes, looking.geometric[1]),
             gaze_parts=looking,
             face_size=float((y1 - y0) / height),
             sharpness=sharp,
