@@ -9,6 +9,11 @@ Two label formats:
   "closed" or "unclear"), ``eyes`` ("open", "squint", "half", "closed", "lowered") and ``smile``. Engaged is
   gaze == "lens"; "unclear" is unlabelled. Eyes open are "open" and "squint"; "half" (mid-blink frames) is
   unlabelled for eyes.
+* ``tests/data/expression_labels.json``: ``clips`` as above (``gaze`` may be absent) plus ``stills``, and
+  an ``expression`` per face ("neutral", "soft_smile", "broad_smile", "laugh", "crying", "distressed",
+  ...). Expressions that are no headshot look count as look "none" (:data:`NOT_A_LOOK`); a smile with the
+  eyes open counts as "approachable"; the others are unlabelled for looks. Each expression also gets its
+  own row of what the booth called, so "crying: none 118" is checked on every run.
 
 Videos are read start to finish with tracking and the looks scorer's normal engagement hold, as the booth
 reads a sitter; photos are read alone. Each media file is its own set, reported on its own line, and the
@@ -33,14 +38,16 @@ from booth.errors import ConfigError
 from booth.looks.calibration import LensCalibration
 from booth.looks.calibration import calibrate as calibrate_lens
 from booth.looks.engine import ENGAGED_HOLD_SECONDS, NO_CALIBRATION
-from booth.looks.signals import extract
 from booth.media import MediaSpan, is_video, iter_frames
 from booth.vision import FacePipeline, FaceReading, Models, VisionParams
 from booth.vision.gaze import compose
 from booth.vision.geometry import gaze_within
 
-#: The smile call: the ``warm_smile`` signal (mouth smile, confirmed by the emotion model) at or above this.
-SMILE_MIN = 0.3
+#: Labelled expressions that are not a headshot look: the booth must call "none" on them.
+NOT_A_LOOK = frozenset(
+    {"neutral", "crying", "distressed", "speech", "grimace", "surprise", "anger", "disgust", "tongue_out"}
+)
+_SMILES = frozenset({"soft_smile", "broad_smile"})
 ATTRIBUTES = ("face", "eyes_open", "engaged", "smile")
 #: The engaged call is made with the fused gaze and with each vote alone: report name -> Gaze attribute.
 _VOTE_ATTRIBUTES = {"fused": "eye_in_head", "geometric": "geometric", "blendshape": "blendshape"}
@@ -101,6 +108,8 @@ class Report:
         default_factory=lambda: defaultdict(lambda: ([], []))
     )
     calibrations: list[str] = field(default_factory=list)
+    #: (labelled expression, the booth's called look) -> frames.
+    expressions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
 
     def lines(self) -> list[str]:
         out = [f"{'attribute':10} {'n':>4} {'accuracy':>9} {'precision':>10} {'recall':>7}"]
@@ -124,6 +133,12 @@ class Report:
             out.append(" " * 14 + "".join(f"{p[:12]:>13}" for p in labels))
             for truth in labels:
                 out.append(f"{truth[:12]:14}" + "".join(f"{self.confusion[(truth, p)]:13d}" for p in labels))
+        rows = sorted({e for e, _ in self.expressions})
+        if rows:
+            out.append("expressions (rows: label, then the booth's call: frames)")
+            for expression in rows:
+                calls = sorted((c, n) for (e, c), n in self.expressions.items() if e == expression)
+                out.append(f"{expression[:12]:14}" + "  ".join(f"{c} {n}" for c, n in calls))
         out += [f"miss: {m}" for m in self.misses]
         counts = self.counts
         out.append(
@@ -142,21 +157,33 @@ def load_labels(path: Path) -> list[dict]:
                 _from_gaze_label(media, int(frame), label)
                 for media, frames in data["clips"].items()
                 for frame, label in frames.items()
-            ]
+            ] + [_from_gaze_label(s["media"], None, s) for s in data.get("stills", [])]
         items = data["items"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise ConfigError(f"{path}: not a labels file ({err}); see tests/data/labels.json") from None
     return items
 
 
-def _from_gaze_label(media: str, frame: int, label: dict) -> dict:
+def _from_gaze_label(media: str, frame: int | None, label: dict) -> dict:
     item: dict = {"media": media, "frame": frame}
-    if label["gaze"] != "unclear":
+    if "at" in label:
+        item["at"] = label["at"]
+    if label.get("face") is False:
+        item["face"] = False
+        return item
+    if label.get("gaze", "unclear") != "unclear":
         item["engaged"] = label["gaze"] == "lens"
-    if label["eyes"] in _EYES_OPEN_LABEL:
+    if label.get("eyes") in _EYES_OPEN_LABEL:
         item["eyes_open"] = _EYES_OPEN_LABEL[label["eyes"]]
     if "smile" in label:
         item["smile"] = label["smile"]
+    expression = label.get("expression")
+    if expression is not None:
+        item["expression"] = expression
+        if expression in NOT_A_LOOK:
+            item["look"] = "none"
+        elif expression in _SMILES and item.get("eyes_open") and label.get("eyes") == "open":
+            item["look"] = "approachable"
     return item
 
 
@@ -203,7 +230,7 @@ def _judge(
         "eyes_open": face.eyes_open,
         # Where the eyes are, frame by frame: the short settling hold after a blink is not a call.
         "engaged": not set(result.verdict.reasons) - {"settling"},
-        "smile": extract(face)["warm_smile"] >= SMILE_MIN,
+        "smile": result.smiling,  # the booth's own smile call (booth.looks.smile)
     }
     for name, value in said.items():
         if name in item:
@@ -212,6 +239,8 @@ def _judge(
                 report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
     if "look" in item:
         report.confusion[(item["look"], _called_look(result, thresholds))] += 1
+    if "expression" in item:
+        report.expressions[(item["expression"], _called_look(result, thresholds))] += 1
     if "engaged" in item:
         report.engaged_by_set[item["media"]].add(item["engaged"], said["engaged"])
         _judge_votes(report, item["engaged"], face, votes, thresholds.gaze)

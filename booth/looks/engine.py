@@ -2,7 +2,8 @@
 
 * **Baseline**: the median of each signal over ~1 s of the sitter at rest, looking at the light by the lens.
   Expression signals then count only what rose above rest, rescaled to 0..1, so a resting smile or heavy
-  lids are not a look. The same frames calibrate the sitter's own lens direction
+  lids are not a look. Until a sitter's rest is taken (and for stills) the population's rest applies
+  (:mod:`booth.looks.rest`). The same frames calibrate the sitter's own lens direction
   (:mod:`booth.looks.calibration`); without one (a still, or a sitter who did not comply) the population
   gaze model applies.
 * **Smoothing**: each look score is an exponential moving average per tracked face with time constant
@@ -20,6 +21,12 @@
   holds, so the coaching's "Hold that!" means exactly what the trigger fires on.
 * **Target**: the look being coached toward belongs to the session, so it is passed to each
   :meth:`LookScorer.score` call rather than kept here.
+* **Usable eyes**: every look, shipped or learned, is capped at :data:`EYES_NOT_OPEN_CAP` in a frame whose
+  eyes are not open (closed, squeezed shut by a laugh, lowered, half-closed), and the smoothed score with
+  it, so a laugh with the eyes shut never reads as a look and the meter drops at once.
+* **Readiness** is what the kiosk's meter shows: the target look's score while every gate that firing
+  needs is open (eyes open, engaged, no dead gaze), and at most :data:`GATED_READINESS` while one is
+  shut, so the meter never sits at "almost" for a face the booth would not shoot.
 * **Dead gaze**: the dead-gaze recipe (eyes wide, brows up, neutral, nothing moving in mouth or cheeks)
   above its threshold **and** landmarks nearly frozen over the last second.
 """
@@ -35,6 +42,7 @@ import numpy as np
 
 from booth.looks.calibration import Calibration, calibrate
 from booth.looks.recipes import LookBook, Recipe
+from booth.looks.rest import POPULATION_REST
 from booth.looks.signals import extract, is_expression
 from booth.looks.thresholds import Thresholds
 from booth.vision.geometry import gaze_within
@@ -45,6 +53,10 @@ ENGAGED_HOLD_SECONDS = 0.2
 #: A face not seen for this long is forgotten (its smoothing and movement history).
 FORGET_SECONDS = 5.0
 EYE_WIDE_MAX = 0.55
+#: Every look's ceiling in a frame whose eyes are not open.
+EYES_NOT_OPEN_CAP = 0.05
+#: The meter's ceiling while a gate that firing needs is shut (eyes, gaze, dead gaze).
+GATED_READINESS = 0.2
 
 
 NO_CALIBRATION = Calibration(None, "no baseline step")
@@ -59,7 +71,9 @@ EYE_REASONS = {
 
 @dataclass(frozen=True)
 class Baseline:
-    """The sitter's resting face (median signals) and their lens calibration, from the baseline step."""
+    """The sitter's resting face (median signals) and their lens calibration, from the baseline step.
+
+    Empty ``signals`` stand for the population's rest (:data:`~booth.looks.rest.POPULATION_REST`)."""
 
     signals: dict[str, float]
     calibration: Calibration = NO_CALIBRATION
@@ -81,13 +95,20 @@ class Baseline:
         lens = self.calibration.lens
         return reading.gaze if lens is None else lens.gaze(reading)
 
+    def extract(self, reading: FaceReading) -> dict[str, float]:
+        """The reading's signals as this sitter's scorer reads them (rest pitch, calibrated gaze), raw."""
+        return extract(reading, self.signals.get("head.pitch", 0.0), self.gaze(reading))
+
+    def signals_of(self, reading: FaceReading) -> dict[str, float]:
+        """What the looks are scored on: the reading's signals, relative to this rest."""
+        return self.relative(self.extract(reading))
+
     def relative(self, signals: dict[str, float]) -> dict[str, float]:
-        """Expression signals above rest, rescaled to 0..1; geometry unchanged."""
-        if not self.signals:
-            return signals
+        """Expression signals above rest, rescaled to 0..1; geometry and calls unchanged."""
+        rests = self.signals or POPULATION_REST
         out = dict(signals)
         for name, value in signals.items():
-            rest = self.signals.get(name)
+            rest = rests.get(name)
             if rest is not None and is_expression(name) and rest < 0.95:
                 out[name] = max(0.0, (value - rest) / (1.0 - rest))
         return out
@@ -114,10 +135,20 @@ class LookResult:
     #: calibration, else the population model's.
     gaze: tuple[float, float] = (0.0, 0.0)
     calibrated: bool = False
+    #: The booth's smile call on this frame (:mod:`booth.looks.smile`).
+    smiling: bool = False
+
+    def readiness(self, look: str | None) -> float:
+        """What the meter shows for ``look``: its score, held down while a gate that firing needs is shut."""
+        score = self.scores.get(look, 0.0) if look else 0.0
+        gates_open = self.eyes_open and self.verdict.engaged and not self.dead_gaze
+        return score if gates_open else min(score, GATED_READINESS)
 
     def to_json(self) -> dict:
         return {
             "looks": {k: round(v, 3) for k, v in self.scores.items()},
+            "readiness": round(self.readiness(self.target), 3),
+            "smiling": self.smiling,
             "judged_gaze": {"x": round(self.gaze[0], 1), "y": round(self.gaze[1], 1)},
             "calibrated": self.calibrated,
             "dead_gaze": self.dead_gaze,
@@ -193,15 +224,17 @@ class LookScorer:
         self._forget(now)
         state = self._faces.setdefault(reading.track_id, _FaceState())
         gaze = self.baseline.gaze(reading)
-        raw_signals = extract(reading, self.baseline.signals.get("head.pitch", 0.0), gaze)
+        raw_signals = self.baseline.extract(reading)
         signals = self.baseline.relative(raw_signals)
-        raw = {name: recipe.score(signals) for name, recipe in self.book.looks.items()}
+        cap = 1.0 if reading.eyes_open else EYES_NOT_OPEN_CAP
+        raw = {name: min(cap, recipe.score(signals)) for name, recipe in self.book.looks.items()}
 
         dt = 1.0 if state.last_time is None else max(0.0, now - state.last_time)
         alpha = 1.0 - math.exp(-dt / SMOOTHING_SECONDS)
         for name, value in raw.items():
             previous = state.smoothed.get(name, value)
-            state.smoothed[name] = previous + alpha * (value - previous)
+            # Shut eyes drop the smoothed score at once; opening them lets it climb back smoothly.
+            state.smoothed[name] = min(cap, previous + alpha * (value - previous))
         state.last_time = now
 
         state.history.append((now, _normalised_points(reading)))
@@ -223,6 +256,7 @@ class LookScorer:
             target,
             gaze,
             calibrated,
+            raw_signals["smiling"] > 0.5,
         )
 
     def _forget(self, now: float) -> None:

@@ -1,13 +1,25 @@
-"""Look recipes as data: load, validate, score.
+"""Look recipes as data: load, validate, score, and how high each can go.
 
 A recipe is a weighted sum of terms over named signals (see :mod:`booth.looks.signals`), each mapped
-linearly from ``low`` (0) to ``high`` (1) and clipped, normalised by the sum of the positive weights and
-clipped to 0..1; negative weights take away. A gate that fails caps the score at its ``cap`` (default 0).
-The defaults ship in ``default_looks.toml``; an operator's file adds looks or replaces them by name.
+linearly from ``low`` (0) to ``high`` (1) and clipped. Two forms share that shape:
+
+* **blend** (hand-written looks): divided by ``full``, the weighted sum of a textbook example (default:
+  the sum of the positive weights), and clipped to 0..1; negative weights take away. Terms beyond ``full``
+  are extras: they help, but a clear example reaches 1 without them. Without that, a cue that does not
+  fire on real faces holds the look down (approachable capped at 0.76 while ``cheek_squint`` stayed 0).
+* **logistic** (learned looks, :mod:`booth.looks.learn`): a ``bias`` is given, and the score is
+  ``1 / (1 + exp(-(bias + sum(weight * term))))``, the fitted probability that the face shows the look.
+
+A gate that fails caps the score at its ``cap`` (default 0). What a score means is the same for both:
+0.6 is "a photographer would take this", 0.9 "a textbook example" (``SCORE_MEANING``).
+:meth:`Recipe.ceiling` is the highest score the recipe can give at all, so an operator's threshold above
+it (or close under it) is flagged rather than silently never firing. The defaults ship in
+``default_looks.toml``; an operator's file adds looks or replaces them by name.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass
@@ -16,9 +28,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from booth.errors import ConfigError
-from booth.looks.signals import known_signals
+from booth.looks.signals import known_signals, signal_range
 
 DEFAULT_FILE = "default_looks.toml"
+#: What a look score says, for the page, the docs and the threshold warnings.
+SCORE_MEANING = {0.6: "a photographer would take this", 0.9: "a textbook example"}
+#: A threshold within this of a look's ceiling is flagged: it would fire only on the rare perfect frame.
+CEILING_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -54,15 +70,49 @@ class Recipe:
     scenario: str
     terms: tuple[Term, ...]
     gates: tuple[Gate, ...] = ()
+    #: None: the blend form; a number: the logistic form's intercept (learned looks).
+    bias: float | None = None
+    #: The blend form's weighted sum of a textbook example; None = the sum of the positive weights.
+    full: float | None = None
+
+    def _combine(self, total: float) -> float:
+        """The score of ``total`` = sum(weight * term value), by the recipe's form."""
+        if self.bias is not None:
+            z = self.bias + total
+            return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
+        full = self.full or sum(t.weight for t in self.terms if t.weight > 0) or 1.0
+        return min(1.0, max(0.0, total / full))
 
     def score(self, signals: dict[str, float]) -> float:
-        positive = sum(t.weight for t in self.terms if t.weight > 0) or 1.0
-        raw = sum(t.weight * t.value(signals) for t in self.terms) / positive
-        score = min(1.0, max(0.0, raw))
+        score = self._combine(sum(t.weight * t.value(signals) for t in self.terms))
         for gate in self.gates:
             if not gate.passes(signals):
                 score = min(score, gate.cap)
         return score
+
+    def ceiling(self) -> float:
+        """The highest score this recipe can give on any face: each signal set, within its range and the
+        gates on it, to the value its terms like best.
+
+        Signals are taken as independent (``smile`` and ``warm_smile`` move together on a real face), so
+        this is an upper bound: a look whose ceiling is under a threshold can never fire, and one close
+        under it fires only on a perfect frame.
+        """
+        total = 0.0
+        for name in {t.signal for t in self.terms}:
+            terms = [t for t in self.terms if t.signal == name]
+            gates = [g for g in self.gates if g.signal == name]
+            low, high = signal_range(name)
+            candidates = {low, high} | {v for t in terms for v in (t.low, t.high)}
+            candidates |= {v for g in gates for v in (g.min, g.max) if v is not None}
+            allowed = [x for x in candidates if low <= x <= high and all(g.passes({name: x}) for g in gates)]
+            total += max((sum(t.weight * t.value({name: x}) for t in terms) for x in allowed), default=0.0)
+        best = self._combine(total)
+        for gate in self.gates:
+            low, high = signal_range(gate.signal)
+            if not ((gate.min is None or gate.min <= high) and (gate.max is None or gate.max >= low)):
+                best = min(best, gate.cap)  # a gate no face can pass
+        return best
 
     def shortfall(self, signals: dict[str, float]) -> str:
         """The hint of the single change that would raise the score most (failed gates first)."""
@@ -134,8 +184,8 @@ def _build(
     if kind is Term:
         if "weight" not in entry:
             raise _fail(source, where, f"{look}: term on {signal!r} lacks a weight; add weight = 1.0")
-        if not -10 <= entry["weight"] <= 10 or entry["weight"] == 0:
-            raise _fail(source, where, f"{look}: weight {entry['weight']} must be non-zero, within -10..10")
+        if not -20 <= entry["weight"] <= 20 or entry["weight"] == 0:
+            raise _fail(source, where, f"{look}: weight {entry['weight']} must be non-zero, within -20..20")
         if entry.get("high", 1.0) <= entry.get("low", 0.0):
             raise _fail(source, where, f"{look}: high must be greater than low for {signal!r}")
     if kind is Gate and entry.get("min") is None and entry.get("max") is None:
@@ -156,7 +206,7 @@ def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:
             f"look {name!r}: thresholds are booth settings, one per look; set [policy] thresholds = "
             f"{{ {name} = 0.6 }} in the booth config (or on the operator page) instead",
         )
-    allowed = {"title", "scenario", "term", "gate"}
+    allowed = {"title", "scenario", "term", "gate", "bias", "full"}
     unknown = set(table) - allowed
     if unknown:
         field = sorted(unknown)[0]
@@ -184,7 +234,29 @@ def _recipe(name: str, table: dict, source: str, text: str) -> Recipe:
     )
     if not terms:
         raise _fail(source, header, f"look {name!r} has no terms; add at least one")
-    return Recipe(name, str(table.get("title", name.title())), str(table["scenario"]), terms, gates)
+    bias, full = (_number(table, key, source, text, name, header, limit) for key, limit in BOUNDS.items())
+    if bias is not None and full is not None:
+        raise _fail(source, header, f"look {name!r}: give bias (a learned look) or full (a blend), not both")
+    return Recipe(
+        name, str(table.get("title", name.title())), str(table["scenario"]), terms, gates, bias, full
+    )
+
+
+#: The look-level numbers and their bounds (``full`` must also be above 0).
+BOUNDS = {"bias": (-50.0, 50.0), "full": (0.01, 50.0)}
+
+
+def _number(
+    table: dict, key: str, source: str, text: str, look: str, header: int, limit: tuple[float, float]
+) -> float | None:
+    """The look-level number ``key`` of ``table`` (None if absent), or a ConfigError naming its line."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not limit[0] <= value <= limit[1]:
+        line = _line_of(text, rf"^\s*{key}\b", header)
+        raise _fail(source, line, f"look {look!r}: {key} must be a number in {limit[0]:g}..{limit[1]:g}")
+    return float(value)
 
 
 def parse(text: str, source: str = "<looks>") -> tuple[dict[str, Recipe], DeadGazeRecipe | None]:

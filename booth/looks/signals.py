@@ -12,6 +12,8 @@ and these derived ones (all 0..1 unless stated):
   ``brow_raise`` mean of browInnerUp and browOuterUp
 * ``mouth_press`` mean mouthPress; ``jaw_open`` jawOpen; ``mouth_soft`` lips slightly parted, not pressed
   (peaks at jawOpen about 0.1)
+* ``smiling`` 1 when the booth's smile call (:mod:`booth.looks.smile`) says smiling, else 0: a soft
+  closed-lip smile counts, a crying mouth or a grimace does not
 * ``activity`` how much the lower face and cheeks are doing (max of smile, jawOpen, mouthPress,
   cheekSquint, mouthFunnel, mouthPucker)
 * ``head.yaw``, ``head.pitch``, ``head.roll`` degrees; ``head.tilt`` abs(roll) degrees; ``head.level`` 1 when
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import math
 
+from booth.looks import smile as smile_call
 from booth.vision.emotion import NAMES as EMOTIONS
 from booth.vision.reading import FaceReading
 
@@ -38,6 +41,13 @@ GEOMETRY = (
     "head.yaw", "head.pitch", "head.roll", "head.tilt", "head.level", "eyes.openness", "gaze.offset",
     "iris.x", "iris.y", "mouth_soft",
 )  # fmt: skip
+#: Yes/no calls (0 or 1), made on the raw reading and never rescaled by the baseline.
+CALLS = ("smiling",)
+#: The range each non-0..1 signal can take, for :func:`signal_range`.
+_RANGES = {
+    "head.yaw": (-90.0, 90.0), "head.pitch": (-90.0, 90.0), "head.roll": (-90.0, 90.0),
+    "head.tilt": (0.0, 90.0), "gaze.offset": (0.0, 90.0), "iris.x": (-1.0, 1.0), "iris.y": (-1.0, 1.0),
+}  # fmt: skip
 
 
 def _mean(b: dict[str, float], left: str, right: str) -> float:
@@ -73,6 +83,7 @@ def extract(
         jaw_open=jaw,
         mouth_soft=max(0.0, 1.0 - abs(jaw - 0.1) / 0.15) * (1.0 - min(1.0, press * 2)),
         activity=max(smile, jaw, press, cheek, b["mouthFunnel"], b["mouthPucker"]),
+        smiling=1.0 if smile_call.call(b, reading.emotions).smiling else 0.0,
         **{
             "head.yaw": reading.head_pose.yaw,
             "head.pitch": pitch,
@@ -93,10 +104,19 @@ def known_signals() -> frozenset[str]:
     from booth.vision.blendshapes import NAMES as BLENDSHAPES
 
     return (
-        frozenset(BLENDSHAPES) | {f"emotion.{n}" for n in EMOTIONS} | set(EXPRESSION_DERIVED) | set(GEOMETRY)
+        frozenset(BLENDSHAPES)
+        | {f"emotion.{n}" for n in EMOTIONS}
+        | set(EXPRESSION_DERIVED)
+        | set(GEOMETRY)
+        | set(CALLS)
     )
+
+
+def signal_range(name: str) -> tuple[float, float]:
+    """The values ``name`` can take: degrees for the head and gaze angles, -1..1 for the iris, else 0..1."""
+    return _RANGES.get(name, (0.0, 1.0))
 
 
 def is_expression(name: str) -> bool:
     """True for 0..1 expression intensities, which the sitter's baseline is subtracted from."""
-    return name not in GEOMETRY and not name.startswith("_")
+    return name not in GEOMETRY and name not in CALLS and not name.startswith("_")

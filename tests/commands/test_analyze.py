@@ -89,7 +89,7 @@ def test_looks_verdict_and_hint_with_a_baseline_and_target(media):
         assert isinstance(record["dead_gaze"], bool) and isinstance(record["hint"], str) and record["hint"]
         assert set(record["verdict"]) == {"engaged", "reasons"}
     assert raw[-1]["looks"]["approachable"] > 0.6  # smiling, no baseline
-    assert based[-1]["looks"]["approachable"] < 0.5  # below the 0.6 that fires: his own smiling photo is rest
+    assert based[-1]["looks"]["approachable"] < 0.6  # below the 0.6 that fires: his own smiling photo is rest
     assert raw[-1]["hint"] == "Hold that!" and based[-1]["hint"] != "Hold that!"
 
 

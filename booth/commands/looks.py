@@ -1,0 +1,156 @@
+"""``booth looks list|learn``: the looks the booth knows, and a new one taught by example.
+
+``learn NAME --positive MEDIA[@FROM-TO]... --negative MEDIA[@FROM-TO]... --out FILE`` reads the largest face
+of every named photo or video frame (ranges inclusive), takes its signals against the sitter's rest exactly
+as the live scorer does (a ``--baseline`` span for footage of that file, else the population's rest), fits
+a recipe with :func:`booth.looks.learn.learn`, and writes it into FILE as an ordinary ``[look.NAME]``
+table, with a comment saying how and from what it was learned. Any other look in FILE stays as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from booth import looks
+from booth.atomic import write_atomic
+from booth.commands.baseline import capture_baseline, span_argument
+from booth.config import VisionSettings
+from booth.errors import ConfigError
+from booth.looks import recipe_text
+from booth.looks.learn import Learned, LearnError, hints_by_signal, learn
+from booth.media import MediaSpan, iter_frames
+from booth.vision import FacePipeline, Models, VisionParams
+
+#: A look's name: what a TOML bare key and the page's ids can hold.
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("looks", help="list the looks, or teach a new one by example")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="every look with its title and scenario")
+    listing.add_argument("--looks", type=Path, help="operator's looks file")
+    listing.set_defaults(func=run_list)
+    teach = actions.add_parser("learn", help="fit a look to example photos or video frames")
+    teach.add_argument("name", metavar="NAME", help="the look's name (lower case, digits, _ or -)")
+    teach.add_argument(
+        "--positive",
+        action="append",
+        required=True,
+        type=span_argument,
+        metavar="MEDIA[@FROM-TO]",
+        help="a photo, or a video's frames FROM-TO (inclusive), showing the look; repeat for more",
+    )
+    teach.add_argument(
+        "--negative",
+        action="append",
+        required=True,
+        type=span_argument,
+        metavar="MEDIA[@FROM-TO]",
+        help="a photo or frames NOT showing it (rest, other looks); repeat for more",
+    )
+    teach.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        type=span_argument,
+        metavar="MEDIA@FROM-TO",
+        help="the sitter at rest in that file: examples from the same file are read against it",
+    )
+    teach.add_argument("--out", type=Path, required=True, metavar="FILE", help="looks file to write into")
+    teach.add_argument("--title", help="the title the kiosk shows (default: from NAME)")
+    teach.add_argument("--scenario", default="", help="what the kiosk asks the sitter to imagine")
+    teach.set_defaults(func=run_learn)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    book = looks.load(args.looks)
+    for name, recipe in book.looks.items():
+        form = "learned" if recipe.bias is not None else "blend"
+        print(f"{name:14} {recipe.title:16} ceiling {recipe.ceiling():.2f} ({form})  {recipe.scenario}")
+    return 0
+
+
+def _frames(pipeline: FacePipeline, span: MediaSpan) -> Iterator[tuple[int | None, object]]:
+    """(frame index, largest face or None) of every frame in ``span``; tracking runs as on live video."""
+    pipeline.reset()
+    for frame in iter_frames(span.path):
+        if frame.index is not None and span.last is not None and frame.index > span.last:
+            break
+        faces = pipeline.analyze(frame.pixels, track=frame.index is not None)
+        if span.covers(frame.index):
+            yield frame.index, (max(faces, key=lambda f: f.area) if faces else None)
+    pipeline.reset()
+
+
+def examples_of(
+    pipeline: FacePipeline, spans: Sequence[MediaSpan], baselines: dict[Path, looks.Baseline]
+) -> tuple[list[dict[str, float]], int]:
+    """The signals of every frame with a face in ``spans``, in order, and how many frames had none."""
+    examples, missed = [], 0
+    for span in spans:
+        baseline = baselines.get(span.path.resolve(), looks.Baseline({}))
+        for _, face in _frames(pipeline, span):
+            if face is None:
+                missed += 1
+            else:
+                examples.append(baseline.signals_of(face))  # type: ignore[arg-type]
+    return examples, missed
+
+
+def _comment(learned: Learned, args: argparse.Namespace, missed: int) -> str:
+    kept = ", ".join(f"{name} ({sep:.1f})" for name, sep in learned.separations)
+    rest = ", ".join(str(s) for s in args.baseline) or "the population's rest (no --baseline)"
+    return "\n".join(
+        [
+            f"Learned by `booth looks learn {args.name}` on {dt.date.today().isoformat()}: L2-regularised "
+            "logistic regression over the booth's signals,",
+            f"read against {rest}.",
+            f"Positives ({learned.positives} frames): {', '.join(str(s) for s in args.positive)}.",
+            f"Negatives ({learned.negatives} frames): {', '.join(str(s) for s in args.negative)}.",
+            f"Frames without a face, skipped: {missed}. Kept terms (separation): {kept}.",
+            f"Cross-validated accuracy {learned.cv_accuracy:.2f} over {learned.folds} contiguous folds.",
+            "The score is the fitted probability of the look: 0.6 a photographer would take it, 0.9 a",
+            "textbook example. Edit the weights freely; re-learn to refit.",
+        ]
+    )
+
+
+def run_learn(args: argparse.Namespace) -> int:
+    name = args.name
+    if not name or not set(name) <= NAME_CHARS or not name[0].isalpha():
+        raise ConfigError(
+            f"look name {name!r}: use lower-case letters, digits, _ or -, starting with a letter"
+        )
+    existing = args.out.read_text() if args.out.is_file() else ""
+    if existing:
+        looks.recipes.parse(existing, str(args.out))  # refuse to write into a broken file
+    params = VisionParams.from_settings(VisionSettings.model_validate({"max_faces": 4}))
+    pipeline = FacePipeline(models=Models.load(params), params=params)
+    baselines = {span.path.resolve(): capture_baseline(pipeline, span) for span in args.baseline}
+    positives, missed_pos = examples_of(pipeline, args.positive, baselines)
+    negatives, missed_neg = examples_of(pipeline, args.negative, baselines)
+    shipped = looks.load()
+    try:
+        learned = learn(
+            name,
+            positives,
+            negatives,
+            title=args.title,
+            scenario=args.scenario,
+            hints=hints_by_signal(list(shipped.looks.values())),
+        )
+    except LearnError as err:
+        print(f"learn: refused: {err}", file=sys.stderr)
+        return 1
+    table = recipe_text.render(learned.recipe, _comment(learned, args, missed_pos + missed_neg))
+    text = recipe_text.put_look(existing, name, table)
+    looks.recipes.parse(text, str(args.out))  # what is written must load back
+    write_atomic(args.out, text.encode(), mode=0o644)
+    print(learned.summary())
+    print(f"learn: wrote look {name!r} to {args.out}", file=sys.stderr)
+    return 0
