@@ -1,4 +1,5 @@
-"""The checks that span parts of the settings: looks named in shot lists, thresholds and budgets.
+"""The checks that span parts of the settings: looks named in shot lists, thresholds and budgets, and the
+warnings for thresholds a look cannot reach.
 
 Why not in :mod:`booth.config`: config knows the shape of each section, but whether ``"smize"`` is a look
 depends on the looks file, and whether ``"solo"`` is a shot list on the presets. Those checks need the
@@ -15,6 +16,7 @@ from booth import looks, shot_lists
 from booth.config import Settings
 from booth.errors import ConfigError
 from booth.looks import LookBook
+from booth.looks.recipes import CEILING_MARGIN, SCORE_MEANING
 
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
@@ -46,6 +48,29 @@ def problems(settings: Settings, book: LookBook) -> list[str]:
         for look in settings.policy.thresholds
         if look not in names
     ]
+    return found
+
+
+def warnings(settings: Settings, book: LookBook) -> list[str]:
+    """Settings that load but will not do what the operator expects: a look's threshold above what its
+    recipe can reach (it never fires) or within ``CEILING_MARGIN`` of it (only a perfect frame fires)."""
+    found = []
+    thresholds = looks.Thresholds.from_settings(settings.policy)
+    for name, recipe in book.looks.items():
+        threshold, ceiling = thresholds.for_look(name), recipe.ceiling()
+        key = (
+            f"policy.thresholds.{name}" if name in settings.policy.thresholds else "policy.default_threshold"
+        )
+        if threshold > ceiling:
+            found.append(
+                f"{key} = {threshold:g}: look {name!r} can reach only {ceiling:.2f}, so it never fires; "
+                f"lower it (0.6 is what {SCORE_MEANING[0.6]!r} scores)"
+            )
+        elif threshold > ceiling - CEILING_MARGIN:
+            found.append(
+                f"{key} = {threshold:g}: close to the ceiling of look {name!r} ({ceiling:.2f}), so only "
+                f"a perfect frame fires; 0.9 is already {SCORE_MEANING[0.9]!r}"
+            )
     return found
 
 

@@ -227,3 +227,24 @@ def test_cross_part_checks_name_the_key_and_a_suggestion():
     ]
     with pytest.raises(ConfigError, match="unknown shot list 'solo'"):
         settings_check.check(config.validate({"session": {"shot_list": "solo"}}), looks.load())
+
+
+def test_check_warns_of_a_threshold_a_look_cannot_reach(tmp_path, booth, capsys):
+    """A learned look's ceiling is its probability with every cue at full: 1 / (1 + e^-1) = 0.73 here."""
+    looks_file = tmp_path / "looks.toml"
+    looks_file.write_text(
+        '[look.grin]\nscenario = "s"\nbias = -3.0\nterm = [{ signal = "smile", weight = 4.0 }]\n'
+    )
+    path = write(
+        tmp_path,
+        f'[looks]\nfile = "{looks_file}"\n[policy.thresholds]\ngrin = 0.8\nintense = 0.97\n',
+    )
+    assert booth("config", "check", str(path)) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == f"OK {path}"
+    assert lines[:-1] == [
+        "warning: policy.thresholds.intense = 0.97: close to the ceiling of look 'intense' (1.00), so only "
+        "a perfect frame fires; 0.9 is already 'a textbook example'",
+        "warning: policy.thresholds.grin = 0.8: look 'grin' can reach only 0.73, so it never fires; "
+        "lower it (0.6 is what 'a photographer would take this' scores)",
+    ]

@@ -1,7 +1,8 @@
 """``booth config check|show``: validate the configuration file, or print the settings in effect.
 
 ``check`` is what provisioning and an operator run after editing ``/etc/booth/booth.toml``: ``OK`` and exit
-0, or the one-line error (file, key, suggestion) and exit 2. ``show`` prints every key with its effective
+0 (after a ``warning:`` line for each threshold a look cannot reach, or barely), or the one-line error
+(file, key, suggestion) and exit 2. ``show`` prints every key with its effective
 value as TOML (which loads back to the same settings) or as JSON.
 """
 
@@ -65,7 +66,10 @@ def run_check(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.file)
     # A ConfigError is printed by booth.cli as one line, exit code 2: first the file's own shape, then what
     # it names (looks, shot lists) against the looks it loads.
-    settings_check.checked_book(config.load(path), str(path or "the defaults"))
+    settings = config.load(path)
+    book = settings_check.checked_book(settings, str(path or "the defaults"))
+    for warning in settings_check.warnings(settings, book):
+        print(f"warning: {warning}")
     print(f"OK {path}" if path else "OK (no config file: defaults)")
     return 0
 
