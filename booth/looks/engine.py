@@ -1,7 +1,7 @@
 """From face readings to what a portrait photographer thinks in: look scores, gaze verdict, dead gaze, a hint.
 
 * **Baseline**: the median of each signal over ~1 s of the sitter at rest, looking at the light by the lens.
-  Expression signals then count only what rose above rest, rescaled to 0..1, so a resting smile or heavy
+  Expression signals then count only what rose above rest, so a resting smile or heavy
   lids are not a look. Until a sitter's rest is taken (and for stills) the population's rest applies
   (:mod:`booth.looks.rest`). The same frames calibrate the sitter's own lens direction
   (:mod:`booth.looks.calibration`); without one (a still, or a sitter who did not comply) the population
@@ -104,13 +104,16 @@ class Baseline:
         return self.relative(self.extract(reading))
 
     def relative(self, signals: dict[str, float]) -> dict[str, float]:
-        """Expression signals above rest, rescaled to 0..1; geometry and calls unchanged."""
+        """Expression signals by how far they rose above rest (never below 0); geometry and calls unchanged.
+
+        Not rescaled by the room left above rest: that amplified noise on a high rest (a sitter resting
+        in a broad smile read approachable 0.58 from a 0.04 flicker)."""
         rests = self.signals or POPULATION_REST
         out = dict(signals)
         for name, value in signals.items():
             rest = rests.get(name)
-            if rest is not None and is_expression(name) and rest < 0.95:
-                out[name] = max(0.0, (value - rest) / (1.0 - rest))
+            if rest is not None and is_expression(name):
+                out[name] = max(0.0, value - rest)
         return out
 
 

@@ -55,7 +55,8 @@ def browser():
 
 
 #: Records each data-score the kiosk sets on #meter (a MutationObserver, so no sample is missed), and, from
-#: a second subscription to the same Server-Sent Events, every live score of the target look the booth sent.
+#: a second subscription to the same Server-Sent Events, every readiness of the target look the booth sent
+#: (its live score, held near 0 while the eyes are shut or off the lens).
 METER_RECORDER = """() => {
   window.meterScores = [];
   window.sentScores = [];
@@ -64,8 +65,7 @@ METER_RECORDER = """() => {
     .observe(meter, { attributes: true, attributeFilter: ["data-score"] });
   new EventSource("/api/events").addEventListener("status", (e) => {
     const status = JSON.parse(e.data);
-    const live = status.face && status.face.looks && status.target_look
-      ? status.face.looks[status.target_look] : undefined;
+    const live = status.face && status.target_look ? status.face.readiness : undefined;
     if (typeof live === "number") window.sentScores.push(live.toFixed(3));
   });
 }"""

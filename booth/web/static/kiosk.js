@@ -45,9 +45,11 @@
     const trig = status.trigger;
     const face = status.face;
     const target = status.target_look;
-    // The live score of the target look, every frame: the trigger decision's score is frozen while it
-    // cools down after a shot, and the sitter must see the meter follow their face.
-    const live = face && face.looks && target ? face.looks[target] : undefined;
+    // Readiness, every frame: the target look's live score while every gate firing needs is open (eyes
+    // open, on the lens, no blank stare), held near 0 while one is shut, so the meter never shows a look
+    // the booth would not shoot. The trigger decision's score is frozen while it cools down after a shot,
+    // and the sitter must see the meter follow their face.
+    const live = face && target ? face.readiness : undefined;
     const score = typeof live === "number" ? live : null;
     const threshold = trig && typeof trig.threshold === "number" ? trig.threshold : null;
     $("meter-fill").style.width = Booth.pct(score) + "%";
