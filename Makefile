@@ -51,7 +51,7 @@ bench: setup
 	$(BIN)/python -m booth.bench
 
 eval: setup
-	$(BIN)/booth eval tests/data/labels.json tests/data/gaze_labels.json
+	$(BIN)/booth eval tests/data/labels.json tests/data/gaze_labels.json tests/data/expression_labels.json
 
 lint: install
 	$(BIN)/ruff check booth tests models
