@@ -10,7 +10,6 @@ table, with a comment saying how and from what it was learned. Any other look in
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -19,14 +18,10 @@ from booth import looks
 from booth.atomic import write_atomic
 from booth.commands.baseline import capture_baseline, span_argument
 from booth.config import VisionSettings
-from booth.errors import ConfigError
 from booth.looks import recipe_text
-from booth.looks.learn import Learned, LearnError, hints_by_signal, learn
+from booth.looks.learn import LearnError, Provenance, check_name, comment, hints_by_signal, learn
 from booth.media import MediaSpan, iter_frames
 from booth.vision import FacePipeline, Models, VisionParams
-
-#: A look's name: what a TOML bare key and the page's ids can hold.
-NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,30 +32,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(func=run_list)
     teach = actions.add_parser("learn", help="fit a look to example photos or video frames")
     teach.add_argument("name", metavar="NAME", help="the look's name (lower case, digits, _ or -)")
-    teach.add_argument(
-        "--positive",
-        action="append",
-        required=True,
-        type=span_argument,
-        metavar="MEDIA[@FROM-TO]",
-        help="a photo, or a video's frames FROM-TO (inclusive), showing the look; repeat for more",
-    )
-    teach.add_argument(
-        "--negative",
-        action="append",
-        required=True,
-        type=span_argument,
-        metavar="MEDIA[@FROM-TO]",
-        help="a photo or frames NOT showing it (rest, other looks); repeat for more",
-    )
-    teach.add_argument(
-        "--baseline",
-        action="append",
-        default=[],
-        type=span_argument,
-        metavar="MEDIA@FROM-TO",
-        help="the sitter at rest in that file: examples from the same file are read against it",
-    )
+    spans = {
+        "--positive": (
+            "MEDIA[@FROM-TO]",
+            True,
+            "a photo, or a video's frames FROM-TO (inclusive), showing the look",
+        ),
+        "--negative": ("MEDIA[@FROM-TO]", True, "a photo or frames NOT showing it (rest, other looks)"),
+        "--baseline": (
+            "MEDIA@FROM-TO",
+            False,
+            "the sitter at rest in that file: its examples are read against it",
+        ),
+    }
+    for flag, (metavar, required, text) in spans.items():
+        teach.add_argument(
+            flag,
+            action="append",
+            required=required,
+            default=None if required else [],
+            type=span_argument,
+            metavar=metavar,
+            help=f"{text}; repeat for more",
+        )
     teach.add_argument("--out", type=Path, required=True, metavar="FILE", help="looks file to write into")
     teach.add_argument("--title", help="the title the kiosk shows (default: from NAME)")
     teach.add_argument("--scenario", default="", help="what the kiosk asks the sitter to imagine")
@@ -102,30 +96,8 @@ def examples_of(
     return examples, missed
 
 
-def _comment(learned: Learned, args: argparse.Namespace, missed: int) -> str:
-    kept = ", ".join(f"{name} ({sep:.1f})" for name, sep in learned.separations)
-    rest = ", ".join(str(s) for s in args.baseline) or "the population's rest (no --baseline)"
-    return "\n".join(
-        [
-            f"Learned by `booth looks learn {args.name}` on {dt.date.today().isoformat()}: L2-regularised "
-            "logistic regression over the booth's signals,",
-            f"read against {rest}.",
-            f"Positives ({learned.positives} frames): {', '.join(str(s) for s in args.positive)}.",
-            f"Negatives ({learned.negatives} frames): {', '.join(str(s) for s in args.negative)}.",
-            f"Frames without a face, skipped: {missed}. Kept terms (separation): {kept}.",
-            f"Cross-validated accuracy {learned.cv_accuracy:.2f} over {learned.folds} contiguous folds.",
-            "The score is the fitted probability of the look: 0.6 a photographer would take it, 0.9 a",
-            "textbook example. Edit the weights freely; re-learn to refit.",
-        ]
-    )
-
-
 def run_learn(args: argparse.Namespace) -> int:
-    name = args.name
-    if not name or not set(name) <= NAME_CHARS or not name[0].isalpha():
-        raise ConfigError(
-            f"look name {name!r}: use lower-case letters, digits, _ or -, starting with a letter"
-        )
+    name = check_name(args.name)
     existing = args.out.read_text() if args.out.is_file() else ""
     if existing:
         looks.recipes.parse(existing, str(args.out))  # refuse to write into a broken file
@@ -147,7 +119,15 @@ def run_learn(args: argparse.Namespace) -> int:
     except LearnError as err:
         print(f"learn: refused: {err}", file=sys.stderr)
         return 1
-    table = recipe_text.render(learned.recipe, _comment(learned, args, missed_pos + missed_neg))
+    source = Provenance(
+        by=f"`booth looks learn {name}`",
+        how="example photos and frames",
+        positives=", ".join(str(s) for s in args.positive),
+        negatives=", ".join(str(s) for s in args.negative),
+        rest=", ".join(str(s) for s in args.baseline) or "the population's rest (no --baseline)",
+        skipped=str(missed_pos + missed_neg),
+    )
+    table = recipe_text.render(learned.recipe, comment(learned, source))
     text = recipe_text.put_look(existing, name, table)
     looks.recipes.parse(text, str(args.out))  # what is written must load back
     write_atomic(args.out, text.encode(), mode=0o644)

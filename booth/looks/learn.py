@@ -29,12 +29,14 @@ Too few examples, or two sets the booth cannot tell apart, are refused with a on
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from booth.errors import BoothError
+from booth.errors import BoothError, ConfigError
 from booth.looks.recipes import Gate, Recipe, Term
 from booth.vision.blendshapes import NAMES as BLENDSHAPES
 from booth.vision.emotion import NAMES as EMOTIONS
@@ -79,6 +81,20 @@ CANDIDATES: tuple[str, ...] = (
     + tuple(f"emotion.{n}" for n in EMOTIONS)
     + ("head.tilt", "head.level", "eyes.openness")
 )
+
+
+#: A look's name: a TOML bare key and an id the operator page can use.
+NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
+def check_name(name: object) -> str:
+    """The look name, or a one-line :class:`ConfigError` saying what a name may hold."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise ConfigError(
+            f"look name {name!r}: use lower-case letters, digits, _ or -, starting with a letter "
+            "(at most 40 characters)"
+        )
+    return name
 
 
 class LearnError(BoothError, ValueError):
@@ -267,6 +283,37 @@ def learn(
         bias=round(model.bias, 2),
     )
     return Learned(recipe, len(positives), len(negatives), accuracy, folds, model.separations)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fit's examples came from, in words, for the comment above the look in its file."""
+
+    by: str  # "`booth looks learn grin`", 'the operator page ("Teach a look")'
+    how: str  # "example frames", "recorded takes", "marked photos"
+    positives: str
+    negatives: str
+    rest: str
+    skipped: str
+
+
+def comment(learned: Learned, source: Provenance, today: dt.date | None = None) -> str:
+    """The comment above a learned look: how, from what, when, and how well it was learned."""
+    kept = ", ".join(f"{name} ({sep:.1f})" for name, sep in learned.separations)
+    day = (today or dt.date.today()).isoformat()
+    return "\n".join(
+        [
+            f"Learned by {source.by} from {source.how} on {day}: L2-regularised logistic regression",
+            "over the booth's signals,",
+            f"read against {source.rest}.",
+            f"Positives ({learned.positives} examples): {source.positives}.",
+            f"Negatives ({learned.negatives} examples): {source.negatives}.",
+            f"Examples without a face, skipped: {source.skipped}. Kept terms (separation): {kept}.",
+            f"Cross-validated accuracy {learned.cv_accuracy:.2f} over {learned.folds} contiguous folds.",
+            "The score is the fitted probability of the look: 0.6 a photographer would take it, 0.9 a",
+            "textbook example. Edit the weights freely; re-learn to refit.",
+        ]
+    )
 
 
 def hints_by_signal(recipes: Sequence[Recipe]) -> dict[str, str]:

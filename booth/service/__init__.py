@@ -8,6 +8,9 @@
 - :mod:`~booth.service.actions`: work queued for the analysis thread;
 - :mod:`~booth.service.settings_change`: a settings change checked whole before it applies;
 - :mod:`~booth.service.baseline` and :mod:`~booth.service.lights`: the baseline step and the light's pattern.
+- :mod:`~booth.service.teaching`: the operator page's "Teach a look" (takes recorded on the analysis thread by
+  :mod:`~booth.service.teach`, a live preview, save and undo in the looks file by
+  :mod:`~booth.service.looks_file`, and refits from the photographer's marks).
 """
 
 from booth.service.booth_service import BoothService, Health

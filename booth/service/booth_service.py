@@ -24,12 +24,14 @@ from booth.camera import Camera, CameraFrame, open_camera
 from booth.config import Settings
 from booth.errors import SessionBusy, SessionNotFound
 from booth.hardware import Hardware
+from booth.looks import LookBook
 from booth.policy import PolicyParams
 from booth.service.actions import ActionQueue
 from booth.service.events import Event, EventHub, Subscription
 from booth.service.runner import STARTABLE, SessionRunner
 from booth.service.settings_change import prepare, save
 from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
+from booth.service.teaching import Teaching
 from booth.session import Session, SessionConfig, State
 from booth.shooting import FrameResult, Shooter
 from booth.storage import Storage
@@ -132,6 +134,8 @@ class BoothService:
         self._thread: threading.Thread | None = None
         self._analysis_fps = 0.0
         self._frames_analysed = 0
+        #: The operator page's "Teach a look" (:mod:`booth.service.teaching`), run on the analysis thread.
+        self.teaching = Teaching(self, lambda action: self._actions.call(action, ACTION_TIMEOUT), clock)
 
     # --- life cycle -------------------------------------------------------------------------------------
 
@@ -196,6 +200,10 @@ class BoothService:
 
     def looks(self) -> list[dict[str, str]]:
         return [{"name": n, "title": r.title, "scenario": r.scenario} for n, r in self.book.looks.items()]
+
+    def threshold_warnings(self) -> list[str]:
+        """Thresholds a look cannot reach, or barely (``booth config check`` prints the same lines)."""
+        return settings_check.warnings(self.settings, self.book)
 
     # --- actions (applied on the analysis thread, between frames) ---------------------------------------
 
@@ -266,8 +274,7 @@ class BoothService:
         shooter = self.runner.shooter
         if change.book is not None:
             self.book = change.book
-            if shooter is not None:
-                shooter.set_book(change.book)
+            self.show_book(self.teaching.overlay(change.book))  # a look on trial stays on trial
         if shooter is not None:
             shooter.set_policy(PolicyParams.from_settings(new.policy))
         if self.session.state in STARTABLE:  # never swap the shot list under a running session
@@ -275,6 +282,24 @@ class BoothService:
         if change.camera is not None:
             self._swap_camera(change.camera)
         return new
+
+    # --- what the teach-a-look desk needs (booth.service.teaching.TeachHost; analysis thread) --------------
+
+    def show_book(self, book: LookBook) -> None:
+        """Have the live scorer score ``book`` (the booth's looks, with a preview look laid over them)."""
+        if self.runner.shooter is not None:
+            self.runner.shooter.set_book(book)
+
+    def is_idle(self) -> bool:
+        return self.session.state in STARTABLE
+
+    def apply_settings(self, changes: Mapping[str, Any]) -> Settings:
+        return self._update_settings(changes)
+
+    def reload_looks(self) -> None:
+        """The looks file changed on disk: load and check the looks again, as a start would."""
+        self.book = settings_check.checked_book(self.settings, "looks")
+        self.show_book(self.teaching.overlay(self.book))
 
     def _swap_camera(self, camera: Camera) -> None:
         """Stop the old capture and start ``camera`` (its faults show in its state; they do not raise)."""
@@ -344,6 +369,9 @@ class BoothService:
             return None
         self._last = result
         self._frames_analysed += 1
+        # A take of "Teach a look" keeps the subject's signals; returns at once while nothing records.
+        subject = result.subject
+        self.teaching.recorder.on_frame(subject[0] if subject else None, shooter.baseline, self.clock())
         return result
 
     # --- status -----------------------------------------------------------------------------------------

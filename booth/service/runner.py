@@ -215,10 +215,12 @@ class SessionRunner:
         record = self.record
         assert record is not None  # shoot() keeps stills only for a stored session
         reading, result = check.reading, check.result
-        crops = {}
+        crops, signals = {}, None
         if reading is not None:
             height, width = still.pixels.shape[:2]
             crops = headshot_crops(reading.landmarks, (width, height), landmark_size=check.size)
+            # What the looks scored on this still, kept so the photographer's marks can refit the look.
+            signals = self._shooter().baseline.signals_of(reading)
         shot = self.storage.add_shot(
             record.id,
             look,
@@ -228,6 +230,7 @@ class SessionRunner:
             combined=action.combined,
             crops=crops,
             best=action.best_so_far,
+            signals=signals,
         )
         self.last_shot = ShotRef(shot.id, look, record.token)
         data = {"id": shot.id, "look": look}

@@ -27,6 +27,8 @@ Why it is shaped like this (each rule has one module):
   ``shot_reserve_mb``. Both refuse with a one-line :class:`~booth.errors.DiskFullError` before writing
   anything, and a real ENOSPC mid-write rolls the row back and removes the partial files, so the session's
   earlier shots stay intact either way.
+* **Marks** (:mod:`~booth.storage.marks`). Each kept photo carries the subject's signals (schema v3; NULL
+  for older photos) and the photographer's good / not-good mark for its look, which a refit learns from.
 * **One exception family** (:mod:`~booth.storage.faults`). Every SQLite error, on any read or write path,
   leaves this package as a one-line :class:`~booth.errors.StorageError` naming cause and fix, so no caller
   needs to import sqlite3.

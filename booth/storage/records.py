@@ -63,6 +63,10 @@ class ShotRecord:
     crops: dict[str, Box]
     status: str  # ok, missing, corrupt
     taken_at: float
+    #: The subject's signals relative to the sitter's rest when it was kept (None: kept before schema v3).
+    signals: dict[str, float] | None = None
+    #: The photographer's mark for its look: True good, False not good, None unmarked.
+    mark: bool | None = None
 
     @property
     def sidecar(self) -> str:
@@ -86,6 +90,8 @@ class ShotRecord:
             crops={k: tuple(v) for k, v in json.loads(row["crops"]).items()},
             status=row["status"],
             taken_at=row["taken_at"],
+            signals=json.loads(row["signals"]) if row["signals"] else None,
+            mark=None if row["mark"] is None else bool(row["mark"]),
         )
 
 

@@ -62,6 +62,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_by_session ON events(session_id);
     CREATE INDEX sessions_by_created ON sessions(created_at);
     """,
+    # v3 (teaching looks from review): each kept photo's subject signals, relative to the sitter's rest
+    # (JSON; NULL for photos kept before v3, which cannot be refitted from), and the photographer's mark
+    # for the look it was shot for (1 good, 0 not good, NULL unmarked).
+    """
+    ALTER TABLE shots ADD COLUMN signals TEXT;
+    ALTER TABLE shots ADD COLUMN mark INTEGER CHECK (mark IN (0, 1));
+    CREATE INDEX shots_by_marked_look ON shots(look, mark);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

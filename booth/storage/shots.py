@@ -50,6 +50,7 @@ class PendingShot:
     combined: float | None
     crops: dict[str, list[int]]
     best: bool
+    signals: dict[str, float] | None = None
 
     def meta(self) -> dict[str, Any]:
         """The caller's part of the sidecar, in the order the sidecar has always listed it."""
@@ -74,6 +75,7 @@ def prepare_shot(
     combined: float | None,
     crops: Mapping[str, Sequence[int]] | None,
     best: bool,
+    signals: Mapping[str, float] | None = None,
 ) -> PendingShot:
     """Encode (unless ``image`` is JPEG bytes already), measure and hash one photo; copy its metadata."""
     data = image if isinstance(image, bytes) else encode_jpeg(image, quality)
@@ -90,6 +92,7 @@ def prepare_shot(
         combined=combined,
         crops={k: [int(v) for v in box] for k, box in (crops or {}).items()},
         best=best,
+        signals=None if signals is None else {k: float(v) for k, v in signals.items()},
     )
 
 
@@ -140,7 +143,7 @@ def _insert_row(conn: sqlite3.Connection, shot: PendingShot, now: float) -> int:
     """Insert the row with an empty path (its file is named after the id this gives)."""
     cur = conn.execute(
         "INSERT INTO shots (session_id, look, combined, scores, verdicts, best, path, sha256,"
-        " bytes, width, height, crops, taken_at) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)",
+        " bytes, width, height, crops, taken_at, signals) VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)",
         (
             shot.session_id,
             shot.look,
@@ -154,6 +157,7 @@ def _insert_row(conn: sqlite3.Connection, shot: PendingShot, now: float) -> int:
             shot.size[1],
             json.dumps(shot.crops),
             now,
+            None if shot.signals is None else json.dumps(shot.signals),
         ),
     )
     return inserted_id(cur)
@@ -173,6 +177,8 @@ def _write_files(photo: Path, shot: PendingShot, shot_id: int, now: float, writt
         "taken_at": now,
         **shot.meta(),
     }
+    if shot.signals is not None:  # what a refit learns from (see booth.service.teach)
+        sidecar["signals"] = shot.signals
     written.append(photo)
     write_atomic(photo, shot.data)
     written.append(photo.with_suffix(".json"))

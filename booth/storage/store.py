@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from booth.errors import DiskFullError, SessionNotFound, StorageError
-from booth.storage import export, recovery, sessions
+from booth.storage import export, marks, recovery, sessions
 from booth.storage.faults import translated
 from booth.storage.layout import EXPORTS_DIR, LOCK_NAME, MB, SESSIONS_DIR, default_free_space
 from booth.storage.lock import DataLock
@@ -177,8 +177,10 @@ class Storage:
         combined: float | None = None,
         crops: Mapping[str, Sequence[int]] | None = None,
         best: bool = False,
+        signals: Mapping[str, float] | None = None,
     ) -> ShotRecord:
-        """Keep one photo (RGB pixels, or JPEG bytes already encoded) with its scores and crop boxes.
+        """Keep one photo (RGB pixels, or JPEG bytes already encoded) with its scores and crop boxes, and
+        the subject's ``signals`` relative to the sitter's rest (what a refit of its look learns from).
 
         Refuses with :class:`DiskFullError` before writing anything when the disk is too full for it.
         """
@@ -192,6 +194,7 @@ class Storage:
             combined=combined,
             crops=crops,
             best=best,
+            signals=signals,
         )
         check_room_for(shot, self.root, self.free_bytes(), self.settings.shot_reserve_mb)
         doing = f"saving a photo of session {session_id}"
@@ -200,6 +203,11 @@ class Storage:
     def mark_best(self, shot_id: int) -> None:
         """Make ``shot_id`` the one best shot of its look in its session."""
         self._call(f"marking shot {shot_id} best", sessions.mark_best, self._writer, shot_id)
+
+    def mark_shot(self, shot_id: int, good: bool | None) -> bool:
+        """The photographer's mark on ``shot_id`` for the look it was shot for (None clears it); False if
+        there is no such shot."""
+        return self._call(f"marking shot {shot_id}", marks.mark_shot, self._writer, shot_id, good)
 
     def log_event(
         self, session_id: int | None, kind: str, message: str, data: Mapping[str, Any] | None = None
@@ -278,6 +286,10 @@ class Storage:
             query = "SELECT * FROM events WHERE session_id = ? ORDER BY id"
             rows = conn.execute(query, (session_id,)).fetchall()
         return [{**dict(r), "data": json.loads(r["data"])} for r in rows]
+
+    def marked(self, look: str | None = None) -> list[ShotRecord]:
+        """Every intact shot with a mark (of ``look`` only, if given), oldest first: a refit's examples."""
+        return marks.marked(self.db_path, look)
 
     def gallery(self, token: str) -> list[ShotRecord]:
         """The photos a gallery link shows: committed, verified rows only (an unknown token shows nothing)."""

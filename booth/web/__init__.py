@@ -6,7 +6,8 @@ development server, which imports the app twice and would open the camera twice)
 
 Blueprints, one per area: ``kiosk`` (``/``, the sitter's screen), ``operator`` (``/operator``, login
 required), ``gallery`` (``/g/<token>``, the client's photos), ``api`` (JSON, ``/healthz``) and ``streams``
-(``/stream.mjpg``, ``/api/events``). Those URLs are stable: other tools and kiosks rely on them.
+(``/stream.mjpg``, ``/api/events``), and ``teach`` (``/api/teach/...``, the operator's "Teach a look", and
+``/api/shots/<id>/mark``). Those URLs are stable: other tools and kiosks rely on them.
 
 Guards applied to every request here, before any view runs: CSRF on every POST, a cap on the body size, and
 security headers on every answer (the pages load nothing from elsewhere, so the content security policy
@@ -28,7 +29,7 @@ from flask import Flask, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
 
 from booth.config import WebSettings
-from booth.web import api, gallery, kiosk, operator, streams
+from booth.web import api, gallery, kiosk, operator, streams, teach
 from booth.web.context import operator_logged_in
 from booth.web.port import BoothPort
 from booth.web.security import (
@@ -82,7 +83,7 @@ def create_app(service: BoothPort, config: Mapping[str, Any] | None = None) -> F
     if config:
         app.config.update(config)
     _install_extensions(app, service, folder)
-    for module in (kiosk, operator, gallery, api, streams):
+    for module in (kiosk, operator, gallery, api, streams, teach):
         app.register_blueprint(module.bp)
     _install_guards(app)
     _install_template_helpers(app, service)

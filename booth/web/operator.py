@@ -1,4 +1,4 @@
-"""The operator's pages: first-run setup, login, the live dashboard, settings, sessions.
+"""The operator's pages: first-run setup, login, the live dashboard, settings, sessions and their review.
 
 Login is one shared operator password (a booth has one operator at a time, standing next to it). The
 dashboard's live parts (scores, timings, state, camera and GPIO status, pulses) come over ``/api/events``;
@@ -151,6 +151,8 @@ def _dashboard(values: dict[str, str] | None = None, errors: dict[str, str] | No
         counts=counts,
         status=service.status(),
         retention_days=settings.storage.retention_days,
+        settings_looks_file=settings.looks.file,
+        threshold_warnings=service.threshold_warnings(),
     )
 
 
@@ -176,6 +178,8 @@ def save_settings() -> Any:
         return _dashboard(values, errors), 400
     log.info("settings changed by the operator: %s", changes)
     flash("Settings saved.", "ok")
+    for warning in service.threshold_warnings():  # saved, but it will not do what was meant
+        log.warning("threshold: %s", warning)
     return redirect(url_for("operator.dashboard") + "#settings")
 
 
@@ -191,6 +195,22 @@ def delete(session_id: int) -> ResponseReturnValue:
     else:
         flash(f"Session {session_id} deleted.", "ok")
     return redirect(url_for("operator.dashboard") + "#sessions")
+
+
+@bp.get("/sessions/<int:session_id>")
+@require_operator
+def review(session_id: int) -> str:
+    """One session's kept photos, each marked good or not good for its look (what a refit learns from)."""
+    service = booth_service()
+    record = service.storage.session(session_id)
+    if record is None:
+        abort(404, f"No session {session_id}.")
+    return render_template(
+        "review.html",
+        session=record,
+        shots=service.storage.shots(record.id),
+        offers=service.teaching.refit_offers(),
+    )
 
 
 @bp.get("/sessions/<int:session_id>/export.zip")

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from booth.config import Settings
 from booth.service import BoothStatus, Health, Subscription
+from booth.service.teaching import Teaching
 from booth.storage import Storage
 
 
@@ -20,6 +21,7 @@ class BoothPort(Protocol):
     settings: Settings
     data_dir: Path
     storage: Storage
+    teaching: Teaching
 
     def status(self) -> BoothStatus: ...
 
@@ -30,6 +32,8 @@ class BoothPort(Protocol):
     def subscribe(self) -> Subscription: ...
 
     def looks(self) -> list[dict[str, str]]: ...
+
+    def threshold_warnings(self) -> list[str]: ...
 
     def start_session(self, preset: str | None = None) -> BoothStatus: ...
 

@@ -19,7 +19,7 @@ def grin_file(media, tmp_path_factory):
     """The README's example, written into an operator's looks file that already holds a look."""
     out = tmp_path_factory.mktemp("looks") / "studio_looks.toml"
     out.write_text(
-        "# Our studio\n[look.smize]\nscenario = \"Imagine a secret.\"\n"
+        '# Our studio\n[look.smize]\nscenario = "Imagine a secret."\n'
         'term = [{ signal = "squint", weight = 1 }]\n'
     )
     clip = str(media("single_face.mp4"))

@@ -55,6 +55,8 @@ def test_session_keeps_a_shot_with_its_files(service):
     (kept,) = service.storage.gallery(record.token)
     assert service.storage.path_of(kept).stat().st_size > 10_000
     assert set(kept.crops) >= {"4x5", "1x1"}
+    # The still's signals, as the looks scored them, kept for a refit from the photographer's marks.
+    assert kept.signals is not None and {"smile", "smiling"} <= set(kept.signals) and kept.mark is None
 
 
 def test_status_and_health_while_running(service):

@@ -8,11 +8,10 @@ storage, waitress, the page's JavaScript) is the real thing. Screenshots go to `
 from __future__ import annotations
 
 import re
-import signal
 from pathlib import Path
 
 import pytest
-from web_helpers import start_booth
+from web_helpers import running_booth
 
 from booth import config
 from booth.commands.run import LOCAL_CONFIG, load_settings
@@ -36,12 +35,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def booth(tmp_path_factory, media):
-    tmp = tmp_path_factory.mktemp("booth-run")
-    proc, base, cfg = start_booth(tmp, media)
-    yield proc, base, cfg, tmp
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+    yield from running_booth(tmp_path_factory.mktemp("booth-run"), media)
 
 
 @pytest.fixture(scope="module")

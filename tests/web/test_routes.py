@@ -641,3 +641,14 @@ def test_pin_fields_say_they_need_a_restart(client):
     login(client)
     html = client.get("/operator").get_data(as_text=True)
     assert html.count("takes effect after the booth restarts") == 4
+
+
+def test_the_page_says_when_a_threshold_is_near_or_above_a_looks_ceiling(client, service):
+    """Saved (the value is valid), but the page says the look will barely fire, and why, in the settings."""
+    token = login(client)
+    page = client.get("/operator").get_data(as_text=True)
+    assert "threshold-warning" not in page and '0.9 "a textbook example"' in page
+    form = {"csrf_token": token, "policy.thresholds.intense": "0.97"}
+    assert client.post("/operator/settings", data=form).status_code == 302
+    page = client.get("/operator").get_data(as_text=True)
+    assert "policy.thresholds.intense = 0.97: close to the ceiling of look &#39;intense&#39; (1.00)" in page

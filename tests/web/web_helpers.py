@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import support
@@ -81,6 +83,15 @@ def get_json(url: str) -> tuple[int, dict]:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"{}")
+
+
+def running_booth(tmp: Path, media) -> Iterator[tuple[subprocess.Popen, str, Path, Path]]:
+    """A module fixture's body: ``booth run`` as :func:`start_booth` starts it, stopped with SIGTERM after."""
+    proc, base, cfg = start_booth(tmp, media)
+    yield proc, base, cfg, tmp
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
 
 
 def start_booth(tmp: Path, media, policy: dict | None = None) -> tuple[subprocess.Popen, str, Path]:

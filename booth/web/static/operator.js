@@ -32,10 +32,18 @@
     }
     Object.entries(looks).forEach(([name, score]) => {
       const row = document.createElement("div");
-      row.className = "score" + (name === status.target_look ? " target" : "");
+      // A look on trial under "Teach a look" is scored as "NAME (preview)": marked, not a target.
+      const preview = name.endsWith(" (preview)");
+      row.className = "score" + (name === status.target_look ? " target" : "") + (preview ? " trial" : "");
       row.dataset.look = name;
       const label = document.createElement("span");
-      label.textContent = name;
+      label.textContent = preview ? name.slice(0, -" (preview)".length) : name;
+      if (preview) {
+        const tag = document.createElement("span");
+        tag.className = "tag trial";
+        tag.textContent = "preview";
+        label.append(" ", tag);
+      }
       const bar = document.createElement("span");
       bar.className = "bar";
       const fill = document.createElement("i");
@@ -50,6 +58,7 @@
   }
 
   function render(status) {
+    document.dispatchEvent(new CustomEvent("booth-status", { detail: status }));  // teach.js's live score
     $("op-state").textContent = status.state;
     $("op-target").textContent = status.target_look || "—";
     const t = status.trigger;
