@@ -135,7 +135,7 @@ class Report:
                 out.append(f"{truth[:12]:14}" + "".join(f"{self.confusion[(truth, p)]:13d}" for p in labels))
         rows = sorted({e for e, _ in self.expressions})
         if rows:
-            out.append("expressions (rows: label, then the booth's call: frames)")
+            out.append("expressions (rows: label, then each look at or over its threshold: frames)")
             for expression in rows:
                 calls = sorted((c, n) for (e, c), n in self.expressions.items() if e == expression)
                 out.append(f"{expression[:12]:14}" + "  ".join(f"{c} {n}" for c, n in calls))
@@ -182,7 +182,7 @@ def _from_gaze_label(media: str, frame: int | None, label: dict) -> dict:
         item["expression"] = expression
         if expression in NOT_A_LOOK:
             item["look"] = "none"
-        elif expression in _SMILES and item.get("eyes_open") and label.get("eyes") == "open":
+        elif expression in _SMILES and item.get("eyes_open"):  # eyes open, or narrowed by the smile
             item["look"] = "approachable"
     return item
 
@@ -239,8 +239,10 @@ def _judge(
                 report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
     if "look" in item:
         report.confusion[(item["look"], _called_look(result, thresholds))] += 1
-    if "expression" in item:
-        report.expressions[(item["expression"], _called_look(result, thresholds))] += 1
+    if "expression" in item:  # every look at or over its threshold: two may fire together
+        firing = [n for n, v in result.scores.items() if v >= thresholds.for_look(n)] or ["none"]
+        for look in firing:
+            report.expressions[(item["expression"], look)] += 1
     if "engaged" in item:
         report.engaged_by_set[item["media"]].add(item["engaged"], said["engaged"])
         _judge_votes(report, item["engaged"], face, votes, thresholds.gaze)

@@ -18,6 +18,7 @@ from booth import looks
 from booth.atomic import write_atomic
 from booth.commands.baseline import capture_baseline, span_argument
 from booth.config import VisionSettings
+from booth.errors import ConfigError
 from booth.looks import recipe_text
 from booth.looks.learn import LearnError, Provenance, check_name, comment, hints_by_signal, learn
 from booth.media import MediaSpan, iter_frames
@@ -96,11 +97,29 @@ def examples_of(
     return examples, missed
 
 
+def _looks_text(path: Path) -> str:
+    """The text of the looks file to write into ("" when new), or a one-line ConfigError: not a file,
+    unreadable, not UTF-8, or not a looks file that loads (never write into a broken file)."""
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"--out {path}: not a file; name a looks file, e.g. {path / 'looks.toml'}")
+    if not path.exists():
+        if not path.parent.is_dir():
+            raise ConfigError(f"--out {path}: no folder {path.parent}; create it first")
+        return ""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"--out {path}: cannot read it ({err.strerror}); fix its permissions") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"--out {path}: not UTF-8 text; name a TOML looks file") from None
+    if text:
+        looks.recipes.parse(text, str(path))
+    return text
+
+
 def run_learn(args: argparse.Namespace) -> int:
     name = check_name(args.name)
-    existing = args.out.read_text() if args.out.is_file() else ""
-    if existing:
-        looks.recipes.parse(existing, str(args.out))  # refuse to write into a broken file
+    existing = _looks_text(args.out)  # before the models run: a bad --out fails at once
     params = VisionParams.from_settings(VisionSettings.model_validate({"max_faces": 4}))
     pipeline = FacePipeline(models=Models.load(params), params=params)
     baselines = {span.path.resolve(): capture_baseline(pipeline, span) for span in args.baseline}
@@ -133,4 +152,9 @@ def run_learn(args: argparse.Namespace) -> int:
     write_atomic(args.out, text.encode(), mode=0o644)
     print(learned.summary())
     print(f"learn: wrote look {name!r} to {args.out}", file=sys.stderr)
+    if name in shipped.looks:
+        print(
+            f"learn: {name!r} replaces the shipped look of that name wherever {args.out} is loaded",
+            file=sys.stderr,
+        )
     return 0

@@ -7,15 +7,15 @@ relative to the sitter's rest, as the scorer makes them), and get back an ordina
 
 How, in numpy only:
 
-1. **Terms.** Every candidate signal (:data:`CANDIDATES`: expressions, blendshapes, emotions, head tilt
-   and level, the smile call) is mapped 0..1 between its 5th and 95th percentile over all the examples,
-   the same clipped linear term every recipe uses. Signals that do not move are dropped.
+1. **Terms.** Every candidate signal (:data:`CANDIDATES`: the derived expressions, the blendshapes they
+   do not carry, emotions, head tilt and level) is mapped 0..1 between its 5th and 95th percentile over
+   all the examples, the same clipped linear term every recipe uses. Signals that do not move are dropped.
 2. **Selection.** The signals that separate the two sets most are kept: the difference of their means
    in the signal's own units (0..1, or :data:`UNITS`) over the pooled spread, so a cue that moves a lot
    (the smile, 0 to 0.9) beats one that moves a little but consistently in this one sitter (a brow
    dropping 0.15 as he smiles), which would not carry to the next sitter. At most :data:`MAX_TERMS` are
-   kept, skipping any that moves with one already kept (correlation above :data:`MAX_CORRELATION`), so
-   the recipe reads as a few distinct cues.
+   kept, each separating the sets by at least :data:`MIN_TERM_SEPARATION`, skipping any that moves with one
+   already kept (correlation above :data:`MAX_CORRELATION`), so the recipe reads as a few distinct cues.
 3. **Fit.** L2-regularised logistic regression by Newton's method on the kept terms, the two classes
    weighted equally, so the score is the fitted probability that the face shows the look.
 4. **Gates.** When every positive is smiling (the booth's smile call), the look gates on ``smiling``; when
@@ -56,13 +56,16 @@ UNITS = {"head.tilt": 15.0}
 GATE_SHARE = 0.9
 #: Below this separation (difference of means over pooled spread) on every signal, the sets look alike.
 MIN_SEPARATION = 1.0
+#: A signal separating the sets by less than this is not kept as a term: it is more likely this
+#: sitter's quirk than a cue of the look.
+MIN_TERM_SEPARATION = 1.0
 #: Below this cross-validated accuracy the recipe is not written.
 MIN_CV_ACCURACY = 0.7
 #: Most cross-validation folds.
 FOLDS = 5
 
 _DERIVED = (
-    "smile", "smile_asymmetry", "squint", "cheek_squint", "eye_wide", "blink", "brow_down",
+    "smile", "smile_asymmetry", "squint", "cheek_squint", "eye_wide", "brow_down",
     "brow_inner_up", "brow_outer_up", "brow_raise", "mouth_press", "jaw_open", "mouth_soft",
 )  # fmt: skip
 #: Blendshapes a derived signal already carries (the mean of a pair, or the same value renamed).
@@ -73,13 +76,14 @@ _CARRIED = (
     "mouthPressRight", "jawOpen",
 )  # fmt: skip
 #: The signals a learned look may use: the booth's derived signals, then the blendshapes none of them
-#: carries. The gaze is left out: whether the eyes are on the lens is the verdict's business, for every
-#: look alike.
+#: carries. The gaze, blinks and eye openness are left out: whether the eyes are open and on the lens is
+#: the eye state's and the verdict's business, for every look alike (a look learned from open-eyed
+#: examples against shut-eyed ones would otherwise learn "eyes open" and fire on any open-eyed face).
 CANDIDATES: tuple[str, ...] = (
     _DERIVED
     + tuple(n for n in BLENDSHAPES if not n.startswith(("_", "eyeLook")) and n not in _CARRIED)
     + tuple(f"emotion.{n}" for n in EMOTIONS)
-    + ("head.tilt", "head.level", "eyes.openness")
+    + ("head.tilt", "head.level")
 )
 
 
@@ -178,7 +182,7 @@ def _fit(x: np.ndarray, y: np.ndarray, l2: float) -> _Model:
     sep = np.where(moving, _separation(x, y), 0.0)
     chosen: list[int] = []
     for j in np.argsort(-sep):
-        if sep[j] < 0.3 or len(chosen) == MAX_TERMS:
+        if sep[j] < MIN_TERM_SEPARATION or len(chosen) == MAX_TERMS:
             break
         column = t[:, j]
         if column.std() == 0 or any(

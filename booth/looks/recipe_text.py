@@ -56,22 +56,37 @@ def render(recipe: Recipe, comment: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-_TABLE = re.compile(r"^\[", re.MULTILINE)
+#: Any table header line: ``[name]`` or ``[[name]]``, perhaps with a comment after it.
+_HEADER = re.compile(r"^\s*\[\[?([^\]]*)\]\]?\s*(?:#.*)?$", re.MULTILINE)
+
+
+def _is_look(key: str, name: str, sub: bool) -> bool:
+    """Whether a header's key is ``look.NAME`` (bare or quoted, any spacing), or (``sub``) below it."""
+    parts = [p.strip().strip('"').strip("'") for p in key.split(".")]
+    return parts[:2] == ["look", name] and (len(parts) > 2 if sub else len(parts) == 2)
 
 
 def _bounds(text: str, name: str) -> tuple[int, int] | None:
-    """Start (its leading comment block included) and end of look ``name``'s table in ``text``."""
-    header = re.search(rf"^\[look\.{re.escape(name)}\]\s*$", text, re.MULTILINE)
-    if header is None:
+    """Start and end of look ``name``'s table in ``text``, its subtables (``[[look.NAME.term]]``) and the
+    comment block right above it included. That block is the look's only when a blank line sets it apart
+    from what comes before; the next table's own comment block stays with that table."""
+    headers = list(_HEADER.finditer(text))
+    mine = next((h for h in headers if _is_look(h[1], name, sub=False)), None)
+    if mine is None:
         return None
-    start = header.start()
-    lines_before = text[:start].split("\n")[:-1]
-    while lines_before and lines_before[-1].startswith("#"):
-        start -= len(lines_before.pop()) + 1
-    following = _TABLE.search(text, header.end())
+    start = mine.start()
+    lines = text[:start].split("\n")[:-1]
+    block = 0
+    while block < len(lines) and lines[-1 - block].startswith("#"):
+        block += 1
+    if block and block < len(lines) and not lines[-1 - block].strip():
+        start -= sum(len(line) + 1 for line in lines[len(lines) - block :])
+    following = next(
+        (h for h in headers if h.start() > mine.start() and not _is_look(h[1], name, sub=True)), None
+    )
     end = len(text) if following is None else following.start()
-    if following is not None:  # the next table's own comment block belongs to it
-        before = text[header.end() : end].split("\n")
+    if following is not None:
+        before = text[mine.end() : end].split("\n")
         while len(before) > 1 and before[-2].startswith("#"):
             end -= len(before.pop(-2)) + 1
     return start, end

@@ -19,6 +19,7 @@ thread, so its actions are run there (``run``) like every other page request. Th
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ from booth.config import Settings
 from booth.errors import BoothError
 from booth.looks import LookBook, recipe_text
 from booth.looks.learn import MIN_EXAMPLES, Learned, check_name, comment
+from booth.looks.recipes import Gate
 from booth.service import looks_file, teach
 from booth.service.teach import PREVIEW_SUFFIX, Recorder, Source
 from booth.shooting import Shooter
@@ -169,7 +171,10 @@ class Teaching:
 
         def fit() -> None:
             positives, negatives, source = teach.from_marks(look, self._host.storage.marked(look))
-            self._preview_fit(look, positives, negatives, source)
+            # Only photos the look fired on can be marked, so the "not good" side never shows a face
+            # the look was far from; the look's own gates (the smile call for approachable) carry over.
+            old = self._host.book.looks.get(look)
+            self._preview_fit(look, positives, negatives, source, old.gates if old else ())
 
         return self._act(fit)
 
@@ -210,8 +215,20 @@ class Teaching:
             self._preview = preview
         self._host.show_book(self.overlay(self._host.book))
 
-    def _preview_fit(self, name: str, positives: list, negatives: list, source: Source) -> None:
+    def _preview_fit(
+        self,
+        name: str,
+        positives: list,
+        negatives: list,
+        source: Source,
+        keep_gates: tuple[Gate, ...] = (),
+    ) -> None:
         learned = teach.fit(name, positives, negatives)
+        if keep_gates:
+            own = {(g.signal, g.min, g.max) for g in learned.recipe.gates}
+            extra = tuple(g for g in keep_gates if (g.signal, g.min, g.max) not in own)
+            recipe = dataclasses.replace(learned.recipe, gates=learned.recipe.gates + extra)
+            learned = dataclasses.replace(learned, recipe=recipe)
         shipped = looks.load().looks.get(name)
         mine = self._host.book.looks.get(name)
         replaces = "" if mine is None else "the shipped look" if mine == shipped else "your look"
@@ -225,10 +242,8 @@ class Teaching:
             raise BoothError("nothing to save: learn a look first")
         host = self._host
         configured = host.settings.looks.file
-        if configured is None and not host.is_idle():
-            raise BoothError(
-                "a new looks file can change only between sessions; try again once the booth is idle"
-            )
+        if not host.is_idle():  # a running shot list must not have its looks changed under it
+            raise BoothError("looks can change only between sessions; save once the booth is idle")
         path = Path(configured) if configured is not None else host.data_dir / DEFAULT_LOOKS_FILE
         table = recipe_text.render(preview.learned.recipe, comment(preview.learned, preview.source))
         saved = looks_file.put(path, preview.name, table)
@@ -250,6 +265,8 @@ class Teaching:
         saved = self._saved
         if saved is None:
             raise BoothError("nothing to undo: no look was saved here since the booth started")
+        if not self._host.is_idle():
+            raise BoothError("looks can change only between sessions; undo once the booth is idle")
         looks_file.revert(saved)
         with self._lock:
             self._saved = None

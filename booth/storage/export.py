@@ -104,9 +104,14 @@ def zip_comment(path: Path) -> bytes | None:
 
 
 def export_shot(zf: zipfile.ZipFile, photo: Path, crops: Mapping[str, Box], quality: int) -> None:
-    """Add ``originals/`` photo and sidecar, and one ``crops/<stem>-<name>.jpg`` per crop box."""
+    """Add ``originals/`` photo and sidecar, and one ``crops/<stem>-<name>.jpg`` per crop box.
+
+    The sidecar goes without the face's ``signals`` (kept for a refit of the look, in the database and
+    the booth's own copy): measurements of a client's face are not theirs to be handed in a zip."""
     zf.write(photo, f"originals/{photo.name}")
-    zf.write(photo.with_suffix(".json"), f"originals/{photo.with_suffix('.json').name}")
+    sidecar = json.loads(photo.with_suffix(".json").read_text())
+    sidecar.pop("signals", None)
+    zf.writestr(f"originals/{photo.with_suffix('.json').name}", json.dumps(sidecar, indent=1))
     if not crops:
         return
     with Image.open(photo) as image:

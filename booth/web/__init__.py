@@ -27,6 +27,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from booth.config import WebSettings
 from booth.web import api, gallery, kiosk, operator, streams, teach
@@ -75,10 +76,19 @@ def _refuse(status: int, message: str) -> Response:
     return Response(render_template("error.html", status=status, message=message), status)
 
 
+class RowId(IntegerConverter):
+    """``<id:name>`` in a route: a positive integer that fits a SQLite row id. Anything larger is no such
+    row (404), not an OverflowError deep in the database driver (500)."""
+
+    def __init__(self, map: Any) -> None:
+        super().__init__(map, min=1, max=2**63 - 1)
+
+
 def create_app(service: BoothPort, config: Mapping[str, Any] | None = None) -> Flask:
     """The booth page for ``service``; ``config`` overrides Flask settings (tests pass ``TESTING``)."""
     folder = instance_dir(service.data_dir)
     app = Flask(__name__, instance_path=str(folder))
+    app.url_map.converters["id"] = RowId
     _configure(app, service.settings.web, folder)
     if config:
         app.config.update(config)

@@ -149,7 +149,7 @@ def sessions() -> Response:
     return jsonify([session_json(r, len(storage.shots(r.id))) for r in records])
 
 
-@bp.get("/api/sessions/<int:session_id>")
+@bp.get("/api/sessions/<id:session_id>")
 @require_operator
 def session_detail(session_id: int) -> Response:
     storage = booth_service().storage
@@ -160,7 +160,7 @@ def session_detail(session_id: int) -> Response:
     return jsonify({**session_json(record, len(shots)), "photos": [shot_json(record, s) for s in shots]})
 
 
-@bp.post("/api/sessions/<int:session_id>/delete")
+@bp.post("/api/sessions/<id:session_id>/delete")
 @require_operator
 def delete_session(session_id: int) -> Response:
     try:

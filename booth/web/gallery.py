@@ -94,7 +94,7 @@ def _download_name(record: SessionRecord, shot: ShotRecord, aspect: str | None) 
     return f"headshot-{record.id}-{shot.id:05d}-{shot.look}{suffix}.jpg".replace(" ", "-")
 
 
-@bp.get("/<token>/photo/<int:shot_id>.jpg")
+@bp.get("/<token>/photo/<id:shot_id>.jpg")
 def photo(token: str, shot_id: int) -> Response:
     record, shot = _shot(token, shot_id)
     download = request.args.get("download") == "1"
@@ -109,7 +109,7 @@ def photo(token: str, shot_id: int) -> Response:
     )
 
 
-@bp.get("/<token>/crop/<int:shot_id>/<aspect>.jpg")
+@bp.get("/<token>/crop/<id:shot_id>/<aspect>.jpg")
 def crop(token: str, shot_id: int, aspect: str) -> Response:
     record, shot = _shot(token, shot_id)
     if aspect not in ASPECTS or aspect not in shot.crops:

@@ -183,7 +183,7 @@ def save_settings() -> Any:
     return redirect(url_for("operator.dashboard") + "#settings")
 
 
-@bp.post("/sessions/<int:session_id>/delete")
+@bp.post("/sessions/<id:session_id>/delete")
 @require_operator
 def delete(session_id: int) -> ResponseReturnValue:
     try:
@@ -197,7 +197,7 @@ def delete(session_id: int) -> ResponseReturnValue:
     return redirect(url_for("operator.dashboard") + "#sessions")
 
 
-@bp.get("/sessions/<int:session_id>")
+@bp.get("/sessions/<id:session_id>")
 @require_operator
 def review(session_id: int) -> str:
     """One session's kept photos, each marked good or not good for its look (what a refit learns from)."""
@@ -213,7 +213,7 @@ def review(session_id: int) -> str:
     )
 
 
-@bp.get("/sessions/<int:session_id>/export.zip")
+@bp.get("/sessions/<id:session_id>/export.zip")
 @require_operator
 def export(session_id: int) -> Response:
     storage = booth_service().storage

@@ -37,7 +37,10 @@ def _body(allowed: set[str]) -> dict[str, Any] | Response:
     """The request's JSON object with only ``allowed`` keys (empty body: ``{}``), or a 400."""
     if not request.get_data(cache=True):
         return {}
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested thousands deep: hostile, not a teach request
+        body = None
     if not isinstance(body, dict):
         return _error(400, "the body must be a JSON object")
     unknown = sorted(set(body) - allowed)
@@ -121,14 +124,14 @@ def marks() -> Response:
     return jsonify(booth_service().teaching.refit_offers())
 
 
-@bp.post("/api/shots/<int:shot_id>/mark")
+@bp.post("/api/shots/<id:shot_id>/mark")
 @require_operator
 def mark(shot_id: int) -> Response:
     body = _body({"mark"})
     if isinstance(body, Response):
         return body
     value = body.get("mark")
-    if value not in MARKS:
+    if not (value is None or isinstance(value, str)) or value not in MARKS:
         return _error(400, 'mark must be "good", "not_good" or null')
     try:
         found = booth_service().storage.mark_shot(shot_id, MARKS[value])

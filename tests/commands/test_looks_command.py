@@ -97,3 +97,7 @@ def test_refusals_are_one_line(media, tmp_path):
     assert same.returncode == 1 and "look alike" in same.stderr and not out.exists()
     bad = booth("looks", "learn", "Grin!", "--positive", clip, "--negative", clip, "--out", str(out))
     assert bad.returncode == 2 and "look name 'Grin!'" in bad.stderr
+    folder = booth("looks", "learn", "x", "--positive", clip, "--negative", clip, "--out", str(tmp_path))
+    assert folder.returncode == 2 and folder.stderr.strip() == (
+        f"booth: --out {tmp_path}: not a file; name a looks file, e.g. {tmp_path / 'looks.toml'}"
+    )

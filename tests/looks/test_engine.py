@@ -246,7 +246,7 @@ TEXTBOOK = {
     "confident": {"squint": 0.2, "smile": 0.1, "head.level": 1.0},
     "intense": {"brow_down": 0.3, "squint": 0.25, "mouth_press": 0.25, "head.level": 1.0},
     "vulnerable": {"brow_inner_up": 0.4, "mouth_soft": 0.9, "head.tilt": 6.0, "eyes.openness": 0.6},
-    "playful": {"smile": 0.8, "smiling": 1.0, "brow_outer_up": 0.3, "head.tilt": 15.0},
+    "playful": {"smile": 0.8, "smiling": 1.0, "brow_outer_up": 0.3, "head.tilt": 20.0},
 }
 
 
@@ -259,12 +259,15 @@ def test_each_look_scores_a_textbook_example_at_0_9_and_no_other_look_fires(book
 
 
 def test_broad_smile_photos_are_textbook_approachable(book, pipeline, photo):
+    checked = 0
     for name in ("astronaut.png", "single_face.jpg", "0-f15-hao-ph.jpg", "multi_face.jpg"):
         for face in pipeline.analyze(photo(name), track=False):
             result = scorer_for(book, hold_seconds=0).score(face, 0.0)
             if face.blendshapes["mouthSmileLeft"] > 0.5:  # the open smiles of the group photo
                 assert result.scores["approachable"] >= 0.9, name
                 assert result.smiling
+                checked += 1
+    assert checked >= 5  # three photos, and the broad smiles of the group photo
 
 
 def _labelled(field: str, values: set[str]) -> list[int]:
@@ -277,7 +280,7 @@ def _labelled(field: str, values: set[str]) -> list[int]:
     for name in ("expression_labels.json", "gaze_labels.json"):
         clip = json.loads((data / name).read_text())["clips"]["WolfgangLanger_Pexels.mp4"]
         frames += [int(i) for i, label in clip.items() if label.get(field) in values]
-    return sorted(frames)
+    return sorted(set(frames))
 
 
 def test_closed_eyes_hold_every_look_and_the_meter_near_zero(book, clip_faces):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def test_a_look_learned_on_one_sitter_reads_the_other(grin, clip_faces):
     assert np.mean(smiles) >= 0.8 and min(smiles) >= 0.6, smiles
     assert np.mean(crying) <= 0.1 and np.mean(distressed) <= 0.1
     assert max(crying + distressed) < 0.6
+    # Not only the learned gate on the booth's smile call (whose crying rule was read off these frames):
+    # the fitted terms alone keep her crying under the threshold, and most of her distress.
+    ungated = dataclasses.replace(grin.recipe, gates=())
+    alone = {i: ungated.score(rest.signals_of(f)) for i, _, f in clip_faces("WolfgangLanger_Pexels.mp4") if f}
+    crying_alone = [alone[int(i)] for i, label in labels.items() if label.get("expression") == "crying"]
+    distress_alone = [alone[int(i)] for i, label in labels.items() if label.get("expression") == "distressed"]
+    assert max(crying_alone) < 0.6 and np.mean(crying_alone) < 0.3
+    assert np.mean(distress_alone) < 0.4 and np.mean([a >= 0.6 for a in distress_alone]) < 0.1
+    assert np.mean([alone[i] for i in range(398, 424)]) >= 0.9
 
 
 def test_the_learned_recipe_is_ordinary_toml_that_scores_the_same(grin, clip_faces, tmp_path):
@@ -78,7 +88,7 @@ def test_labels_that_do_not_follow_the_face_fail_cross_validation(clip_faces):
     """Shuffled labels: one lucky signal may separate them, but held-out blocks expose it."""
     frames = signals(clip_faces, "single_face.mp4", 0, 71)
     order = np.random.default_rng(3).permutation(len(frames))
-    with pytest.raises(learn.LearnError):
+    with pytest.raises(learn.LearnError, match=r"cross-validated accuracy|look alike"):
         learn.learn("x", [frames[i] for i in order[:36]], [frames[i] for i in order[36:]])
 
 

@@ -44,3 +44,29 @@ def test_the_rendered_table_round_trips_gates_and_blend_form():
     recipe = recipes.load().looks["confident"]
     again = recipes.parse(recipe_text.render(recipe))[0]["confident"]
     assert again == recipe
+
+
+def test_headers_written_by_hand_are_found():
+    """Spacing, quotes, a comment after the header, and subtables of the look are all the same look."""
+    new = recipe_text.render(NEW)
+    for header in ("[look.smize] # tuned by Jo", "[ look.smize ]", '[look."smize"]'):
+        text = f'# Studio\n\n{header}\nscenario = "s"\nterm = [{{ signal = "smile", weight = 1 }}]\n'
+        replaced = recipe_text.put_look(text, "smize", new)
+        assert replaced.count("smize]") == 1 and recipes.parse(replaced)[0]["smize"] == NEW, header
+    nested = (
+        '[look.smize]\nscenario = "s"\n[[look.smize.term]]\nsignal = "smile"\nweight = 1.0\n'
+        '[look.other]\nscenario = "o"\nterm = [{ signal = "smile", weight = 1 }]\n'
+    )
+    replaced = recipe_text.put_look(nested, "smize", new)
+    looks, _ = recipes.parse(replaced)
+    assert looks["smize"] == NEW and set(looks) == {"smize", "other"}
+
+
+def test_a_comment_that_belongs_to_what_is_above_stays():
+    text = (
+        '# y: tuned on our studio lights\n[look.smize]\nscenario = "s"\n'
+        'term = [{ signal = "smile", weight = 1 }]\n'
+    )
+    assert recipe_text.put_look(text, "smize", recipe_text.render(NEW)).startswith(
+        "# y: tuned on our studio lights\n[look.smize]\n"
+    )

@@ -185,7 +185,8 @@ def test_refusals_are_one_line_and_change_nothing(make_service):
     assert service.shooter.book == service.book
 
 
-def test_a_new_looks_file_waits_for_an_idle_booth(make_service):
+def test_saving_and_undoing_wait_for_an_idle_booth(make_service):
+    """A running shot list never has its looks changed under it: save and undo both wait."""
     service = make_service()
     record_smile_takes(service)
     service.teaching.learn("beam")
@@ -197,3 +198,10 @@ def test_a_new_looks_file_waits_for_an_idle_booth(make_service):
     service.cancel_session()
     service.teaching.save()
     assert "beam" in looks.load(service.data_dir / "looks.toml").looks
+    service.start_session()
+    with pytest.raises(BoothError, match="undo once the booth is idle"):
+        service.teaching.undo()
+    assert "beam" in looks.load(service.data_dir / "looks.toml").looks
+    service.cancel_session()
+    service.teaching.undo()
+    assert "beam" not in looks.load(service.data_dir / "looks.toml").looks

@@ -81,3 +81,14 @@ def test_signals_are_kept_with_the_photo_and_marks_set_and_cleared(store: Storag
             conn.execute("UPDATE shots SET mark = 2 WHERE id = ?", (kept.id,))
     finally:
         conn.close()
+
+
+def test_an_export_leaves_the_face_signals_out(store: Storage, face) -> None:
+    import zipfile
+
+    session = store.start_session(["beam"])
+    kept = store.add_shot(session.id, "beam", face, scores={"beam": 0.9}, signals={"smile": 0.8})
+    with zipfile.ZipFile(store.export_zip(session.id)) as zf:
+        names = [n for n in zf.namelist() if n.endswith(".json")]
+        assert names and all("signals" not in json.loads(zf.read(n)) for n in names)
+    assert json.loads((store.root / kept.sidecar).read_text())["signals"] == {"smile": 0.8}

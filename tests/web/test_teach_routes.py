@@ -155,6 +155,9 @@ def test_marks_on_the_review_page_offer_a_refit_into_the_preview(client, service
     assert preview["key"] == "approachable" + PREVIEW_SUFFIX and preview["replaces"] == "the shipped look"
     assert preview["summary"] == f"learn: positives=6 negatives=6 cv_accuracy={preview['cv_accuracy']:.2f}"
     assert preview["key"] in service.shooter.book.looks
+    # The shipped look's smile-call gate carries over: marks come only from photos it fired on.
+    gates = service.shooter.book.looks[preview["key"]].gates
+    assert ("smiling", 0.5, None) in [(g.signal, g.min, g.max) for g in gates]
     r = client.post("/api/teach/discard", headers=h)
     assert r.json["preview"] is None and service.shooter.book == service.book
     # A second click on the chosen mark clears it.
@@ -170,3 +173,18 @@ def test_the_operator_page_has_the_teach_section(client):
         assert part in html, part
     status = client.get("/api/teach").json
     assert status["takes"] == [] and status["preview"] is None and status["min_examples"] == 5
+
+
+def test_hostile_bodies_and_ids_are_4xx_not_500(client):
+    """Ids past a SQLite row id, marks that are not strings, JSON nested thousands deep."""
+    token = login(client)
+    headers = {"X-CSRF-Token": token}
+    huge = "99999999999999999999999"
+    assert client.post(f"/api/shots/{huge}/mark", headers=headers, json={"mark": "good"}).status_code == 404
+    assert client.get(f"/operator/sessions/{huge}").status_code == 404
+    assert client.get(f"/api/sessions/{huge}").status_code == 404
+    for value in ([], {}, 3, True):
+        assert client.post("/api/shots/1/mark", headers=headers, json={"mark": value}).status_code == 400
+    deep = "[" * 5000 + "]" * 5000
+    r = client.post("/api/teach/learn", headers={**headers, "Content-Type": "application/json"}, data=deep)
+    assert r.status_code == 400
