@@ -223,6 +223,27 @@ def cross_validate(x: np.ndarray, y: np.ndarray, folds: int, l2: float = L2) -> 
     return right / len(y)
 
 
+def _learnable(x: np.ndarray, y: np.ndarray, folds: int) -> float:
+    """The cross-validated accuracy, or a :class:`LearnError` when the sets look alike or the accuracy is
+    too low to trust."""
+    spans = np.percentile(x, 95, axis=0) - np.percentile(x, 5, axis=0)
+    separation = np.where(spans >= 0.02, _separation(x, y), 0.0)
+    best = int(np.argmax(separation))
+    if separation[best] < MIN_SEPARATION:
+        raise LearnError(
+            f"the positive and negative examples look alike to the booth (the clearest difference, "
+            f"{CANDIDATES[best]}, separates them by only {separation[best]:.2f}); record the look held "
+            "clearly, and its negatives without it"
+        )
+    accuracy = cross_validate(x, y, folds)
+    if accuracy < MIN_CV_ACCURACY:
+        raise LearnError(
+            f"the look cannot be told apart reliably (cross-validated accuracy {accuracy:.2f}, under "
+            f"{MIN_CV_ACCURACY}); give more, and more different, examples"
+        )
+    return accuracy
+
+
 def learn(
     name: str,
     positives: Sequence[Mapping[str, float]],
@@ -244,22 +265,8 @@ def learn(
         )
     x = np.vstack([_matrix(positives), _matrix(negatives)])
     y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
-    spans = np.percentile(x, 95, axis=0) - np.percentile(x, 5, axis=0)
-    separation = np.where(spans >= 0.02, _separation(x, y), 0.0)
-    best = int(np.argmax(separation))
-    if separation[best] < MIN_SEPARATION:
-        raise LearnError(
-            f"the positive and negative examples look alike to the booth (the clearest difference, "
-            f"{CANDIDATES[best]}, separates them by only {separation[best]:.2f}); record the look held "
-            "clearly, and its negatives without it"
-        )
     folds = min(FOLDS, len(positives), len(negatives))
-    accuracy = cross_validate(x, y, folds)
-    if accuracy < MIN_CV_ACCURACY:
-        raise LearnError(
-            f"the look cannot be told apart reliably (cross-validated accuracy {accuracy:.2f}, under "
-            f"{MIN_CV_ACCURACY}); give more, and more different, examples"
-        )
+    accuracy = _learnable(x, y, folds)
     model = _fit(x, y, L2)
     hints = hints or {}
     terms = tuple(

@@ -86,7 +86,11 @@ class StoredSessions:
 
 
 class BoothService:
-    """The booth: one analysis thread applies every change; the page reads published status snapshots."""
+    """The booth: one analysis thread applies every change; the page reads published status snapshots.
+
+    Longer than the 300-line guide because it is the one owner of that thread: everything that must run
+    on it (a session's actions, a settings change, the teach desk's host calls) is a short method here,
+    and the parts with logic of their own live beside it (runner, teaching, settings_change, status)."""
 
     def __init__(
         self,
