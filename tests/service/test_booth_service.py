@@ -92,26 +92,6 @@ def test_settings_are_validated_and_persisted(tmp_path, service):
 QUICK = {**support.QUICK, "session": {**support.QUICK["session"], "end_screen_seconds": 1.0}}
 
 
-@pytest.fixture
-def make_service(tmp_path, models, media):
-    """``make_service(settings, **kwargs)``: a started service on the replay clip with mock pins."""
-    made = []
-
-    def make(settings: config.Settings, **kwargs) -> BoothService:
-        factory = MockFactory(pin_class=MockPWMPin)
-        hardware = Hardware(settings.pins, pin_factory=factory)
-        kwargs.setdefault("camera_spec", f"replay:{media('single_face.mp4')}")
-        svc = BoothService(settings, tmp_path / "data", hardware=hardware, models=models, **kwargs)
-        svc.pin_factory = factory  # the test presses the mock button through it
-        svc.start()
-        made.append(svc)
-        return svc
-
-    yield make
-    for svc in made:
-        svc.stop()
-
-
 def count_calls(monkeypatch, obj, name: str) -> list:
     """Record the calls of ``obj.name`` and still run the real method."""
     calls: list = []

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import pytest
 import support
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 from support import wait_until
 
 from booth import config, looks
 from booth.errors import BoothError, ConfigError
-from booth.hardware import Hardware
 from booth.looks.learn import LearnError
 from booth.service import BoothService
 from booth.service.teach import PREVIEW_SUFFIX
@@ -25,28 +23,14 @@ CLIP_FRAMES = 72
 
 
 @pytest.fixture
-def make_service(tmp_path, models, media):
-    made = []
+def teach_service(make_service, tmp_path):
+    """``teach_service(overrides)``: a started service with the quick settings and a config file."""
 
     def make(overrides: dict | None = None) -> BoothService:
         settings = config.validate({**support.QUICK, **(overrides or {})})
-        hardware = Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin))
-        data = tmp_path / "data"
-        svc = BoothService(
-            settings,
-            data,
-            config_path=data / "booth.toml",
-            hardware=hardware,
-            models=models,
-            camera_spec=f"replay:{media('single_face.mp4')}",
-        )
-        svc.start()
-        made.append(svc)
-        return svc
+        return make_service(settings, config_path=tmp_path / "data" / "booth.toml")
 
-    yield make
-    for svc in made:
-        svc.stop()
+    return make
 
 
 def clip_frame(service: BoothService) -> int:
@@ -77,8 +61,8 @@ def live_score(service: BoothService, key: str) -> float | None:
     return face["looks"].get(key) if face else None
 
 
-def test_takes_learn_a_preview_that_scores_live_then_save_and_undo(make_service):
-    service = make_service()
+def test_takes_learn_a_preview_that_scores_live_then_save_and_undo(teach_service):
+    service = teach_service()
     record_smile_takes(service)
     status = service.teaching.learn("beam")
     preview = status["preview"]
@@ -115,7 +99,7 @@ def test_takes_learn_a_preview_that_scores_live_then_save_and_undo(make_service)
         service.teaching.undo()
 
 
-def test_undo_restores_an_existing_looks_file_byte_for_byte(make_service, tmp_path):
+def test_undo_restores_an_existing_looks_file_byte_for_byte(teach_service, tmp_path):
     own = tmp_path / "studio-looks.toml"
     shipped = looks.load().looks["confident"]
     original = (
@@ -124,7 +108,7 @@ def test_undo_restores_an_existing_looks_file_byte_for_byte(make_service, tmp_pa
         f'  {{ signal = "{shipped.terms[0].signal}", weight = 1.0 }},\n]\n'
     )
     own.write_text(original)
-    service = make_service({"looks": {"file": str(own)}})
+    service = teach_service({"looks": {"file": str(own)}})
     record_smile_takes(service)
     status = service.teaching.learn("confident")
     assert status["preview"]["replaces"] == "your look"
@@ -138,8 +122,8 @@ def test_undo_restores_an_existing_looks_file_byte_for_byte(make_service, tmp_pa
     assert service.book.looks["confident"].bias is None
 
 
-def test_discard_restores_the_book_and_drops_the_takes(make_service):
-    service = make_service()
+def test_discard_restores_the_book_and_drops_the_takes(teach_service):
+    service = teach_service()
     before = service.shooter.book
     record_smile_takes(service)
     service.teaching.learn("confident")
@@ -152,8 +136,8 @@ def test_discard_restores_the_book_and_drops_the_takes(make_service):
         service.teaching.learn("confident")
 
 
-def test_refusals_are_one_line_and_change_nothing(make_service):
-    service = make_service()
+def test_refusals_are_one_line_and_change_nothing(teach_service):
+    service = teach_service()
     with pytest.raises(LearnError, match="record at least one 'holding' take and one 'not holding'"):
         service.teaching.learn("smize")
     for bad in ("Smize", "9lives", "", "a b", "x" * 41, "../etc"):
@@ -185,9 +169,9 @@ def test_refusals_are_one_line_and_change_nothing(make_service):
     assert service.shooter.book == service.book
 
 
-def test_saving_and_undoing_wait_for_an_idle_booth(make_service):
+def test_saving_and_undoing_wait_for_an_idle_booth(teach_service):
     """A running shot list never has its looks changed under it: save and undo both wait."""
-    service = make_service()
+    service = teach_service()
     record_smile_takes(service)
     service.teaching.learn("beam")
     service.start_session()
