@@ -74,7 +74,14 @@ def subject_score(reading: FaceReading, result: LookResult) -> SubjectScore:
 
 def build_candidate(look: str, check: StillCheck, timestamp: float, sequence: int) -> Candidate:
     """What the session weighs to keep a checked still: the look's score and the still's own readings."""
-    reading, result = check.reading, check.result
+    return candidate_of(look, check.reading, check.result, timestamp, sequence)
+
+
+def candidate_of(
+    look: str, reading: FaceReading | None, result: LookResult | None, timestamp: float, sequence: int
+) -> Candidate:
+    """A candidate from one reading: a checked still's, or the live frame the trigger fired on (asked of
+    the session before the shutter fires, so a pose it would discard as a duplicate costs no exposure)."""
     return Candidate(
         look=look,
         look_score=result.raw.get(look, 0.0) if result else 0.0,
@@ -87,6 +94,14 @@ def build_candidate(look: str, check: StillCheck, timestamp: float, sequence: in
         timestamp=timestamp,
         frame_id=sequence,
     )
+
+
+def live_candidate(result: FrameResult, look: str) -> Candidate | None:
+    """The live frame's subject as a candidate for ``look`` (None without a subject in it)."""
+    subject = result.subject
+    if subject is None:
+        return None
+    return candidate_of(look, subject[0], subject[1], result.timestamp, result.sequence)
 
 
 class Shooter:

@@ -14,6 +14,9 @@ QUICK: dict[str, dict[str, Any]] = {
         "shots_per_look": 1,
         "look_seconds": 30.0,
         "review_timeout": 300.0,
+        # The replay clips smile within a second, so no rest face comes: the step times out to the
+        # neutral default rest quickly rather than after the booth's 8 s.
+        "baseline_timeout": 1.5,
     },
     "policy": {"cooldown_s": 0.5},
 }

@@ -115,7 +115,6 @@ def test_nothing_is_stored_before_consent() -> None:
     ("state", "limit", "outcome"),
     [
         (State.WELCOME, 60.0, State.EXPIRED),
-        (State.BASELINE, 10.0, State.EXPIRED),
         (State.REVIEW, 90.0, State.DELIVERED),
     ],
 )
@@ -129,6 +128,16 @@ def test_state_timeouts(state: State, limit: float, outcome: State) -> None:
     assert m.state is outcome
     m.tick(limit + 8.0)  # end screen over
     assert m.state is State.IDLE and not m.opened
+
+
+def test_no_rest_face_in_time_shoots_on_rather_than_sending_the_sitter_away() -> None:
+    m = machine_in(State.BASELINE)
+    limit = m.config.timeouts[State.BASELINE]
+    assert m.state_remaining(limit - 2.0) == pytest.approx(2.0)
+    actions = m.tick(limit)
+    assert m.state is State.SHOOTING
+    changed = [a for a in actions if isinstance(a, s.StateChanged)]
+    assert changed[0].old is State.BASELINE and changed[0].trigger is Trigger.TIMEOUT
 
 
 def test_sitter_walking_away_mid_shoot_expires_cleanly() -> None:
@@ -280,7 +289,10 @@ def test_the_session_is_the_one_source_of_target_progress_and_counts() -> None:
         m.handle(trigger, 0.0)
     assert m.progress().look_index is None  # the baseline comes before the first look
     m.handle(Trigger.BASELINE_DONE, 0.0)
-    assert m.progress() == s.Progress(("approachable", "confident"), 0, {"approachable": 0, "confident": 0})
+    progress = m.progress(0.0)
+    assert (progress.looks, progress.look_index) == (("approachable", "confident"), 0)
+    assert progress.kept == {"approachable": 0, "confident": 0}
+    assert [p.state for p in progress.plan] == [s.LookState.CURRENT, s.LookState.NEXT]
     m.offer(cand(score=0.8), 1.0)
     assert m.progress().shots_kept == 1
     m.tick(11.0)  # the first look's 10 s ran out
@@ -314,3 +326,51 @@ def test_photos_kept_still_count_when_the_shot_list_changes_on_the_end_screen() 
     m.handle(Trigger.ABORT, 2.0)
     m.config = config("theatrical")  # the operator saved another shot list meanwhile
     assert m.progress().shots_kept == 1
+
+
+def test_a_look_that_got_no_photo_is_missed_not_ticked() -> None:
+    m = shooting(config("commercial", shots=2, seconds=10.0))  # approachable, then confident
+    m.tick(10.0)  # approachable's time ran out with nothing kept
+    m.offer(cand("confident", score=0.8), 11.0)
+    plan = m.progress(11.0).plan
+    assert [(p.look, p.state, p.missed_because) for p in plan] == [
+        ("approachable", s.LookState.MISSED, s.MissedBecause.TIME),
+        ("confident", s.LookState.CURRENT, s.MissedBecause.NONE),
+    ]
+    m.tick(20.0)  # confident's time ran out with one of two kept: done, not missed
+    progress = m.progress(20.0)
+    assert m.state is State.REVIEW
+    assert [p.state for p in progress.plan] == [s.LookState.MISSED, s.LookState.DONE]
+    assert (progress.shots_kept, progress.looks_with_photos, len(progress.plan)) == (1, 1, 2)
+
+
+def test_looks_after_a_stop_are_missed_because_the_session_stopped() -> None:
+    m = shooting(config("theatrical", shots=1, seconds=10.0))
+    m.offer(cand(m.target_look, score=0.8), 1.0)  # the first look done with its one shot
+    m.handle(Trigger.ABORT, 2.0)
+    plan = m.progress(2.0).plan
+    assert plan[0].state is s.LookState.DONE
+    assert all(p.state is s.LookState.MISSED and p.missed_because is s.MissedBecause.STOPPED for p in plan[1:])
+
+
+def test_time_left_for_the_look_and_the_session() -> None:
+    m = shooting(config("commercial", shots=2, seconds=10.0))  # two looks of 10 s, started at 0
+    progress = m.progress(4.0)
+    assert progress.look_seconds_left == pytest.approx(6.0)
+    assert progress.seconds_left == pytest.approx(16.0)  # 6 s of this look and all 10 of the next
+    assert progress.seconds_total == pytest.approx(20.0)
+    m.tick(10.0)
+    assert m.progress(13.0).seconds_left == pytest.approx(7.0)
+    assert m.progress().seconds_left is None  # no clock given: no time shown
+
+
+def test_a_would_be_duplicate_is_known_before_the_shutter_fires() -> None:
+    m = shooting(config("commercial", shots=3, seconds=10.0))
+    first = cand(score=0.8)
+    assert m.rejection(first) is None
+    m.offer(first, 1.0)
+    again = cand(score=0.8, t=2.0)
+    rejected = m.rejection(again)
+    assert rejected is not None and rejected.reason == "near duplicate"
+    assert m.offer(again, 2.0)[0] == rejected  # the offer says the same, for the stills that still come
+    assert m.rejection(cand("confident")) is not None  # another look than the one being shot

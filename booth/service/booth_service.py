@@ -388,6 +388,7 @@ class BoothService:
 
     def _build_status(self) -> BoothStatus:
         runner, last = self.runner, self._last
+        now = self.clock()
         record = runner.record
         return build_status(
             session=self.session,
@@ -404,6 +405,9 @@ class BoothService:
             storage=StorageStatus(
                 self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()
             ),
+            now=now,
+            baseline=runner.baseline_status(now),
+            shutter=runner.tally.snapshot(),
         )
 
     def _publish_status(self) -> None:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from booth.best_frame import Candidate
 from booth.camera import Camera
 from booth.camera.base import CameraFrame
 from booth.crops import headshot_crops
@@ -28,10 +29,12 @@ from booth.policy import Decision
 from booth.service.baseline import BaselineCollector
 from booth.service.events import Event, EventHub
 from booth.service.lights import pattern_for
-from booth.service.status import ShotRef
+from booth.service.status import BaselineStatus, ShotRef
+from booth.service.tally import ShutterTally
 from booth.session import (
     ACTIVE,
     Action,
+    CandidateRejected,
     Ignored,
     LookStarted,
     OpenSession,
@@ -44,7 +47,7 @@ from booth.session import (
     StateChanged,
     Trigger,
 )
-from booth.shooting import FrameResult, Shooter, StillCheck, build_candidate
+from booth.shooting import FrameResult, Shooter, StillCheck, build_candidate, live_candidate
 from booth.storage import SessionRecord, Storage
 
 log = logging.getLogger(__name__)
@@ -82,6 +85,7 @@ class SessionRunner:
         self.fault: str | None = None  # why the booth paused or ended the session; None while all is well
         self._fault_from_camera = False
         self._baseline = BaselineCollector()
+        self.tally = ShutterTally()  # the session's fires, pulses and what became of each still
 
     def _shooter(self) -> Shooter:
         if self.shooter is None:
@@ -114,7 +118,7 @@ class SessionRunner:
 
     def fire_by_hand(self, last: FrameResult | None) -> None:
         decision = self._shooter().manual(last, self.session.target_look, self.clock())
-        self.shoot(decision, manual=True)
+        self.shoot(decision, manual=True, live=live_candidate(last, decision.look) if last else None)
 
     def on_screen(self, session_id: int) -> bool:
         return self.record is not None and self.record.id == session_id
@@ -128,18 +132,52 @@ class SessionRunner:
         state = self.session.state
         subject = result.subject
         if state is State.BASELINE:
-            # A frame without the subject counts too: a sitter who leaves is noticed, not waited for.
+            # A frame without the subject breaks the rest run: the step waits for the sitter.
             baseline = self._baseline.add(subject[0] if subject is not None else None, now)
             if baseline is not None:
-                log.info("baseline from %d frames; %s", baseline.frames, baseline.calibration.describe())
+                log.info(
+                    "baseline: rest face from %d frames; %s", baseline.frames, baseline.calibration.describe()
+                )
                 self._shooter().set_baseline(baseline)
+                if self.record is not None:
+                    self.log_event(self.record.id, "baseline", f"Rest face from {baseline.frames} frames.")
                 self.apply(self.session.handle(Trigger.BASELINE_DONE, now))
         decision = result.decision
         self.hardware.show(
             pattern_for(decision.state, state is State.SHOOTING, calibrating=state is State.BASELINE)
         )
         if decision.fire and state is State.SHOOTING:
-            self.shoot(decision)
+            live = live_candidate(result, decision.look)
+            if not self._hold_back(live):
+                self.shoot(decision, live=live)
+
+    def _hold_back(self, live: Candidate | None) -> bool:
+        """Do not fire for a pose the session would throw away as a duplicate of a shot already kept: with
+        a tethered camera every pulse is an exposure on the card. The policy's cooldown runs as after a
+        fire, so the sitter is asked for a variation rather than fired at again and again."""
+        if live is None or self.record is None:
+            return False
+        rejected = self.session.rejection(live, live=True)
+        if rejected is None or rejected.reason != "near duplicate":
+            return False
+        self.tally.hold_back()
+        self._shooter().disarm()
+        log.info("not fired: %s", rejected.message)
+        self.log_event(self.record.id, "held back", f"Not fired: {rejected.message}")
+        self.apply([rejected])
+        return True
+
+    def baseline_status(self, now: float) -> BaselineStatus | None:
+        """What the kiosk shows during the baseline step: the time left, the rest run's progress and what
+        the step waits for."""
+        if self.session.state is not State.BASELINE:
+            return None
+        left = self.session.state_remaining(now)
+        return BaselineStatus(
+            seconds_left=round(left, 1) if left is not None else None,
+            progress=round(self._baseline.progress(now), 2),
+            waiting_for=self._baseline.waiting_for,
+        )
 
     def tick(self, now: float, camera_fault: str | None) -> None:
         """Session timeouts, and the camera's faults carried into the session (pause, then resume)."""
@@ -171,13 +209,16 @@ class SessionRunner:
 
     # --- shooting -------------------------------------------------------------------------------------
 
-    def shoot(self, decision: Decision, manual: bool = False) -> None:
+    def shoot(self, decision: Decision, manual: bool = False, live: Candidate | None = None) -> None:
         """Fire the external camera, keep the still of the peak frame (and its burst neighbours), each
-        re-checked; if none passes, count a retake and let the policy try again after its cooldown."""
-        self.hardware.fire(max(1, len(decision.burst)))
+        re-checked; if none passes, count a retake and let the policy try again after its cooldown.
+        ``live``: the live frame fired on, which the session keeps to hold back later duplicates."""
+        pulses = max(1, len(decision.burst))
+        self.hardware.fire(pulses)
         self.events.publish(Event("fire", {"look": decision.look, "manual": manual}))
         if self.record is None:
             return
+        self.tally.fired(pulses)
         shooter = self._shooter()
         peak = decision.peak_timestamp if decision.peak_timestamp is not None else decision.timestamp
         moments = [ref.timestamp for ref in decision.burst] or [peak]
@@ -185,31 +226,45 @@ class SessionRunner:
         for when in moments:
             still = self._camera().still(when)
             if still is None:
-                reasons.append("no still for that moment (ring buffer too short)")
-                continue
-            check = shooter.check_still(still.pixels, decision.look)
-            if check.ok or manual:
-                self._keep(decision.look, still, check)
+                reason: str | None = "no still for that moment (ring buffer too short)"
             else:
-                reasons.append(check.reason)
+                check = shooter.check_still(still.pixels, decision.look)
+                ok = check.ok or manual
+                reason = self._keep(decision.look, still, check, live) if ok else check.reason
+            if reason is not None:
+                reasons.append(reason)
+                self._discard(decision.look, reason)
         if reasons and len(reasons) == len(moments):
             self.retakes += 1
             log.info("retake %d: %s", self.retakes, "; ".join(reasons))
             self.log_event(self.record.id, "retake", "; ".join(reasons))
             shooter.disarm()  # the fire's cooldown stands
 
-    def _keep(self, look: str, still: CameraFrame, check: StillCheck) -> None:
-        """Offer one checked still to the session and store it if kept."""
+    def _keep(self, look: str, still: CameraFrame, check: StillCheck, live: Candidate | None) -> str | None:
+        """Offer one checked still to the session and store it if kept; why not, if it was not."""
         candidate = build_candidate(look, check, still.timestamp, still.sequence)
-        for action in self.session.offer(candidate, self.clock()):
+        why = None
+        for action in self.session.offer(candidate, self.clock(), trigger=live):
             if isinstance(action, SaveCandidate):
                 try:
                     self._store(look, still, check, action)
                 except Exception:
                     self.session.withdraw(candidate)  # not stored: the sitter's count must not show it
+                    self._discard(look, "could not be stored")
                     raise
+                self.tally.keep()
             else:
+                if isinstance(action, CandidateRejected):
+                    why = action.message
                 self.apply([action])
+        return why
+
+    def _discard(self, look: str, reason: str) -> None:
+        """A still the shutter took that is not kept: counted, logged and written to the session's events."""
+        self.tally.discard(look, reason)
+        log.info("still discarded (%s): %s", look, reason)
+        if self.record is not None:
+            self.log_event(self.record.id, "discarded", f"A {look} still was discarded: {reason}.")
 
     def _store(self, look: str, still: CameraFrame, check: StillCheck, action: SaveCandidate) -> None:
         record = self.record
@@ -251,16 +306,22 @@ class SessionRunner:
 
     def _carry_out(self, action: Action) -> None:
         if isinstance(action, OpenSession):
+            self.tally.reset()
             try:
                 self.record = self.storage.start_session(action.shot_list, action.consent_text)
-            except BoothError:
-                # Nothing stored (a full disk, say): no sitter shoots a session that keeps nothing.
-                self.apply(self.session.handle(Trigger.ABORT, self.clock()))
+            except BoothError as err:
+                # Nothing stored (a full disk, a folder that cannot be made): no sitter shoots a session
+                # that keeps nothing. Aborted with the reason on screen; the next start checks again.
+                self.end_for(f"The session could not start: {err}")
                 raise
             self._record_ended = False
             self._on_record_opened()
         elif isinstance(action, StartBaseline):
             self._begin_baseline()
+        elif (
+            isinstance(action, StateChanged) and action.old is State.BASELINE and action.new is State.SHOOTING
+        ):
+            self._end_baseline(timed_out=action.trigger is Trigger.TIMEOUT)
         elif isinstance(action, LookStarted):
             self._shooter().reset_hold()
         elif isinstance(action, SessionEnded) and action.stored:
@@ -271,13 +332,18 @@ class SessionRunner:
     def _begin_baseline(self) -> None:
         # The last sitter's rest face and lens are theirs alone: nothing of them judges the next one.
         self._shooter().set_baseline(Baseline({}))
-        if self._camera().state.kind == "replay":
-            # Recorded footage has no sitter to ask for a resting face: score without a baseline.
-            self._baseline.cancel()
+        self._baseline.begin(self.clock())
+
+    def _end_baseline(self, timed_out: bool) -> None:
+        """Leaving the baseline step: if it timed out, say so and score against the neutral default rest
+        (:data:`booth.looks.rest.POPULATION_REST`, which an empty baseline stands for)."""
+        if timed_out:
+            waiting = self._baseline.waiting_for or "no reason recorded"
+            log.info("baseline: no rest face in time (last: %s); using the neutral default rest", waiting)
             self._shooter().set_baseline(Baseline({}))
-            self.apply(self.session.handle(Trigger.BASELINE_DONE, self.clock()))
-        else:
-            self._baseline.begin(self.clock())
+            if self.record is not None:
+                self.log_event(self.record.id, "baseline", f"Neutral default rest (no rest face: {waiting}).")
+        self._baseline.cancel()
 
     def end_for(self, reason: str) -> None:
         """End the running session because of ``reason`` (never raises: it runs inside error handling)."""
@@ -325,3 +391,5 @@ class SessionRunner:
             self.fault = None  # a storage fault ended with its session; the next start checks the disk again
         self.last_shot = None
         self.message = ""
+        self.tally.reset()
+        self._baseline.cancel()

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from booth.policy import Decision
-from booth.session import Session, State
+from booth.service.tally import NO_SHOTS, ShutterCount
+from booth.session import Progress, Session, State
 from booth.shooting import Face
 
 
@@ -38,6 +39,15 @@ class LiveFields:
 
 
 @dataclass(frozen=True)
+class BaselineStatus:
+    """The baseline step as the kiosk shows it (see :mod:`booth.service.baseline`)."""
+
+    seconds_left: float | None  # until the step gives up and shoots with the neutral default rest
+    progress: float  # 0..1 of the run of rest frames it needs
+    waiting_for: str  # the sentence for the sitter ("Relax your smile"), "" when all holds
+
+
+@dataclass(frozen=True)
 class SessionStatus:
     """The running session from the welcome screen on; ``id`` and ``token`` once consent stored it."""
 
@@ -48,6 +58,45 @@ class SessionStatus:
     look_index: int | None
     message: str
     consent_text: str
+    progress: Progress
+    baseline: BaselineStatus | None = None
+
+    def to_json(self, trusted: bool) -> dict[str, Any]:
+        """The ``session`` block: the look-by-look plan, the photo counts and the clocks (see
+        :class:`booth.session.Progress`); the gallery token only for trusted clients."""
+        progress = self.progress
+        data: dict[str, Any] = {
+            "id": self.id,
+            "preset": self.preset,
+            "looks": list(self.looks),
+            "look_index": self.look_index,
+            "message": self.message,
+            "consent_text": self.consent_text,
+            "plan": [
+                {
+                    "look": p.look,
+                    "shots": p.shots,
+                    "seconds": p.seconds,
+                    "kept": p.kept,
+                    "state": p.state.value,
+                    "missed_because": p.missed_because.value,
+                }
+                for p in progress.plan
+            ],
+            "photos": progress.shots_kept,
+            "looks_with_photos": progress.looks_with_photos,
+            "look_seconds_left": _seconds(progress.look_seconds_left),
+            "seconds_left": _seconds(progress.seconds_left),
+            "seconds_total": progress.seconds_total,
+            "baseline": dataclasses.asdict(self.baseline) if self.baseline else None,
+        }
+        if trusted:
+            data["token"] = self.token
+        return data
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 @dataclass(frozen=True)
@@ -84,6 +133,8 @@ class BoothStatus:
     live: LiveFields
     analysis_fps: float
     storage: StorageStatus
+    shutter: ShutterCount = NO_SHOTS
+    plan_summary: tuple[int, float] = (0, 0.0)  # the configured shot list: looks, total seconds
 
     @property
     def camera(self) -> CameraStatus:
@@ -103,11 +154,7 @@ class BoothStatus:
     def to_json(self, trusted: bool = True) -> dict[str, Any]:
         """The JSON of ``/api/status`` and the status event. Untrusted clients (not the kiosk screen, not
         the operator) never get the gallery token of the current or last session."""
-        session = dataclasses.asdict(self.session) if self.session else None
-        if session is not None:
-            session["looks"] = list(session["looks"])
-            if not trusted:
-                del session["token"]
+        session = self.session.to_json(trusted) if self.session else None
         last_shot = dataclasses.asdict(self.last_shot) if self.last_shot else None
         if last_shot is not None and not trusted:
             del last_shot["session_token"]
@@ -128,6 +175,8 @@ class BoothStatus:
             "analysis_fps": self.analysis_fps,
             "last_shot": last_shot,
             "storage": dataclasses.asdict(self.storage),
+            "shutter": self.shutter.to_json(),
+            "plan_summary": {"looks": self.plan_summary[0], "seconds": self.plan_summary[1]},
         }
 
 
@@ -145,16 +194,25 @@ def face_json(subject: Face | None) -> dict[str, Any] | None:
     }
 
 
-def session_status(session: Session, record_id: int | None, token: str | None, message: str) -> SessionStatus:
+def session_status(
+    session: Session,
+    record_id: int | None,
+    token: str | None,
+    message: str,
+    progress: Progress,
+    baseline: BaselineStatus | None = None,
+) -> SessionStatus:
     cfg = session.config
     return SessionStatus(
         id=record_id,
         token=token,
         preset=cfg.shot_list_name,
         looks=tuple(p.look for p in cfg.shot_list),
-        look_index=session.progress().look_index,
+        look_index=progress.look_index,
         message=message,
         consent_text=cfg.consent_text,
+        progress=progress,
+        baseline=baseline,
     )
 
 
@@ -172,6 +230,9 @@ def build_status(
     live: LiveFields,
     analysis_fps: float,
     storage: StorageStatus,
+    now: float | None = None,
+    baseline: BaselineStatus | None = None,
+    shutter: ShutterCount = NO_SHOTS,
 ) -> BoothStatus:
     """The status from what the analysis thread owns (pure: every value is passed in).
 
@@ -180,9 +241,17 @@ def build_status(
     """
     state = session.state
     target = session.target_look
+    progress = session.progress(now)
     block = None
     if state is not State.IDLE:
-        block = session_status(session, record[0] if record else None, record[1] if record else None, message)
+        block = session_status(
+            session,
+            record[0] if record else None,
+            record[1] if record else None,
+            message,
+            progress,
+            baseline,
+        )
     return BoothStatus(
         state=state,
         target_look=target,
@@ -190,7 +259,7 @@ def build_status(
         scenario=scenarios.get(target, ""),
         trigger=last,
         subject=subject,
-        shots_taken=session.progress().shots_kept,
+        shots_taken=progress.shots_kept,
         retakes=retakes,
         fault=fault,
         session=block,
@@ -198,4 +267,6 @@ def build_status(
         live=live,
         analysis_fps=round(analysis_fps, 1),
         storage=storage,
+        shutter=shutter,
+        plan_summary=(len(session.config.shot_list), sum(p.seconds for p in session.config.shot_list)),
     )

@@ -72,6 +72,19 @@ def is_disk_full(err: BaseException) -> bool:
     return isinstance(err, sqlite3.Error) and _primary(err) == sqlite3.SQLITE_FULL
 
 
+def os_error(err: OSError, doing: str) -> StorageError:
+    """The one-line error for a file-system error met while ``doing`` (a folder or photo that could not be
+    made): a full disk is a :class:`DiskFullError`, anything else names the path, the cause and the fix."""
+    where = err.filename or "the data folder"
+    cause = err.strerror or str(err)
+    if is_disk_full(err):
+        return DiskFullError(f"{where}: {doing}: the disk is full; delete old sessions or free disk space")
+    return StorageError(
+        f"{where}: {doing}: {cause}; check that the data folder is on a writable, mounted disk "
+        "and belongs to the booth's user (booth doctor)"
+    )
+
+
 def _primary(err: sqlite3.Error) -> int | None:
     code = getattr(err, "sqlite_errorcode", None)
     return None if code is None else code & 0xFF

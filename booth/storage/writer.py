@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from booth.errors import StorageError
-from booth.storage.faults import storage_error, translated
+from booth.storage.connection import open_db
+from booth.storage.faults import os_error, storage_error, translated
 from booth.storage.layout import DB_NAME
 from booth.storage.schema import migrate
 
@@ -54,14 +55,15 @@ class Writer:
     # -- connection ------------------------------------------------------------------------------------
 
     def connect(self) -> None:
-        """Open (creating if needed) and migrate the database: WAL, ``synchronous=FULL``, foreign keys.
+        """Open (creating if needed) and migrate the database: WAL, ``synchronous=FULL``, foreign keys
+        (and no memory-mapped reads: :mod:`booth.storage.connection`).
 
         ``synchronous=FULL`` because a committed shot must survive a power cut: its row promises a photo.
         ``check_same_thread=False`` because the caller's thread connects and recovers before the writer
         thread takes over; the two never use it at the same time.
         """
         with translated(self.db_path, "opening the database"):
-            conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False, timeout=10)
+            conn = open_db(self.db_path, isolation_level=None, check_same_thread=False)
         try:
             with translated(self.db_path, "opening the database"):
                 conn.row_factory = sqlite3.Row
@@ -148,6 +150,10 @@ class Writer:
             ) from None
         except sqlite3.Error as err:
             raise storage_error(err, self.db_path, doing) from None
+        except StorageError:
+            raise
+        except OSError as err:  # a folder or file the write needed (a session folder's mkdir, say)
+            raise os_error(err, doing) from None
 
     def _run(self) -> None:
         while True:

@@ -40,6 +40,7 @@ QUICK = {
         "look_seconds": 4.0,
         "review_timeout": 60.0,
         "end_screen_seconds": 0.0,
+        "baseline_timeout": 0.3,  # the replayed clip smiles: no rest face comes, so do not wait for one
     },
     "policy": {"cooldown_s": 0.2, "min_frames": 2, "min_ms": 0.0},
     "storage": {"min_free_mb": 0, "shot_reserve_mb": 0, "jpeg_quality": 80},

@@ -109,19 +109,26 @@ def test_status_has_the_session_from_the_welcome_screen_on(service):
     assert service.status().to_json()["session"] is None
     status = service.start_session("commercial").to_json()
     session = status["session"]
-    assert session == {
+    seconds = service.settings.session.look_seconds
+    assert {k: session[k] for k in ("id", "token", "preset", "looks", "look_index", "message")} == {
         "id": None,
         "token": None,
         "preset": "commercial",
         "looks": ["approachable", "confident"],
         "look_index": None,
         "message": "",
-        "consent_text": service.settings.session.consent_text,
     }
-    session = service.consent().to_json()["session"]
+    assert session["consent_text"] == service.settings.session.consent_text
+    assert [(p["look"], p["state"]) for p in session["plan"]] == [("approachable", "next"), ("confident", "next")]
+    assert (session["photos"], session["seconds_total"], session["seconds_left"]) == (0, 2 * seconds, None)
+    assert status["plan_summary"] == {"looks": 2, "seconds": 2 * seconds}
+    status = service.consent().to_json()
+    session = status["session"]
     record = service.storage.session(session["id"])
     assert record is not None and session["token"] == record.token
-    assert session["look_index"] == 0 and session["message"] == "Look 1 of 2: approachable."
+    # The baseline step is really shown, also on replayed footage: it waits for a rest face.
+    assert status["state"] == "baseline" and session["look_index"] is None
+    assert session["baseline"]["seconds_left"] > 0 and 0 <= session["baseline"]["progress"] <= 1
     # The preset was for this session only: the operator's settings still name their own shot list.
     assert service.settings.session.shot_list == "full range"
     assert service.cancel_session().to_json()["session"]["message"].startswith("The session was stopped.")

@@ -16,7 +16,6 @@ Which kept frame is a look's best, and which candidates are near-duplicates, is 
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,64 +23,50 @@ from typing import Any
 
 from booth import shot_lists
 from booth.best_frame import Candidate, ScoreParams, combined_score, is_near_duplicate
+from booth.session.actions import (
+    Action,
+    CandidateRejected,
+    Ignored,
+    LookFinished,
+    LookStarted,
+    OpenSession,
+    ReviewReady,
+    SaveCandidate,
+    SessionEnded,
+    StartBaseline,
+    StateChanged,
+)
+from booth.session.progress import LookProgress, LookState, MissedBecause, Progress, seconds_left
+from booth.session.states import ACTIVE, ENDED, RESUME, TRANSITIONS, State, Trigger
 from booth.shot_lists import LookPlan
 
+__all__ = [
+    "ACTIVE",
+    "ENDED",
+    "RESUME",
+    "TRANSITIONS",
+    "Action",
+    "CandidateRejected",
+    "Ignored",
+    "LookFinished",
+    "LookProgress",
+    "LookStarted",
+    "LookState",
+    "MissedBecause",
+    "OpenSession",
+    "Progress",
+    "ReviewReady",
+    "SaveCandidate",
+    "Session",
+    "SessionConfig",
+    "SessionEnded",
+    "StartBaseline",
+    "State",
+    "StateChanged",
+    "Trigger",
+]
+
 log = logging.getLogger(__name__)
-
-
-class State(enum.StrEnum):
-    IDLE = "idle"
-    WELCOME = "welcome"  # consent step
-    BASELINE = "baseline"  # the sitter's rest face
-    SHOOTING = "shooting"  # one look at a time
-    REVIEW = "review"
-    DELIVERED = "delivered"
-    EXPIRED = "expired"  # the sitter walked away
-    ABORTED = "aborted"  # operator abort, declined consent after a fault, or a fault that did not clear
-    FAULT = "fault"  # paused (camera lost, disk full...); recovers to the state it interrupted
-
-
-class Trigger(enum.StrEnum):
-    START = "start"  # sitter or operator pressed start
-    CONSENT = "consent"
-    DECLINE = "decline"
-    BASELINE_DONE = "baseline_done"
-    LOOKS_DONE = "looks_done"  # internal: the shot list is finished
-    FINISH = "finish"  # the sitter is done with the review
-    TIMEOUT = "timeout"  # internal: the state's timeout ran out
-    ABORT = "abort"  # operator
-    FAULT = "fault"
-    RECOVER = "recover"
-    RESET = "reset"  # back to idle from an end screen
-
-
-#: Target of ``fault --recover-->``: the state the fault interrupted.
-RESUME = "resume"
-
-ACTIVE = (State.WELCOME, State.BASELINE, State.SHOOTING, State.REVIEW)
-ENDED = (State.DELIVERED, State.EXPIRED, State.ABORTED)
-
-TRANSITIONS: dict[tuple[State, Trigger], State | str] = {
-    (State.IDLE, Trigger.START): State.WELCOME,
-    (State.IDLE, Trigger.FAULT): State.FAULT,
-    (State.WELCOME, Trigger.CONSENT): State.BASELINE,
-    (State.WELCOME, Trigger.DECLINE): State.IDLE,
-    (State.WELCOME, Trigger.TIMEOUT): State.EXPIRED,
-    (State.BASELINE, Trigger.BASELINE_DONE): State.SHOOTING,
-    (State.BASELINE, Trigger.TIMEOUT): State.EXPIRED,
-    (State.SHOOTING, Trigger.LOOKS_DONE): State.REVIEW,
-    (State.SHOOTING, Trigger.TIMEOUT): State.EXPIRED,
-    (State.REVIEW, Trigger.FINISH): State.DELIVERED,
-    (State.REVIEW, Trigger.TIMEOUT): State.DELIVERED,  # consent was given: the gallery link stays valid
-    (State.FAULT, Trigger.RECOVER): RESUME,
-    (State.FAULT, Trigger.TIMEOUT): State.ABORTED,
-    (State.FAULT, Trigger.ABORT): State.ABORTED,
-    **{(s, Trigger.ABORT): State.ABORTED for s in ACTIVE},
-    **{(s, Trigger.FAULT): State.FAULT for s in ACTIVE},
-    **{(s, Trigger.TIMEOUT): State.IDLE for s in ENDED},
-    **{(s, Trigger.RESET): State.IDLE for s in ENDED},
-    **{(s, Trigger.START): State.WELCOME for s in ENDED},  # the next sitter need not wait for the end screen
-}
 
 
 # ----------------------------------------------------------------------------------------------- config
@@ -126,108 +111,14 @@ class SessionConfig:
         )
 
 
-# ----------------------------------------------------------------------------------------------- actions
-
-
-@dataclass(frozen=True, kw_only=True)
-class Action:
-    """Something the caller must do or show; ``message`` is the sentence for the screen and events log."""
-
-    message: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StateChanged(Action):
-    old: State
-    new: State
-    trigger: Trigger
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ignored(Action):
-    state: State
-    trigger: Trigger
-
-
-@dataclass(frozen=True, kw_only=True)
-class OpenSession(Action):
-    """Consent given: create the session record now (the first write of the session)."""
-
-    shot_list: tuple[str, ...]
-    shot_list_name: str
-    consent_text: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class StartBaseline(Action):
-    pass
-
-
-@dataclass(frozen=True, kw_only=True)
-class LookStarted(Action):
-    look: str
-    index: int  # 0-based
-    total: int
-    shots: int
-    seconds: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class SaveCandidate(Action):
-    candidate: Candidate
-    combined: float
-    best_so_far: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class CandidateRejected(Action):
-    candidate: Candidate
-    reason: str  # "not shooting", "other look", "near duplicate"
-
-
-@dataclass(frozen=True, kw_only=True)
-class LookFinished(Action):
-    look: str
-    reason: str  # "shots" (enough kept), "time" (budget spent), "ended" (session left shooting)
-    kept: int
-    best: Candidate | None
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReviewReady(Action):
-    best: dict[str, Candidate]  # look -> best candidate, looks with no shot left out
-
-
-@dataclass(frozen=True, kw_only=True)
-class SessionEnded(Action):
-    outcome: State  # delivered, expired or aborted
-    stored: bool  # False when it ended before consent: nothing was written
-
-
 # ----------------------------------------------------------------------------------------------- machine
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far the sitter is through the shot list: what the kiosk's list, counters and end screen show.
-
-    ``look_index`` is the look being shot (kept at the last one on the review and end screens) and None
-    before the first look starts; ``kept`` counts the photos kept per look of the shot list.
-    """
-
-    looks: tuple[str, ...]
-    look_index: int | None
-    kept: Mapping[str, int]
-
-    @property
-    def shots_kept(self) -> int:
-        return sum(self.kept.values())
 
 
 @dataclass
 class _Kept:
     candidate: Candidate
     combined: float
+    trigger: Candidate | None = None  # the live frame the shutter fired on, when the caller gave it
 
 
 class Session:
@@ -245,6 +136,7 @@ class Session:
         self._look_started = now
         self._look_open = False
         self._looks_begun = False  # the first look started (the shot list shows progress from then on)
+        self._finished: dict[int, str] = {}  # shot-list index -> why that look finished (LookFinished.reason)
         self._kept: dict[str, list[_Kept]] = {}
 
     # -- queries ---------------------------------------------------------------------------------------
@@ -267,15 +159,45 @@ class Session:
         plans = self.config.shot_list
         return plans[min(self._look_index, len(plans) - 1)].look
 
-    def progress(self) -> Progress:
+    def progress(self, now: float | None = None) -> Progress:
+        """Where the sitter is, look by look; with ``now``, also the time left for the look and session."""
         plans = self.config.shot_list
         index = min(self._look_index, len(plans) - 1) if self._looks_begun else None
+        plan = tuple(self._look_progress(i, p) for i, p in enumerate(plans))
+        look_left = self.look_remaining(now) if now is not None else None
         return Progress(
             looks=tuple(p.look for p in plans),
             look_index=index,
             # Every kept photo counts, also one of a look a settings change took off the list meanwhile.
             kept={**{p.look: 0 for p in plans}, **{look: len(k) for look, k in self._kept.items()}},
+            plan=plan,
+            look_seconds_left=look_left,
+            seconds_left=seconds_left(plan, look_left),
         )
+
+    def _look_progress(self, index: int, plan: LookPlan) -> LookProgress:
+        kept = len(self._kept.get(plan.look, []))
+        over = self._opened and self.state in (State.REVIEW, *ENDED)
+        why = self._finished.get(index)
+        if why is None and self._look_open and index == self._look_index:
+            state, because = LookState.CURRENT, MissedBecause.NONE
+        elif why is None and not over:
+            state, because = LookState.NEXT, MissedBecause.NONE
+        elif kept:
+            state, because = LookState.DONE, MissedBecause.NONE
+        else:  # finished with nothing kept, or never reached before the session ended
+            state = LookState.MISSED
+            because = MissedBecause.TIME if why == "time" else MissedBecause.STOPPED
+        return LookProgress(plan.look, plan.shots, plan.seconds, kept, state, because)
+
+    def state_remaining(self, now: float) -> float | None:
+        """Seconds until the current state's timeout (None for a state without one). While shooting the
+        timeout runs from the last face seen (walked away), so this is not the look's time left."""
+        limit = self.config.timeouts.get(self.state)
+        if limit is None:
+            return None
+        since = self._last_face if self.state is State.SHOOTING else self._entered
+        return max(0.0, limit - (now - since))
 
     def look_remaining(self, now: float) -> float | None:
         plan = self.current_look
@@ -329,36 +251,23 @@ class Session:
             actions += self._move(State(TRANSITIONS[(self.state, Trigger.TIMEOUT)]), Trigger.TIMEOUT, now)
         return actions
 
-    def offer(self, candidate: Candidate, now: float) -> list[Action]:
-        """A frame the trigger fired on: keep it (:class:`SaveCandidate`) or say why not."""
+    def offer(self, candidate: Candidate, now: float, trigger: Candidate | None = None) -> list[Action]:
+        """A frame the trigger fired on: keep it (:class:`SaveCandidate`) or say why not. ``trigger`` is the
+        live frame the shutter fired on, kept to compare the next live frames with (:meth:`rejection`)."""
         plan = self.current_look
         if plan is None:
             return [
                 CandidateRejected(candidate=candidate, reason="not shooting", message="Not shooting now.")
             ]
         self._last_face = now
-        if candidate.look != plan.look:
-            return [
-                CandidateRejected(
-                    candidate=candidate,
-                    reason="other look",
-                    message=f"Now shooting {plan.look}, not {candidate.look}.",
-                )
-            ]
+        rejected = self.rejection(candidate)
+        if rejected is not None:
+            return [rejected]
         kept = self._kept.setdefault(plan.look, [])
         cfg = self.config
-        for k in kept:
-            if is_near_duplicate(candidate, k.candidate, cfg.duplicate_landmark_tol, cfg.duplicate_score_tol):
-                return [
-                    CandidateRejected(
-                        candidate=candidate,
-                        reason="near duplicate",
-                        message=f"Same {plan.look} as a shot already kept; try a variation.",
-                    )
-                ]
         combined = combined_score(candidate, cfg.score)
         best_so_far = all(combined > k.combined for k in kept)
-        kept.append(_Kept(candidate, combined))
+        kept.append(_Kept(candidate, combined, trigger))
         actions: list[Action] = [
             SaveCandidate(
                 candidate=candidate,
@@ -371,11 +280,41 @@ class Session:
             actions += self._finish_look("shots", now)
         return actions
 
+    def rejection(self, candidate: Candidate, live: bool = False) -> CandidateRejected | None:
+        """Why :meth:`offer` would turn ``candidate`` down, or None if it would keep it.
+
+        Asked before the shutter fires as well (``live``: ``candidate`` is a live preview frame): with a
+        tethered camera every pulse is an exposure on the card, so the booth does not fire for a pose it
+        would throw away as the same as one already kept. A live frame is compared with the live frames
+        the kept shots were fired on, like with like: a still is re-read on its own, without tracking, and
+        its scores differ from the live frame's by more than the duplicate tolerance.
+        """
+        plan = self.current_look
+        if plan is None:
+            return CandidateRejected(candidate=candidate, reason="not shooting", message="Not shooting now.")
+        if candidate.look != plan.look:
+            return CandidateRejected(
+                candidate=candidate,
+                reason="other look",
+                message=f"Now shooting {plan.look}, not {candidate.look}.",
+            )
+        cfg = self.config
+        for k in self._kept.get(plan.look, []):
+            kept = k.trigger if live and k.trigger is not None else k.candidate
+            if is_near_duplicate(candidate, kept, cfg.duplicate_landmark_tol, cfg.duplicate_score_tol):
+                return CandidateRejected(
+                    candidate=candidate,
+                    reason="near duplicate",
+                    message=f"Same {plan.look} as a shot already kept; try a variation.",
+                )
+        return None
+
     # -- internals -------------------------------------------------------------------------------------
 
     def _finish_look(self, reason: str, now: float) -> list[Action]:
         plan = self.config.shot_list[self._look_index]
         self._look_open = False
+        self._finished[self._look_index] = reason
         kept = self._kept.get(plan.look, [])
         best = max(kept, key=lambda k: k.combined).candidate if kept else None
         if reason == "shots":
@@ -440,6 +379,7 @@ class Session:
             self._kept = {}
             self._look_index = 0
             self._looks_begun = False
+            self._finished = {}
             self._resume_to = None
             return []
         if target is State.BASELINE:
