@@ -312,8 +312,9 @@ class SessionRunner:
             except BoothError as err:
                 # Nothing stored (a full disk, a folder that cannot be made): no sitter shoots a session
                 # that keeps nothing. Aborted with the reason on screen; the next start checks again.
-                self.end_for(f"The session could not start: {err}")
-                raise
+                reason = f"The session could not start: {err}"
+                self.end_for(reason)
+                raise type(err)(reason) from None
             self._record_ended = False
             self._on_record_opened()
         elif isinstance(action, StartBaseline):
