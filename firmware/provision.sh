@@ -351,4 +351,4 @@ if ((FIRMWARE)); then
     step firmware install_firmware_config
 fi
 step units install_units
-say "done. Reboot once after the first install (config.txt, groups), then check with: booth doctor"
+say "done. Reboot once after the first install (config.txt, groups), then check with: booth doctor --config /etc/booth/booth.toml --data /var/lib/booth"

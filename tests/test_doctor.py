@@ -12,6 +12,8 @@ import argparse
 import functools
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -368,7 +370,8 @@ def test_gpio_passes_with_access(tmp_path):
 def test_disk_checks_the_nearest_existing_folder(tmp_path):
     result = doctor.check_disk(tmp_path / "not" / "yet", min_free_bytes=1)
     assert result.ok, result
-    assert str(tmp_path) in result.detail
+    assert f"free at {tmp_path} (data folder {tmp_path / 'not' / 'yet'} not made yet)" in result.detail
+    assert f"free at the data folder {tmp_path};" in doctor.check_disk(tmp_path, 1).detail
 
 
 def test_disk_fails_when_full(tmp_path):
@@ -380,36 +383,71 @@ def test_disk_fails_when_full(tmp_path):
 # --- clock, config, service -----------------------------------------------------------------------------
 
 
+NOW = 1_780_000_000.0  # 2026-05-28 20:26 UTC
+
+
+def clock(keeper: str = "systemd") -> doctor.CheckResult:
+    return doctor.check_clock(keeper=lambda: keeper, now=lambda: NOW)
+
+
+def timedatectl_show(bin_dir: Path, **props: str) -> None:
+    fake_command(bin_dir, "timedatectl", "".join(f"{k}={v}\n" for k, v in props.items()))
+
+
 def test_clock_passes_when_synchronised(bin_dir):
-    fake_command(bin_dir, "timedatectl", "yes\n")
-    assert doctor.check_clock().ok
-    assert (bin_dir / "timedatectl.calls").read_text().split() == [
-        "show",
-        "--property=NTPSynchronized",
-        "--value",
-    ]
+    timedatectl_show(bin_dir, CanNTP="yes", NTP="yes", NTPSynchronized="yes")
+    result = clock()
+    assert result.ok
+    assert result.detail == "NTP synchronised; the clock reads 2026-05-28 20:26 UTC"
+    assert (bin_dir / "timedatectl.calls").read_text().split() == ["show"]
 
 
-def test_clock_fails_when_not_synchronised(bin_dir):
-    fake_command(bin_dir, "timedatectl", "no\n")
-    result = doctor.check_clock()
+@pytest.mark.parametrize(
+    ("props", "detail", "fix"),
+    [
+        ({"CanNTP": "yes", "NTP": "no"}, "NTP is switched off", "sudo timedatectl set-ntp true"),
+        ({"CanNTP": "no", "NTP": "no"}, "no NTP service installed", "sudo apt install systemd-timesyncd"),
+        ({"CanNTP": "yes", "NTP": "yes"}, "NTP is on but not synchronised yet", "reaches an NTP server"),
+    ],
+)
+def test_clock_fails_when_not_synchronised_with_the_fix_for_what_was_found(bin_dir, props, detail, fix):
+    timedatectl_show(bin_dir, **props, NTPSynchronized="no")
+    result = clock()
     assert not result.ok
-    assert "set-ntp" in result.fix
+    assert result.detail == f"{detail}; the clock reads 2026-05-28 20:26 UTC"
+    assert fix in result.fix
+    if props["NTP"] == "yes":  # NTP already on: switching it on is not the fix
+        assert "set-ntp" not in result.fix
 
 
-def test_clock_fails_without_systemd(bin_dir):
+@pytest.mark.parametrize(
+    ("keeper", "fix"),
+    [("container", "keep NTP on the host"), ("no systemd", "--skip clock"), ("systemd", "systemd-timedated")],
+)
+def test_clock_without_systemd_says_so_and_gives_the_fix_for_where_it_runs(bin_dir, keeper, fix):
     fake_command(
         bin_dir, "timedatectl", stderr="System has not been booted with systemd as init system", code=1
     )
-    result = doctor.check_clock()
+    result = clock(keeper)
     assert not result.ok
     assert "not been booted with systemd" in result.detail
+    assert "cannot tell whether the clock is synchronised" in result.detail
+    assert "the clock reads 2026-05-28 20:26 UTC" in result.detail
+    assert fix in result.fix
+    assert "set-ntp" not in result.fix and "connect the booth" not in result.fix
 
 
-def test_clock_fails_without_timedatectl(bin_dir):
-    result = doctor.check_clock()
+@pytest.mark.parametrize("keeper", ["container", "no systemd"])
+def test_clock_fails_without_timedatectl_and_advises_no_ntp_command(bin_dir, keeper):
+    result = clock(keeper)
     assert not result.ok
-    assert "timedatectl not found" in result.detail
+    assert result.detail.startswith("no timedatectl here: cannot tell")
+    assert "set-ntp" not in result.fix
+
+
+def test_clock_keeper_reads_the_container_mark(monkeypatch):
+    monkeypatch.setenv("container", "podman")
+    assert doctor.clock_keeper() == "container"
 
 
 def test_config_passes_and_fails(tmp_path):
@@ -514,3 +552,40 @@ def test_command_runs_every_check_even_with_a_broken_config(tmp_path, capsys):
     # PATH holds neither systemctl nor timedatectl: those two checks fail, they do not crash.
     assert "FAIL  service" in out
     assert "FAIL  clock" in out
+
+
+def test_booth_doctor_in_a_container_checks_booth_runs_data_folder_and_advises_no_ntp(tmp_path, bin_dir):
+    """The real command as a process, run from a folder with a booth's ./var in it (``booth run``'s default
+    data folder) in a container whose timedatectl has no systemd to ask: the disk line is ./var's, the
+    page's changes there are read (they pick the fallback runtime), the camera check replays the real demo
+    clip, and the clock line gives the container's fix, not an NTP command."""
+    fake_command(
+        bin_dir,
+        "timedatectl",
+        stderr="System has not been booted with systemd as init system (PID 1). Can't operate.",
+        code=1,
+    )
+    data = tmp_path / "var"
+    data.mkdir()
+    (data / "booth.toml").write_text('[vision]\nruntime = "tflite_runtime"\n')
+    env = {k: v for k, v in os.environ.items() if k != "BOOTH_CONFIG"}
+    env.update(PATH=str(bin_dir), container="docker")
+    proc = subprocess.run(
+        [sys.executable, "-m", "booth", "doctor", "--min-free-gb", "0", "--skip", "service"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr  # not a Pi: the pi model and gpio checks fail
+    rows = {line.split()[1]: line for line in proc.stdout.splitlines() if line.startswith(("ok ", "FAIL "))}
+    assert rows["disk"].startswith("ok    disk") and f"free at the data folder {data};" in rows["disk"]
+    assert "/var/lib" not in proc.stdout
+    assert "tflite_runtime: face detector" in rows["tflite"]
+    assert rows["camera"].startswith("ok    camera    delivering frames"), proc.stdout
+    lines = proc.stdout.splitlines()
+    clock_at = lines.index(rows["clock"])
+    assert "cannot tell whether the clock is synchronised; the clock reads" in rows["clock"]
+    assert lines[clock_at + 1].strip().startswith("fix: a container keeps its host's clock")
+    assert "set-ntp" not in proc.stdout and "connect the booth" not in proc.stdout

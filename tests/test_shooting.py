@@ -62,7 +62,7 @@ def test_neutral_to_smile_clip_fires_once_after_the_smile(models, media, tmp_pat
 
 def run_simulate(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "booth", "simulate", "--fast", *args],
+        [sys.executable, "-m", "booth", "simulate", "--fast", "--json", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -2,6 +2,10 @@
 
 Exit code 0 only when every check passes, so provisioning, a monitoring script or an operator over SSH can
 rely on it. ``--skip`` leaves a check out (say ``service`` while developing on a PC).
+
+``--data`` is the booth's data folder with the default ``booth run`` has (``./var``), so the disk check
+measures the disk the photos would be written to, and the page's changes (``<data>/booth.toml``) are read
+from where that booth keeps them; on the appliance pass ``--data /var/lib/booth``, as booth.service does.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from booth import doctor
 from booth.commands.config import resolve_config_path
+from booth.commands.run import DEFAULT_DATA
 from booth.errors import BoothError
 
 if TYPE_CHECKING:
@@ -31,7 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml"
     )
-    parser.add_argument("--data", type=Path, default=Path("/var/lib/booth"), help="photo folder (free disk)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        metavar="DIR",
+        help="the booth's data folder, as given to `booth run` (default ./var, as there; the appliance's: "
+        "/var/lib/booth)",
+    )
     parser.add_argument(
         "--skip",
         action="append",
@@ -64,8 +76,9 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, Check]]:
     from booth import config
 
     path = resolve_config_path(args.config)
+    data = args.data.expanduser().resolve()  # as `booth run` resolves it
     try:
-        settings = config.load_layered(path, args.data / config.CHANGES_FILE)  # with the page's changes
+        settings = config.load_layered(path, data / config.CHANGES_FILE)  # with the page's changes
     except BoothError:
         settings = config.Settings()  # the config check reports the error; the others still run
     checks: dict[str, Check] = {
@@ -77,7 +90,7 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, Check]]:
         ),
         "gpio": doctor.check_gpio,
         "camera": functools.partial(doctor.check_camera, functools.partial(_open_camera, settings)),
-        "disk": functools.partial(doctor.check_disk, args.data, int(args.min_free_gb * 1024**3)),
+        "disk": functools.partial(doctor.check_disk, data, int(args.min_free_gb * 1024**3)),
         "clock": doctor.check_clock,
         "service": doctor.check_service,
     }

@@ -6,12 +6,25 @@ fallback that Raspberry Pi OS setups often already have. Both expose the same ``
 :class:`Model` wraps an interpreter so the hot path writes straight into the input tensor's own buffer and
 reads outputs with one copy, which avoids fresh numpy allocations every frame (with ai_edge_litert on glibc
 those page-fault on every frame; see README.md in this folder).
+
+Both runtimes print ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` from C++ straight to file
+descriptor 2 when an interpreter allocates its tensors, once per process, before every command's own output.
+No Python logger reaches it and neither runtime reads an environment variable that silences it
+(ai_edge_litert 2.3 reads ``TF_CPP_MIN_LOG_LEVEL`` for TensorFlow's logging only, and this line is TFLite's
+minimal logger), so :func:`native_stderr_filtered` catches fd 2 around the load and passes on everything but
+the runtime's ``INFO:`` lines: its warnings and errors still reach stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +35,50 @@ from booth.errors import ModelError, RuntimeMissingError
 log = logging.getLogger(__name__)
 
 RUNTIMES = ("ai_edge_litert", "tflite_runtime")
+#: How TFLite's minimal logger starts an information line (its others start "WARNING: " and "ERROR: ").
+NATIVE_INFO = b"INFO: "
+_STDERR_LOCK = threading.Lock()  # fd 2 is one per process: one redirection at a time
+
+
+@contextlib.contextmanager
+def native_stderr_filtered() -> Iterator[None]:
+    """Run the body with fd 2 going to a temporary file, then write what came back, less ``INFO:`` lines.
+
+    Why a file descriptor and not ``sys.stderr``: the runtime's C++ writes to fd 2 itself. Another thread's
+    output in that window is delayed to the end of it, never lost; the dropped lines go to the debug log
+    (``booth -v`` shows them). If fd 2 cannot be duplicated (closed, say), the body runs unfiltered.
+    """
+    with _STDERR_LOCK, tempfile.TemporaryFile() as caught:
+        sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:
+            saved = -1
+        if saved < 0:
+            yield
+            return
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            _pass_on(caught.read())
+
+
+def _pass_on(text: bytes) -> None:
+    """Write the caught text back to fd 2 but for the runtime's information lines."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith(NATIVE_INFO):
+            log.debug("TFLite: %s", line.decode(errors="replace").strip())
+        else:
+            kept.append(line)
+    rest = memoryview(b"".join(kept))
+    while rest:
+        rest = rest[os.write(2, rest) :]
 
 
 def load_interpreter_class(prefer: str | None = None) -> tuple[type, str]:
@@ -57,8 +114,9 @@ class Model:
         interpreter_class, self.runtime = load_interpreter_class(runtime)
         self.path = Path(path)
         try:
-            self._interpreter: Any = interpreter_class(model_path=str(path), num_threads=threads)
-            self._interpreter.allocate_tensors()
+            with native_stderr_filtered():
+                self._interpreter: Any = interpreter_class(model_path=str(path), num_threads=threads)
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ModelError(

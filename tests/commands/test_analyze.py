@@ -51,11 +51,31 @@ def test_bad_files_are_reported_and_the_rest_still_analysed(tmp_path, media):
     assert "Traceback" not in proc.stderr
 
 
-def test_no_face_is_a_note_not_an_error(media):
-    proc = analyze(str(media("free-mountain-vector-01.jpg")))
-    assert proc.returncode == 0
+def test_no_face_exits_3_with_one_line_on_stderr(media):
+    photo, clip = media("free-mountain-vector-01.jpg"), media("no_face.mp4")
+    proc = analyze(str(photo), str(clip))
+    assert proc.returncode == 3
     assert proc.stdout == ""
-    assert "no face found" in proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"booth analyze: {path}: no face found; use a photo or clip with a face clearly in view, "
+        "facing the camera"
+        for path in (photo, clip)
+    ]
+
+
+def test_one_faceless_file_among_others_still_exits_3_and_unreadable_wins(tmp_path, media):
+    mixed = analyze("--json", str(media("grace_hopper.jpg")), str(media("free-mountain-vector-01.jpg")))
+    assert mixed.returncode == 3 and len(mixed.stdout.splitlines()) == 1
+    both = analyze(str(tmp_path / "gone.png"), str(media("free-mountain-vector-01.jpg")))
+    assert both.returncode == 1
+    assert len(both.stderr.splitlines()) == 2 and "Traceback" not in both.stderr
+
+
+def test_help_documents_the_exit_codes():
+    proc = analyze("--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "1 a file could not be read" in text and "3 a file had no face in it" in text
 
 
 @pytest.mark.parametrize("size", [(1, 1), (12000, 12000)])
@@ -65,13 +85,57 @@ def test_degenerate_sizes(tmp_path, size):
     path = tmp_path / "odd.jpg"
     Image.new("RGB", size, (200, 180, 160)).save(path, quality=30)
     proc = analyze("--json", str(path))
-    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.returncode == 3 and proc.stdout == ""
+    assert "no face found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def face_blocks(stdout: str) -> list[list[str]]:
+    """The text output cut into one block per face: its row, then its indented lines."""
+    blocks: list[list[str]] = []
+    for line in stdout.splitlines():
+        if line.startswith("    "):
+            blocks[-1].append(line.strip())
+        else:
+            blocks.append([line])
+    return blocks
 
 
 def test_table_output(media):
     proc = analyze(str(media("single_face.jpg")))
     assert proc.returncode == 0
     assert "single_face.jpg" in proc.stdout and "happy" in proc.stdout and "engaged" in proc.stdout
+
+
+def test_table_shows_every_look_the_target_against_its_threshold_the_verdict_and_hint(media):
+    """The smiling sitter over approachable's 0.60 with "Hold that!"; the same face with --target intense
+    under it with the intense coaching; a face turned away with the gaze reason and its hint."""
+    smiling, turned = str(media("single_face.jpg")), str(media("45-m7-di-ph.jpg"))
+    plain = analyze(smiling, turned)
+    intense = analyze("--target", "intense", smiling)
+    assert plain.returncode == 0 and intense.returncode == 0, plain.stderr + intense.stderr
+    (row, looks_line, verdict, hint), away = face_blocks(plain.stdout)
+    assert row.startswith("single_face.jpg")
+    assert looks_line.startswith("looks ")
+    for look in ("confident", "intense", "vulnerable", "playful"):
+        assert f" {look} 0." in looks_line
+    assert "[approachable 1.00: target, threshold 0.60, over]" in looks_line
+    assert verdict == "verdict  eyes open, engaged"
+    assert hint == "hint     Hold that!"
+    assert away[0].startswith("45-m7-di-ph.jpg")
+    assert "[approachable 0.00: target, threshold 0.60, under]" in away[1]
+    assert away[2] == "verdict  eyes open, not engaged: looking away (right)"
+    assert away[3] == "hint     Look into the lens"
+    ((_, looks_line, _, hint),) = face_blocks(intense.stdout)
+    assert "[intense 0.00: target, threshold 0.60, under]" in looks_line
+    assert " approachable 1.00" in f" {looks_line}" and "[approachable" not in looks_line
+    assert hint != "hint     Hold that!" and "smile" in hint
+
+
+def test_table_shows_closed_eyes_as_the_verdict(media):
+    proc = analyze("--every", "1000", str(media("WolfgangLanger_Pexels.mp4")))  # frame 0: eyes shut
+    assert proc.returncode == 0, proc.stderr
+    ((_, _, verdict, hint),) = face_blocks(proc.stdout)
+    assert verdict == "verdict  not engaged: eyes closed" and hint == "hint     Open your eyes"
 
 
 def test_looks_verdict_and_hint_with_a_baseline_and_target(media):

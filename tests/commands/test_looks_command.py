@@ -70,6 +70,7 @@ def test_analyze_and_simulate_score_the_learned_look(grin_file, media, tmp_path)
     sim = booth(
         "simulate",
         "--fast",
+        "--json",
         "--looks",
         str(out),
         "--target",

@@ -4,16 +4,14 @@ Each check is a small function returning a :class:`CheckResult` (name, ok, detai
 touches (a path, a command runner, the camera factory, a clock) is a parameter with the real thing as its
 default, so the tests make each check fail without a Pi. :func:`run_checks` turns a check that raises into a
 failed result: the doctor is what an operator runs when things are already wrong, so it must never be the
-thing that crashes.
+thing that crashes. Who may read a file, for the models check, is :mod:`booth.doctor.access`.
 """
 
 from __future__ import annotations
 
 import glob
-import grp
 import logging
 import os
-import pwd
 import re
 import shutil
 import statistics
@@ -22,9 +20,13 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from booth import assets
+from booth.doctor.access import SERVICE_USER as SERVICE_USER
+from booth.doctor.access import AccessProblem as AccessProblem
+from booth.doctor.access import Reader, access_problem, chmod_fix, service_reader
+from booth.doctor.access import may as may
 from booth.errors import BoothError
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,6 @@ log = logging.getLogger(__name__)
 MODEL_PATH = Path("/proc/device-tree/model")
 SUPPORTED_MODEL = re.compile(r"Raspberry Pi (4|5|400|500|Compute Module [45])\b")
 SERVICE = "booth.service"
-SERVICE_USER = "booth"  # booth.service's User=
 FRAMES_IN_STATUS = re.compile(r"(\d+) frames")
 # One invoke of the 128x128 face detector: ~1 ms on a desktop core, a few ms on a Pi 5, under 15 on a Pi 4.
 # Past this the whole per-frame pipeline cannot keep up with the preview.
@@ -179,99 +180,6 @@ def _camera_frames(camera: Any, timeout: float) -> CheckResult:
     return CheckResult("camera", True, "delivering frames" + (f" ({shape[1]}x{shape[0]})" if shape else ""))
 
 
-@dataclass(frozen=True)
-class Reader:
-    """Who must be able to read the models: a user's name, uid and every group it is in."""
-
-    name: str
-    uid: int
-    gids: frozenset[int]
-
-    @classmethod
-    def of(cls, user: str) -> Reader | None:
-        """The account ``user`` as /etc/passwd and /etc/group have it; None when there is none."""
-        try:
-            entry = pwd.getpwnam(user)
-        except KeyError:
-            return None
-        groups = {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
-        return cls(user, entry.pw_uid, frozenset({entry.pw_gid, *groups}))
-
-    @classmethod
-    def current(cls) -> Reader:
-        """Whoever runs this process."""
-        return cls(assets.current_user(), os.geteuid(), frozenset({os.getegid(), *os.getgroups()}))
-
-
-def service_reader(user: str = SERVICE_USER) -> Reader:
-    """booth.service's user (``User=booth``) where it exists, else whoever runs the doctor (a dev PC)."""
-    return Reader.of(user) or Reader.current()
-
-
-def may(st: os.stat_result, reader: Reader, bit: int) -> bool:
-    """Whether the mode bits grant ``reader`` the access ``bit`` (4 read, 1 enter a folder).
-
-    The kernel's rule, not a sum of the three classes: the owner gets only the owner's bits, a member of the
-    file's group only the group's, everyone else the others'. Root passes everything. ACLs are not consulted
-    (the booth's files never have any).
-    """
-    if reader.uid == 0:
-        return True
-    if st.st_uid == reader.uid:
-        return bool(st.st_mode & (bit << 6))
-    if st.st_gid in reader.gids:
-        return bool(st.st_mode & (bit << 3))
-    return bool(st.st_mode & bit)
-
-
-class AccessProblem(NamedTuple):
-    """What keeps a user from a file: the cause, and the ``chmod`` grant on ``target`` that fixes it."""
-
-    cause: str
-    target: Path
-    grant: str  # "a+rx" for a folder on the way, "a+r" for the file itself
-
-
-def access_problem(path: Path, reader: Reader) -> AccessProblem | None:
-    """Why ``reader`` cannot read ``path``, or None when it can.
-
-    Decided from the mode bits and owners of the file and of every folder on the way, not by opening it:
-    the doctor usually runs under sudo, and root may read any file whatever its mode, while the booth runs as
-    its own user. A path that does not exist is no problem here; verifying reports it as missing.
-    """
-    try:
-        st: os.stat_result | None = path.stat()
-    except PermissionError:
-        st = None  # a folder shuts out whoever runs the doctor; the loop names it if it shuts out reader too
-    except OSError:
-        return None
-    for folder in reversed(path.parents):
-        try:
-            folder_st = folder.stat()
-        except OSError:
-            return None
-        if not may(folder_st, reader, 1):
-            why = (
-                f"folder {folder} has {assets.owner_and_mode(folder)}, so user {reader.name} cannot enter it"
-            )
-            return AccessProblem(why, folder, "a+rx")
-    if st is not None and not may(st, reader, 4):
-        return AccessProblem(
-            f"{assets.owner_and_mode(path)}, so user {reader.name} cannot read it", path, "a+r"
-        )
-    return None
-
-
-def chmod_fix(problems: Sequence[AccessProblem]) -> str:
-    """One ``sudo chmod`` per grant (folders first), each naming every target once."""
-    commands = []
-    for grant in ("a+rx", "a+r"):
-        targets = dict.fromkeys(str(p.target) for p in problems if p.grant == grant)
-        if targets:
-            commands.append(f"sudo chmod {grant} {' '.join(targets)}")
-    return "; ".join(commands)
-
-
 def check_models(
     load_manifest: Callable[[], list[assets.Asset]] = assets.load_manifest,
     verify: Callable[..., list[tuple[assets.Asset, str | None]]] = assets.verify,
@@ -384,11 +292,12 @@ def check_disk(
 ) -> CheckResult:
     """Enough free space where photos are written (the nearest existing folder, before the first run)."""
     name = "disk"
-    target = Path(path)
+    target = path = Path(path)
     while not target.exists() and target != target.parent:
         target = target.parent
     free = usage(target).free
-    detail = f"{free / 1024**3:.1f} GiB free on {target} (need {min_free_bytes / 1024**3:.1f})"
+    where = f"the data folder {path}" if target == path else f"{target} (data folder {path} not made yet)"
+    detail = f"{free / 1024**3:.1f} GiB free at {where}; need {min_free_bytes / 1024**3:.1f}"
     if free < min_free_bytes:
         return CheckResult(
             name,
@@ -399,27 +308,78 @@ def check_disk(
     return CheckResult(name, True, detail)
 
 
-def check_clock(run: Runner = subprocess.run) -> CheckResult:
-    """The clock is NTP-synchronised: photos are named and expired by date, and a Pi has no RTC battery."""
+#: What each finding of ``timedatectl show`` means and its fix (the booth needs NTP: no RTC battery on a Pi).
+CLOCK_FINDINGS = {
+    "no ntp service": (
+        "no NTP service installed",
+        "sudo apt install systemd-timesyncd, then: sudo timedatectl set-ntp true",
+    ),
+    "ntp off": ("NTP is switched off", "sudo timedatectl set-ntp true"),
+    "not synchronised": (
+        "NTP is on but not synchronised yet",
+        "connect the booth to a network that reaches an NTP server (UDP port 123); "
+        "`timedatectl timesync-status` shows the server it tries",
+    ),
+}
+
+
+#: The fix when timedatectl cannot answer, by where the doctor runs (:func:`clock_keeper`).
+CLOCK_UNKNOWN_FIXES = {
+    "container": "a container keeps its host's clock: keep NTP on the host (there: timedatectl), "
+    "or leave this check out here with --skip clock",
+    "no systemd": "without systemd nothing here reports the sync: check the time above is right (or run an "
+    "NTP client such as chrony), or --skip clock on a development machine",
+    "systemd": "systemd-timedated does not answer: sudo systemctl restart systemd-timedated, then "
+    "journalctl -u systemd-timedated",
+}
+
+
+def clock_keeper() -> str:
+    """Who could vouch for the clock here: "container" (Docker, Podman and nspawn mark one; the host keeps
+    its clock), "systemd" (booted with it: /run/systemd/system) or "no systemd"."""
+    if any(Path(p).exists() for p in ("/.dockerenv", "/run/.containerenv")) or "container" in os.environ:
+        return "container"
+    return "systemd" if Path("/run/systemd/system").is_dir() else "no systemd"
+
+
+def check_clock(
+    run: Runner = subprocess.run,
+    keeper: Callable[[], str] = clock_keeper,
+    now: Callable[[], float] = time.time,
+) -> CheckResult:
+    """The clock is NTP-synchronised: photos are named and expired by date, and a Pi has no RTC battery.
+
+    Asked of systemd (``timedatectl show``), whose answer names the fix (NTP off, no NTP service, no
+    server reached). Where timedatectl cannot answer (a container, a PC without systemd) the check fails
+    with what the clock reads and the fix that fits there, never an NTP command that cannot apply.
+    """
     name = "clock"
-    fix = "connect the booth to a network with NTP, then: sudo timedatectl set-ntp true"
+    reads = f"the clock reads {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(now()))}"
     try:
-        proc = run(
-            ["timedatectl", "show", "--property=NTPSynchronized", "--value"],
-            capture_output=True,
-            text=True,
-            timeout=10,
+        proc = run(["timedatectl", "show"], capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        return CheckResult(
+            name, False, f"timedatectl did not answer in 10 s; {reads}", CLOCK_UNKNOWN_FIXES["systemd"]
         )
     except FileNotFoundError:
-        return CheckResult(name, False, "timedatectl not found: cannot tell whether the clock is right", fix)
-    except subprocess.TimeoutExpired:
-        return CheckResult(name, False, "timedatectl did not answer in 10 s", fix)
+        return _clock_unknown("no timedatectl here", reads, keeper())
     if proc.returncode != 0:
         why = _first_line(proc.stderr) or f"exit code {proc.returncode}"
-        return CheckResult(name, False, f"timedatectl failed: {why}", fix)
-    if proc.stdout.strip() == "yes":
-        return CheckResult(name, True, "NTP synchronised")
-    return CheckResult(name, False, "clock not NTP-synchronised", fix)
+        return _clock_unknown(f"timedatectl failed ({why})", reads, keeper())
+    props = dict(line.partition("=")[::2] for line in proc.stdout.splitlines())
+    if props.get("NTPSynchronized") == "yes":
+        return CheckResult(name, True, f"NTP synchronised; {reads}")
+    if props.get("CanNTP") == "no":
+        finding = "no ntp service"
+    else:
+        finding = "ntp off" if props.get("NTP") == "no" else "not synchronised"
+    detail, fix = CLOCK_FINDINGS[finding]
+    return CheckResult(name, False, f"{detail}; {reads}", fix)
+
+
+def _clock_unknown(found: str, reads: str, keeper: str) -> CheckResult:
+    detail = f"{found}: cannot tell whether the clock is synchronised; {reads}"
+    return CheckResult("clock", False, detail, CLOCK_UNKNOWN_FIXES[keeper])
 
 
 def check_config(path: Path | None, load: Callable[[Path | None], Any] | None = None) -> CheckResult:
