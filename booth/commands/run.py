@@ -11,6 +11,12 @@ is root's). Over it goes ``<data>/booth.toml``, which holds only what the operat
 booth writes its changes there (the data folder is its one writable place), and a key deleted from it falls
 back to the base. ``booth retention`` reads the same two files, so a retention changed on the page counts.
 
+Starting, in this order: the settings, the port (bound before anything is written, so a busy port leaves
+the data folder as it was), the data folder (made and checked, a one-line error if it cannot be written),
+its lock, the camera and pins, the page. :mod:`faulthandler` is on, so a crash in C (a SIGBUS from a disk
+that failed under SQLite's mapped ``-shm``, see :mod:`booth.storage.connection`) still writes a line and
+the threads' stacks to stderr, which systemd keeps in the journal.
+
 Stopping: Ctrl-C or SIGTERM (systemd) ends the streams, stops the service (camera closed, pins released,
 database closed) and closes the server: about a second normally (the tests require under 5 s); at worst
 the waits add up to about 13 s (workers, the analysis thread, the camera), inside systemd's stop timeout.
@@ -21,15 +27,20 @@ frames keep coming (:mod:`booth.sdnotify`).
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from booth import config, sdnotify
 from booth.commands.config import resolve_config_path
-from booth.errors import ServeError
+from booth.paths import ensure_data_dir
+
+if TYPE_CHECKING:
+    from booth.service import BoothService
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +67,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--pins", choices=("real", "mock"), help="GPIO pins: real or mock (overrides the file)"
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to listen on (default 8080)")
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, metavar="DIR", help="photos and database (default ./var)"
     )
     parser.set_defaults(func=run)
+
+
+def _port(text: str) -> int:
+    """``--port``: ASCII digits, 0-65535 (0: any free port; a larger one would be an OverflowError, not
+    an OSError, inside the server: a traceback)."""
+    if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; use a number from 0 to 65535, e.g. 8080")
+    return int(text)
 
 
 def settings_files(given: Path | None, data_dir: Path) -> tuple[Path | None, Path]:
@@ -80,35 +99,67 @@ def load_settings(base: Path | None, changes: Path, pins: str | None = None) -> 
     return settings
 
 
+class _Later:
+    """The WSGI app handed to the server before the app exists (see :func:`run`: the port comes first)."""
+
+    def __init__(self) -> None:
+        self.app: Any = None
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        return self.app(environ, start_response)
+
+
 def run(args: argparse.Namespace) -> int:
-    from booth.service import BoothService
-    from booth.storage import Storage
+    """Start the booth: settings, then the port, then everything that writes or claims hardware.
+
+    The port is bound before anything is written or opened, so a start that fails on a busy port leaves
+    the data folder as it was (no secret key, no setup code, no lock) and never claims the camera or pins.
+    """
     from booth.web import create_app
     from booth.web.serve import make_server
 
+    if not faulthandler.is_enabled():  # a SIGBUS in C (the WAL's mapped -shm) still leaves journal lines
+        faulthandler.enable(all_threads=True)
     data_dir = args.data.expanduser().resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
     base, changes = settings_files(args.config, data_dir)
     settings = load_settings(base, changes, args.pins)
+    late = _Later()
+    server = make_server(late, args.host, args.port, settings.web.threads)  # nothing touched yet
+    service = None
+    try:
+        service = _prepare(args, data_dir, settings, base, changes)
+        late.app = app = create_app(service)
+    except BaseException:
+        if service is not None:
+            service.stop()  # releases the camera and the pins it claimed
+        server.close()
+        raise
+    _serve(args, server, service, app.extensions["booth.stopping"])
+    return 0
+
+
+def _prepare(
+    args: argparse.Namespace, data_dir: Path, settings: config.Settings, base: Path | None, changes: Path
+) -> BoothService:
+    """The data folder (made and checked: a one-line error otherwise), its lock, and the booth service."""
+    from booth.service import BoothService
+    from booth.storage import Storage
+
+    ensure_data_dir(data_dir)
     log.info(
         "settings: %s, with the page's changes %s %s",
         base or "defaults",
         "from" if changes.is_file() else "to be saved in",
         changes,
     )
-
     Storage(data_dir, settings.storage).check_lock()  # a second booth on this folder: say so, touch nothing
-    service = BoothService(
+    return BoothService(
         settings, data_dir, config_path=changes, base_config_path=base, camera_spec=args.camera
     )
-    app = create_app(service)
-    stopping: threading.Event = app.extensions["booth.stopping"]
-    try:
-        server = make_server(app, args.host, args.port, settings.web.threads)
-    except ServeError:
-        service.stop()
-        raise
 
+
+def _serve(args: argparse.Namespace, server: Any, service: BoothService, stopping: threading.Event) -> None:
+    """Start the booth and serve until SIGTERM or Ctrl-C; then stop everything (see the module docstring)."""
     watchdog = sdnotify.Watchdog.from_environment(lambda: service.health().frames)
 
     def shutdown(signum: int, frame: FrameType | None) -> None:
@@ -132,4 +183,3 @@ def run(args: argparse.Namespace) -> int:
         service.stop(timeout=3.0)
         server.close()
         log.info("stopped")
-    return 0

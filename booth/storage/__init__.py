@@ -29,6 +29,9 @@ Why it is shaped like this (each rule has one module):
   earlier shots stay intact either way.
 * **Marks** (:mod:`~booth.storage.marks`). Each kept photo carries the subject's signals (schema v3; NULL
   for older photos) and the photographer's good / not-good mark for its look, which a refit learns from.
+* **One door for connections** (:mod:`~booth.storage.connection`). Every connection, the writer's and each
+  reader's, reads the database without memory-mapping it, so a failing card is an error, not a SIGBUS;
+  why WAL's ``-shm`` stays mapped, and how its SIGBUS still reaches the journal, is said there.
 * **One exception family** (:mod:`~booth.storage.faults`). Every SQLite error, on any read or write path,
   leaves this package as a one-line :class:`~booth.errors.StorageError` naming cause and fix, so no caller
   needs to import sqlite3.

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from booth.storage.connection import open_db
 from booth.storage.faults import storage_error
 
 
@@ -21,7 +22,7 @@ def read_only(db_path: Path, doing: str = "reading") -> Iterator[sqlite3.Connect
     """A read-only connection to ``db_path`` for one block; any SQLite error in the block (opening it, the
     queries, closing) comes out as :class:`~booth.errors.StorageError` naming ``doing``."""
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+        conn = open_db(f"file:{db_path}?mode=ro", uri=True)
     except sqlite3.Error as err:
         raise storage_error(err, db_path, doing) from None
     conn.row_factory = sqlite3.Row

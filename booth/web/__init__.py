@@ -37,6 +37,7 @@ from booth.web.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     LoginLimiter,
+    LoginStore,
     PasswordStore,
     csrf_matches,
     instance_dir,
@@ -78,7 +79,11 @@ def _refuse(status: int, message: str) -> Response:
 
 class RowId(IntegerConverter):
     """``<id:name>`` in a route: a positive integer that fits a SQLite row id. Anything larger is no such
-    row (404), not an OverflowError deep in the database driver (500)."""
+    row (404), not an OverflowError deep in the database driver (500). ASCII digits only: werkzeug's
+    ``\\d`` also takes other scripts' digits, and ``int("١٢")`` is 12, so ``/api/sessions/١٢`` would be
+    session 12 under a second name."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map: Any) -> None:
         super().__init__(map, min=1, max=2**63 - 1)
@@ -116,12 +121,13 @@ def _configure(app: Flask, web: WebSettings, folder: Path) -> None:
 
 
 def _install_extensions(app: Flask, service: BoothPort, folder: Path) -> None:
-    """What the views share: the booth, the password store, the login limit, the stream slots, and the
-    one-time setup code while no operator password is set."""
+    """What the views share: the booth, the password store, the logins still valid, the login limit, the
+    stream slots, and the one-time setup code while no operator password is set."""
     web = service.settings.web
     passwords = PasswordStore(folder)
     app.extensions["booth"] = service
     app.extensions["booth.passwords"] = passwords
+    app.extensions["booth.logins"] = LoginStore(folder, passwords, web.login_hours)
     app.extensions["booth.login_limiter"] = LoginLimiter(web.login_attempts, web.login_window_s)
     app.extensions["booth.stopping"] = threading.Event()
     app.extensions["booth.slots"] = {

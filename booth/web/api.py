@@ -11,6 +11,7 @@ the action in its current state, 413 body too large.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +30,16 @@ def _error(status: int, message: str, **extra: Any) -> Response:
     response = jsonify({"error": message, **extra})
     response.status_code = status
     return response
+
+
+def whole_number(text: str, low: int, high: int) -> int | None:
+    """``text`` as a whole number in ``low..high``, or None. ASCII digits only: ``str.isdigit`` takes
+    "²" (which ``int`` then refuses: a 500) and ``int`` takes "١٢" (12): neither is a number a client
+    meant; and a few digits at most, since ``int`` of thousands of them raises too."""
+    if re.fullmatch(r"[0-9]{1,9}", text) is None:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def _json_body() -> dict[str, Any] | Response:
@@ -142,10 +153,10 @@ def shot_json(record: Any, shot: Any) -> dict[str, Any]:
 @require_operator
 def sessions() -> Response:
     storage = booth_service().storage
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
-        return _error(400, "limit must be a whole number from 1 to 1000")
-    records = storage.sessions(int(limit))
+    limit = whole_number(request.args.get("limit", "100"), 1, 1000)
+    if limit is None:
+        return _error(400, "limit must be a whole number from 1 to 1000 (ASCII digits), e.g. ?limit=50")
+    records = storage.sessions(limit)
     return jsonify([session_json(r, len(storage.shots(r.id))) for r in records])
 
 

@@ -3,6 +3,12 @@
 Kept in one place so the blueprints read the same way and so "what a stranger may see" is decided once
 (:func:`is_trusted`): the current sitter's gallery token leaves the booth only for the kiosk screen and a
 logged-in operator (the status and the events carry both forms; see :class:`booth.service.BoothStatus`).
+The kiosk screen is known by its address, and only under the booth's own name (:func:`own_host`: see
+"Trust by address" in :mod:`booth.web.security`); the operator by a login id the booth still holds.
+
+The live picture is decided here too (:func:`may_watch_preview`): the preview stream and the face readings
+in the status (look scores, trigger score, gaze, pose, the hint drawn from them) are the sitter's, so
+other clients on the studio network get neither unless ``web.lan_preview`` is on (:func:`for_client`).
 """
 
 from __future__ import annotations
@@ -11,16 +17,23 @@ import functools
 import logging
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from flask import current_app, jsonify, redirect, request, session, url_for
 
 from booth.config import WebSettings
 from booth.web.port import BoothPort
-from booth.web.security import address_in
+from booth.web.security import LoginStore, address_in, host_name, is_own_host
 
 log = logging.getLogger(__name__)
 
 OPERATOR_KEY = "operator"
+#: WSGI environment keys the server (:mod:`booth.web.serve`) fills: a callable giving the bytes still queued
+#: for this client, and one telling the server's admission that this client's address is an operator's.
+UNSENT_KEY = "booth.unsent_bytes"
+OPERATOR_SEEN_KEY = "booth.operator_seen"
+#: Status keys that carry the sitter's face readings; cleared for clients that may not watch the preview.
+FACE_KEYS = {"face": None, "trigger": None, "hint": ""}
 
 
 def booth_service() -> BoothPort:
@@ -33,11 +46,40 @@ def web_settings() -> WebSettings:
 
 
 def operator_logged_in() -> bool:
-    return bool(session.get(OPERATOR_KEY))
+    """The cookie's login id is one the booth still holds (logout and a new password end it)."""
+    logins = cast(LoginStore, current_app.extensions["booth.logins"])
+    valid = logins.valid(session.get(OPERATOR_KEY))
+    seen = request.environ.get(OPERATOR_SEEN_KEY)
+    if valid and seen is not None:
+        seen()  # this address gets the operator's share of the server's connections
+    return valid
+
+
+def unsent_probe() -> Callable[[], int]:
+    """A callable giving the bytes of this response still queued in the server for the client (always 0
+    outside waitress, e.g. under Flask's test client); usable from a streaming generator."""
+    probe = request.environ.get(UNSENT_KEY)
+    return probe if callable(probe) else lambda: 0
+
+
+def own_host() -> bool:
+    """Was this request sent to one of the booth's own names (not a rebound foreign one)?"""
+    public = urlsplit(web_settings().public_url).hostname
+    return is_own_host(request.host, [public] if public else [])
+
+
+def foreign_host_reason() -> str:
+    """The one line that refuses address-based trust to a request sent under a name not the booth's."""
+    port = request.environ.get("SERVER_PORT", "8080")
+    return (
+        f"this page was asked for as {host_name(request.host)!r}, which is not one of the booth's names; "
+        f"open it as http://localhost:{port}/ on the booth, or by the booth's address or web.public_url"
+    )
 
 
 def is_kiosk_client() -> bool:
-    return address_in(request.remote_addr, web_settings().kiosk_addresses)
+    """The kiosk screen: a ``web.kiosk_addresses`` client that asked for the booth by its own name."""
+    return address_in(request.remote_addr, web_settings().kiosk_addresses) and own_host()
 
 
 def is_trusted() -> bool:
@@ -45,9 +87,23 @@ def is_trusted() -> bool:
     return operator_logged_in() or is_kiosk_client()
 
 
+def may_watch_preview() -> bool:
+    """May this client watch the live preview and read the face scores? The kiosk screen and the operator
+    always; other clients only when ``web.lan_preview`` is on."""
+    return is_trusted() or web_settings().lan_preview
+
+
+def for_client(status: dict[str, Any], preview: bool) -> dict[str, Any]:
+    """A status payload as this client may read it: without the face readings unless ``preview``."""
+    return status if preview else {**status, **FACE_KEYS}
+
+
 def client_status() -> dict[str, Any]:
-    """The booth's status as JSON for this client: with the gallery tokens only if it is trusted."""
-    return booth_service().status().to_json(trusted=is_trusted())
+    """The booth's status as JSON for this client: with the gallery tokens only if it is trusted, with the
+    face readings only if it may watch the preview."""
+    trusted = is_trusted()
+    status = booth_service().status().to_json(trusted=trusted)
+    return for_client(status, trusted or web_settings().lan_preview)
 
 
 def require_operator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -77,13 +133,18 @@ def require_booth_control(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if is_trusted():
             return view(*args, **kwargs)
+        message = "only the booth's own screen or the logged-in operator may do this"
+        if address_in(request.remote_addr, web_settings().kiosk_addresses):
+            message = foreign_host_reason()  # the kiosk's address, under a foreign name
         log.warning(
-            "refused %s %s from %s: not the kiosk or the operator",
+            "refused %s %s from %s (Host %r): %s",
             request.method,
             request.path,
             request.remote_addr,
+            request.host,
+            message,
         )
-        response = jsonify({"error": "only the booth's own screen or the logged-in operator may do this"})
+        response = jsonify({"error": message})
         response.status_code = 403
         return response
 

@@ -26,8 +26,16 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from booth import shot_lists
 from booth.errors import BoothError, SessionBusy, SessionNotFound, StorageError
-from booth.web.context import OPERATOR_KEY, booth_service, operator_logged_in, require_operator
+from booth.web.context import (
+    OPERATOR_KEY,
+    booth_service,
+    foreign_host_reason,
+    operator_logged_in,
+    own_host,
+    require_operator,
+)
 from booth.web.security import csrf_matches, is_loopback, new_csrf_token, password_problem
 from booth.web.settings_form import (
     current_values,
@@ -50,9 +58,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def _begin_login() -> None:
-    session.clear()  # a fresh session on login: no fixation of a pre-login cookie
+    """A fresh session (no fixation of a pre-login cookie) carrying a new login id the booth holds, so
+    logout and a new password can end it (see "Logins kept on the booth" in :mod:`booth.web.security`)."""
+    session.clear()
     session["csrf"] = new_csrf_token()
-    session[OPERATOR_KEY] = True
+    session[OPERATOR_KEY] = current_app.extensions["booth.logins"].begin()
     session.permanent = True
 
 
@@ -62,6 +72,10 @@ def setup() -> Any:
     if passwords.is_set:
         return redirect(url_for("operator.login"))
     local = is_loopback(request.remote_addr)
+    if local and not own_host():  # loopback under a foreign name: a rebound page (DNS rebinding)
+        log.warning("refused first-run setup from %s for Host %r", request.remote_addr, request.host)
+        reason = foreign_host_reason()
+        abort(403, f"{reason[0].upper()}{reason[1:]}.")
     error = None
     if request.method == "POST":
         # Same limiter as the login: the setup code is a password too until it is used.
@@ -121,6 +135,7 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    current_app.extensions["booth.logins"].end(session.get(OPERATOR_KEY))  # every copy of the cookie
     session.clear()
     return redirect(url_for("kiosk.index"))
 
@@ -141,6 +156,13 @@ def _dashboard(values: dict[str, str] | None = None, errors: dict[str, str] | No
         groups.setdefault(f.group, []).append(f)
     records = service.storage.sessions(50)
     counts = {r.id: len(service.storage.shots(r.id)) for r in records}
+    s = settings.session
+    try:  # what Start would run, shown while idle (the settings check already refused unknown names)
+        start_plan = shot_lists.resolve(
+            s.shot_list, s.custom_shot_lists, s.shots_per_look, s.look_seconds, s.per_look
+        )
+    except KeyError:
+        start_plan = ()
     return render_template(
         "operator.html",
         groups=groups,
@@ -149,6 +171,8 @@ def _dashboard(values: dict[str, str] | None = None, errors: dict[str, str] | No
         choices={"session.shot_list": shot_list_choices(settings)},
         sessions=records,
         counts=counts,
+        start_plan=start_plan,
+        shot_list=s.shot_list,
         status=service.status(),
         retention_days=settings.storage.retention_days,
         settings_looks_file=settings.looks.file,
@@ -191,9 +215,10 @@ def delete(session_id: int) -> ResponseReturnValue:
     except SessionNotFound:
         abort(404, f"No session {session_id}.")
     except (SessionBusy, StorageError) as err:
-        flash(f"{str(err)[0].upper()}{str(err)[1:]}.", "error")
+        flash(f"{str(err)[0].upper()}{str(err)[1:]}.", "error:sessions")
     else:
-        flash(f"Session {session_id} deleted.", "ok")
+        flash(f"Session {session_id} deleted.", "ok:sessions")
+    # "KIND:sessions": shown inside the Sessions section, where the page lands, not at the top.
     return redirect(url_for("operator.dashboard") + "#sessions")
 
 
@@ -220,7 +245,7 @@ def export(session_id: int) -> Response:
     if storage.session(session_id) is None:
         abort(404, f"No session {session_id}.")
     try:
-        path = storage.export_zip(session_id)
+        path = storage.export_zip(session_id, sidecars=True)  # the operator's copy keeps the sidecars
     except SessionNotFound:
         abort(404, f"No session {session_id}.")
     except StorageError as err:

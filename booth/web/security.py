@@ -11,20 +11,35 @@ Why each is shaped like this:
   (scrypt/pbkdf2 with a salt), stored in ``<data>/instance/operator.json`` (0600).
 * **CSRF token per browser session**, checked on every state-changing request (form field ``csrf_token`` or
   header ``X-CSRF-Token``) before the view runs, so a refused request changes nothing.
+* **Logins kept on the booth, not only in the cookie.** The signed cookie alone cannot be taken back: a
+  copy of it would work until it expires, logout or not. So each login gets a random id, the cookie carries
+  it, and ``<data>/instance/logins.json`` (0600) holds the ids still valid (as SHA-256 digests, so the file
+  alone is no cookie) with their expiry. Every operator request looks its id up; logout deletes it. The
+  file also records a fingerprint of the password hash it was written under, so a new password (set by any
+  means: a form, or the file deleted and set up again) ends every login at once. It is a file, not memory,
+  for the same reason the secret key is: operators stay logged in across a service restart, and an id ended
+  before the restart stays ended after it.
 * **Login rate limit per client address** (failures in a sliding window), in memory: a restart clears it,
   which is fine for a booth whose operator is standing next to it.
 * **Kiosk trust.** The kiosk page is public, but the current sitter's gallery token is a secret: only the
   booth's own screen (``web.kiosk_addresses``, loopback by default) and a logged-in operator get it.
+* **Trust by address only under the booth's own name.** A page from ``attacker.example`` whose name the
+  attacker then points at 127.0.0.1 (DNS rebinding) makes the sitter's browser on the booth send requests
+  from loopback, with ``Host: attacker.example``. So the address counts (first-run setup without the code,
+  kiosk trust) only when the Host is one of the booth's: localhost, its IP literals, the machine's host
+  name (and ``<name>.local``) and the host of ``web.public_url`` (:func:`is_own_host`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import json
 import logging
 import os
 import secrets
+import socket
 import threading
 import time
 from collections import deque
@@ -39,6 +54,9 @@ log = logging.getLogger(__name__)
 
 SECRET_FILE = "secret_key"
 OPERATOR_FILE = "operator.json"
+LOGINS_FILE = "logins.json"
+#: Logins kept at most; past it the oldest ends (a booth has one operator, with a phone and a laptop).
+MAX_LOGINS = 50
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 MIN_PASSWORD = 8
@@ -94,6 +112,11 @@ class PasswordStore:
         write_atomic(self.path, data, mode=0o600)  # a hash, but still nobody else's to read or crack
         log.info("operator password set")
 
+    def fingerprint(self) -> str | None:
+        """A digest of the stored hash: it changes with every new password (the salt is new each time)."""
+        stored = self._hash()
+        return None if stored is None else _digest(stored)
+
     def check(self, password: str) -> bool:
         stored = self._hash()
         return stored is not None and check_password_hash(stored, password)
@@ -105,6 +128,81 @@ class PasswordStore:
                 return False
             self.set(password)
             return True
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class LoginStore:
+    """The operator logins still valid, in ``<instance>/logins.json`` (0600): see the module docstring.
+
+    ``hours`` is how long a login lasts (``web.login_hours``); ``clock`` is wall-clock seconds, because the
+    expiry must mean the same after a restart.
+    """
+
+    def __init__(
+        self, folder: Path, passwords: PasswordStore, hours: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.path = folder / LOGINS_FILE
+        self.passwords = passwords
+        self.seconds = hours * 3600.0
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._password, self._logins = self._load()
+
+    def _load(self) -> tuple[str | None, dict[str, float]]:
+        try:
+            data = json.loads(self.path.read_text())
+            logins = {str(k): float(v) for k, v in data["logins"].items()}
+            return (str(data["password"]) if data["password"] else None), logins
+        except FileNotFoundError:
+            return None, {}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            log.error("%s is unreadable; every operator must log in again", self.path)
+            return None, {}
+
+    def _save(self) -> None:
+        now = self.clock()
+        live = [(k, t) for k, t in self._logins.items() if t > now]  # oldest first: insertion order
+        self._logins = dict(live[-MAX_LOGINS:])
+        data = json.dumps({"password": self._password, "logins": self._logins}).encode()
+        write_atomic(self.path, data, mode=0o600)  # digests, but still nobody else's to read
+
+    def begin(self) -> str:
+        """A new login under the current password; its id goes into the cookie."""
+        login_id = secrets.token_urlsafe(32)
+        with self._lock:
+            fingerprint = self.passwords.fingerprint()
+            if fingerprint != self._password:  # a new password: the logins under the old one are over
+                self._password, self._logins = fingerprint, {}
+            self._logins[_digest(login_id)] = self.clock() + self.seconds
+            self._save()
+        return login_id
+
+    def valid(self, login_id: object) -> bool:
+        """True if ``login_id`` (from the cookie) is a login not ended, not expired, under this password."""
+        if not isinstance(login_id, str) or not login_id:
+            return False
+        fingerprint = self.passwords.fingerprint()
+        with self._lock:
+            if fingerprint is None or fingerprint != self._password:
+                return False
+            expires = self._logins.get(_digest(login_id))
+        return expires is not None and expires > self.clock()
+
+    def end(self, login_id: object) -> None:
+        """Logout: this login's id stops working at once, wherever a copy of its cookie is."""
+        if not isinstance(login_id, str):
+            return
+        with self._lock:
+            if self._logins.pop(_digest(login_id), None) is not None:
+                self._save()
+
+    def end_all(self) -> None:
+        with self._lock:
+            self._logins = {}
+            self._save()
 
 
 def password_problem(password: str, confirm: str) -> str | None:
@@ -189,3 +287,49 @@ def address_in(address: str | None, allowed: Iterable[str]) -> bool:
         except ValueError:
             log.warning("web.kiosk_addresses: %r is not an address or network; ignored", entry)
     return False
+
+
+def host_name(host: str) -> str:
+    """The name part of a Host header, lowercased, without port, brackets or a trailing dot."""
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8080
+        return host[1:].split("]", 1)[0]
+    if host.count(":") == 1:  # name:port (a bare IPv6 address has more than one colon)
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
+
+
+def _is_local_address(address: str) -> bool:
+    """True if ``address`` is an IP literal of this machine, now (loopback, or assigned to an interface).
+
+    Asked of the kernel by binding a socket to it, which succeeds only for an address the machine has: no
+    list of interfaces to keep up to date when DHCP hands out a new one.
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if ip.is_loopback:
+        return True
+    if ip.is_unspecified or ip.is_multicast:
+        return False
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.bind((str(ip), 0))
+    except OSError:
+        return False
+    return True
+
+
+def is_own_host(host: str, configured: Iterable[str] = ()) -> bool:
+    """Is ``host`` (a Host header) one of this booth's names? See "Trust by address" above."""
+    name = host_name(host)
+    if not name:
+        return False
+    if name == "localhost" or name.endswith(".localhost"):  # browsers resolve these to loopback themselves
+        return True
+    machine = socket.gethostname().lower().rstrip(".")
+    short = machine.split(".", 1)[0]
+    names = {machine, short, f"{short}.local", *(host_name(c) for c in configured if c)}
+    return name in names or _is_local_address(name)

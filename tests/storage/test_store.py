@@ -186,7 +186,7 @@ def test_retention_deletes_old_sessions_without_orphans(
     old = store.start_session()
     store.add_shot(old.id, "confident", face[:64, :64], scores={})
     store.end_session(old.id, "delivered")
-    store.export_zip(old.id)
+    store.export_zip(old.id, sidecars=True)
     old_active = store.start_session()  # never prune a running session
     clock.now += 29 * DAY
     recent = store.start_session()
@@ -215,7 +215,7 @@ def test_delete_on_request(store: Storage, face: np.ndarray) -> None:
     store.add_shot(keep.id, "intense", face[:64, :64], scores={})
     gone = store.start_session()
     store.add_shot(gone.id, "intense", face[:64, :64], scores={})
-    store.export_zip(gone.id)
+    store.export_zip(gone.id, sidecars=False)
     assert store.delete_session(gone.id)
     assert not store.delete_session(gone.id)
     assert store.session_by_token(gone.token) is None and store.gallery(gone.token) == []
@@ -244,7 +244,7 @@ def test_export_zip_has_originals_crops_and_sidecars(store: Storage, face: np.nd
         scores={"playful": 0.9},
         crops={"4x5": (100, 50, 340, 350), "1x1": (100, 50, 400, 350)},
     )
-    path = store.export_zip(sid)
+    path = store.export_zip(sid, sidecars=True)
     name = Path(shot.path).stem
     with zipfile.ZipFile(path) as zf:
         assert zf.testzip() is None
@@ -260,7 +260,7 @@ def test_export_zip_has_originals_crops_and_sidecars(store: Storage, face: np.nd
             assert crop.size == (240, 300)
     assert not _temp_files(store.root)
     with pytest.raises(StorageError, match="no session 999"):
-        store.export_zip(999)
+        store.export_zip(999, sidecars=True)
 
 
 def test_disk_guard_refuses_a_new_session_with_one_line(tmp_path: Path) -> None:
@@ -475,3 +475,33 @@ def test_only_booth_storage_imports_sqlite3() -> None:
         )
     ]
     assert users == []
+
+
+def test_every_connection_reads_without_memory_mapping(tmp_path: Path, monkeypatch) -> None:
+    """``PRAGMA mmap_size=0`` on the writer's connection and every reader's, first thing: a mapped page of a
+    failing disk is a SIGBUS that kills the booth, a read() of it an error the booth can report.
+
+    Every ``sqlite3.connect`` in the process is watched (not only storage's own helper), so a connection
+    opened some other way is caught too. This SQLite's default is already 0, so the test looks for the
+    pragma itself, as sent.
+    """
+    real_connect = sqlite3.connect
+    opened: list[list[str]] = []
+
+    def watched(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        opened.append(statements)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", watched)
+    with Storage(tmp_path, free_space=lambda _: 10**12) as store:
+        record = store.start_session(["confident"], "ok")
+        assert store.session(record.id) is not None and store.sessions() and store.shots(record.id) == []
+        with store.reader() as conn:
+            assert conn.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    Storage(tmp_path).count_sessions()  # a helper's read, on a Storage never opened
+    assert len(opened) >= 5
+    for statements in opened:
+        assert statements and statements[0] == "PRAGMA mmap_size=0", statements[:3]
