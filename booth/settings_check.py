@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
-from booth import looks, shot_lists
+from booth import config, looks, shot_lists
 from booth.config import Settings
 from booth.errors import ConfigError
 from booth.looks import LookBook
@@ -27,7 +29,11 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
 
 
 def problems(settings: Settings, book: LookBook) -> list[str]:
-    """Every cross-part problem of ``settings`` with these looks, each one line naming the key and the fix."""
+    """Every cross-part problem of ``settings`` with these looks, each one line naming the key and the fix.
+
+    The looks are the shipped ones with the operator's ``looks.file`` over them (``book``); every table that
+    names looks is checked against them: the shot lists' members, ``session.per_look`` and
+    ``policy.thresholds`` (a threshold for a misspelt look would otherwise do nothing, silently)."""
     found = []
     names = set(book.looks)
     s = settings.session
@@ -86,3 +92,47 @@ def checked_book(settings: Settings, source: str = "<config>") -> LookBook:
     book = looks.load(settings.looks.file)
     check(settings, book, source)
     return book
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``booth config check`` finds: every error (one line each, naming file, key and fix) and the
+    warnings (settings that load but will not do what was meant)."""
+
+    errors: list[str]
+    warnings: list[str]
+
+
+def _layer(settings: Settings | None, path: Path, source: str, errors: list[str]) -> Settings | None:
+    """``settings`` with the file at ``path`` laid over them; its errors appended, its wrong keys left out."""
+    try:
+        data = config.parse(path)
+    except ConfigError as err:
+        errors.append(str(err))
+        return settings
+    merged = config.deep_merge(settings.model_dump(mode="json"), data) if settings else data
+    errors += [f"{source}: {line}" for line in config.error_lines(merged)]
+    return config.salvage(merged)
+
+
+def report(base: Path | None, changes: Path | None = None) -> Report:
+    """Check the base config file, and the page's changes file over it when given, in full: every wrong key
+    of each file, then the looks they name (against the looks they load), rather than stopping at the first.
+
+    Why go on past a wrong key: an operator who fixes one line per run of ``booth config check`` learns the
+    file's problems one restart at a time; a wrong key is left out (its default used) to check the rest.
+    """
+    errors: list[str] = []
+    source = str(base) if base else "the defaults"
+    settings = _layer(None, base, source, errors) if base else Settings()
+    if changes is not None and changes.is_file() and not (base and base.resolve() == changes.resolve()):
+        source = f"{changes} (over {base or 'the defaults'})"
+        settings = _layer(settings, changes, source, errors)
+    if settings is None:  # wrong beyond leaving keys out: the errors say what to fix first
+        return Report(errors, [])
+    try:
+        book = looks.load(settings.looks.file)
+    except ConfigError as err:
+        return Report([*errors, f"{source}: looks.file: {err}"], [])
+    errors += [f"{source}: {line}" for line in problems(settings, book)]
+    return Report(errors, warnings(settings, book))

@@ -248,3 +248,93 @@ def test_check_warns_of_a_threshold_a_look_cannot_reach(tmp_path, booth, capsys)
         "warning: policy.thresholds.grin = 0.8: look 'grin' can reach only 0.73, so it never fires; "
         "lower it (0.6 is what 'a photographer would take this' scores)",
     ]
+
+
+# --- TOML written by tomlkit: keys TOML must quote, no inf or nan, comments kept ----------------------------
+
+
+def test_keys_toml_must_quote_are_quoted_and_read_back():
+    """Bare TOML keys are ASCII only: "ö" and "²" (which str.isalnum takes) need quotes."""
+    data = {"policy": {"thresholds": {"ö": 0.5, "²": 0.4, "a b": 0.3, "": 0.2}}}
+    assert tomllib.loads(config.to_toml(data)) == data
+
+
+def test_a_number_that_is_not_finite_is_refused_in_a_file_and_in_toml_out(tmp_path):
+    path = write(tmp_path, "[storage]\nretention_days = inf\n[camera]\nfps = nan\n")
+    assert config.error_lines(config.parse(path)) == [
+        "camera.fps: not a finite number (got nan); write a plain number (no inf or nan)",
+        "storage.retention_days: not a finite number (got inf); write a plain number (no inf or nan)",
+    ]
+    with pytest.raises(ConfigError, match="retention_days = inf: not a finite number"):
+        config.to_toml({"storage": {"retention_days": float("inf")}})
+
+
+def test_the_first_error_says_how_many_more_there_are(tmp_path):
+    path = write(tmp_path, "[vision]\nthreads = 0\nmax_faces = 0\n[camera]\nfps = -1\n")
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert str(info.value).endswith("(+2 more; booth config check lists every one)")
+    assert len(config.error_lines(config.parse(path))) == 3
+
+
+def test_salvage_leaves_out_only_the_wrong_keys():
+    settings = config.salvage({"vision": {"threads": 0, "max_faces": 3}, "pins": {"shutter": 23}})
+    assert settings is not None and settings.vision.max_faces == 3 and settings.vision.threads == 1
+    assert settings.pins == config.PinSettings()  # a clash is the section's: its defaults
+
+
+def test_editing_a_hand_written_file_keeps_its_comments_and_layout():
+    text = (
+        "# Studio B's changes, by Sam\n"
+        "[policy]  # the trigger\n"
+        "min_frames = 5  # five is calmer\n"
+        "thresholds = { intense = 0.5 }\n"
+        "\n"
+        "# the room is dark\n"
+        "[camera]\n"
+        "fps = 25.0\n"
+    )
+    edited = config.toml_text.edit(
+        text, {("policy", "min_frames"): 6, ("policy", "thresholds", "ö"): 0.7}, [("camera", "fps")]
+    )
+    assert edited.startswith("# Studio B's changes, by Sam\n[policy]  # the trigger\n")
+    assert "min_frames = 6  # five is calmer" in edited and "# the room is dark" in edited
+    assert tomllib.loads(edited) == {"policy": {"min_frames": 6, "thresholds": {"intense": 0.5, "ö": 0.7}}}
+
+
+def test_show_describes_every_key_and_loads_back_to_the_same_settings(tmp_path, booth, capsys):
+    looks_file = tmp_path / "looks.toml"
+    looks_file.write_text('[look."ö"]\nscenario = "s"\nterm = [{ signal = "squint", weight = 1.0 }]\n')
+    path = write(
+        tmp_path,
+        f'[looks]\nfile = "{looks_file}"\n[policy.thresholds]\n"ö" = 0.5\n'
+        '[session.per_look.intense]\nshots = 2\n[session.custom_shot_lists]\n"²" = ["ö", "intense"]\n'
+        '[pins]\nfocus = "none"\n',
+    )
+    assert booth("config", "show", str(path)) == 0
+    shown = capsys.readouterr().out
+    assert config.validate(tomllib.loads(shown)) == config.load(path)
+    described = comments_by_key(shown)
+    for section, field in config.Settings.model_fields.items():
+        for name, sub in field.annotation.model_fields.items():
+            assert described[f"{section}.{name}"] == " ".join(sub.description.split()), (section, name)
+    assert described["session.per_look.intense.shots"] == config.LookBudget.model_fields["shots"].description
+
+
+def comments_by_key(text: str) -> dict[str, str]:
+    """Each key's comment (the lines just above ``key = ...``) and each table's (the lines right under its
+    ``[header]``), by dotted key."""
+    found: dict[str, str] = {}
+    table, block, fresh = "", [], False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            block.append(line[2:])
+        elif line.startswith("["):
+            table, block, fresh = line.strip("[]").replace('"', ""), [], True
+        elif fresh and block:  # the table's own comment ends at its first key or blank line
+            found[table], block, fresh = " ".join(block), [], False
+        if " = " in line and not line.startswith("#"):
+            found[f"{table}.{line.split(' = ')[0]}"], block, fresh = " ".join(block), [], False
+        elif not line:
+            block, fresh = [], False
+    return found

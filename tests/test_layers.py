@@ -71,6 +71,7 @@ HOMES: dict[str, tuple[str, ...]] = {
     "waitress": ("booth.web.serve",),
     "sqlite3": ("booth.storage",),
     "pydantic": ("booth.config",),
+    "tomlkit": ("booth.config.toml_text",),
     "av": ("booth.media", "booth.camera.usb"),
     "qrcode": ("booth.web.links",),
     "mediapipe": ("booth.bench",),

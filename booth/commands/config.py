@@ -1,9 +1,10 @@
 """``booth config check|show``: validate the configuration file, or print the settings in effect.
 
-``check`` is what provisioning and an operator run after editing ``/etc/booth/booth.toml``: ``OK`` and exit
-0 (after a ``warning:`` line for each threshold a look cannot reach, or barely), or the one-line error
-(file, key, suggestion) and exit 2. ``show`` prints every key with its effective
-value as TOML (which loads back to the same settings) or as JSON.
+``check`` is what provisioning and an operator run after editing ``/etc/booth/booth.toml`` (with ``--data``,
+the page's changes over it too): ``OK`` and exit 0 (after a ``warning:`` line for each threshold a look
+cannot reach, or barely), or every error, one line each (file, key, cause and fix), and exit 2. ``show``
+prints every key with its effective value and its description (as a comment) as TOML, which loads back to
+the same settings, or the values alone as JSON.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 from booth import config, settings_check
@@ -36,19 +38,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "config", help="validate the configuration file or show the settings in effect"
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    check = actions.add_parser("check", help="validate FILE; prints OK or the one-line error (exit 2)")
+    check = actions.add_parser("check", help="validate FILE; prints OK, or every error one per line (exit 2)")
     _file_argument(check)
+    _data_argument(check)
     check.set_defaults(func=run_check)
     show = actions.add_parser("show", help="print every setting with its effective value")
     _file_argument(show)
     show.add_argument("--config", dest="config_file", type=Path, metavar="FILE", help="same as FILE")
-    show.add_argument(
-        "--data",
-        type=Path,
-        metavar="DIR",
-        help="the booth's data folder: include the page's changes saved there",
-    )
-    show.add_argument("--json", action="store_true", help="JSON instead of TOML")
+    _data_argument(show)
+    show.add_argument("--json", action="store_true", help="JSON (the values only) instead of described TOML")
     show.set_defaults(func=run_show)
 
 
@@ -62,15 +60,29 @@ def _file_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _data_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help=f"the booth's data folder: include the page's changes saved there ({config.CHANGES_FILE})",
+    )
+
+
 def run_check(args: argparse.Namespace) -> int:
     path = resolve_config_path(args.file)
-    # A ConfigError is printed by booth.cli as one line, exit code 2: first the file's own shape, then what
-    # it names (looks, shot lists) against the looks it loads.
-    settings = config.load(path)
-    book = settings_check.checked_book(settings, str(path or "the defaults"))
-    for warning in settings_check.warnings(settings, book):
+    changes = args.data / config.CHANGES_FILE if args.data else None
+    # Every error, one line each like booth.cli's: each file's own keys, then what they name (looks, shot
+    # lists) against the looks they load. A file that is not TOML at all is booth.cli's one line.
+    found = settings_check.report(path, changes)
+    for warning in found.warnings:
         print(f"warning: {warning}")
-    print(f"OK {path}" if path else "OK (no config file: defaults)")
+    for error in found.errors:
+        print(f"booth: {error}", file=sys.stderr)
+    if found.errors:
+        return 2
+    layers = f" + {changes}" if changes is not None and changes.is_file() else ""
+    print(f"OK {path}{layers}" if path else f"OK (no config file: defaults){layers}")
     return 0
 
 
@@ -79,13 +91,24 @@ def run_show(args: argparse.Namespace) -> int:
     changes = args.data / config.CHANGES_FILE if args.data else None
     settings = config.load_layered(path, changes)
     settings_check.checked_book(settings, str(path or "the defaults"))
-    data = settings.model_dump(mode="json")
     if args.json:
-        print(json.dumps(data, indent=2))
+        text = json.dumps(settings.model_dump(mode="json"), indent=2) + "\n"
     else:
         layers = f"{path or 'defaults (no config file)'}" + (
             f" + {changes}" if changes and changes.is_file() else ""
         )
-        print(f"# effective settings from {layers}")
-        print(config.to_toml(data))
+        header = [
+            f"effective settings from {layers}",
+            'every key under its description; an unset value (None) is written "none"',
+        ]
+        text = config.described(settings, header)
+    return _print(text)
+
+
+def _print(text: str) -> int:
+    """Write ``text`` and flush it here, so a reader that stopped early (``| head``) raises BrokenPipeError
+    inside the command, where :func:`booth.cli.main` ends it quietly, not at the interpreter's exit (an
+    "Exception ignored" traceback)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
     return 0

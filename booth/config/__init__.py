@@ -1,19 +1,32 @@
 """The booth's one configuration file (TOML): its sections (:mod:`~booth.config.sections`, pydantic
-models with single-field checks) and how settings are read, written and layered
-(:mod:`~booth.config.files`). The only pydantic user; imports nothing of the booth's domain.
+models with single-field checks), how settings are read, checked and written (:mod:`~booth.config.files`,
+as TOML text by :mod:`~booth.config.toml_text`), and how the page's changes lie over the studio's file
+(:mod:`~booth.config.layers`). The only pydantic and tomlkit user; imports nothing of the booth's domain.
 """
 
 from booth.config.files import (
-    CHANGES_FILE,
-    deep_merge,
+    error_lines,
     errors_by_field,
     load,
-    load_layered,
+    parse,
     read_table,
+    read_text,
+    salvage,
     save,
     to_toml,
     validate,
     write_table,
+    write_text,
+)
+from booth.config.layers import (
+    CHANGES_FILE,
+    Key,
+    Overrides,
+    deep_merge,
+    effective,
+    keys_of,
+    load_layered,
+    overrides_after,
 )
 from booth.config.sections import (
     DEFAULT_WEIGHTS,
@@ -31,6 +44,7 @@ from booth.config.sections import (
     VisionSettings,
     WebSettings,
 )
+from booth.config.toml_text import described
 from booth.errors import ConfigError
 
 __all__ = [
@@ -39,8 +53,10 @@ __all__ = [
     "NONE",
     "CameraSettings",
     "ConfigError",
+    "Key",
     "LookBudget",
     "LooksSettings",
+    "Overrides",
     "PinSettings",
     "PolicySettings",
     "ScorePart",
@@ -51,12 +67,21 @@ __all__ = [
     "VisionSettings",
     "WebSettings",
     "deep_merge",
+    "described",
+    "effective",
+    "error_lines",
     "errors_by_field",
+    "keys_of",
     "load",
     "load_layered",
+    "overrides_after",
+    "parse",
     "read_table",
+    "read_text",
+    "salvage",
     "save",
     "to_toml",
     "validate",
     "write_table",
+    "write_text",
 ]

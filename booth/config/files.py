@@ -1,24 +1,25 @@
-"""Reading, checking and writing settings files: one-line errors, TOML out, and the layers of files.
+"""Reading, checking and writing settings files: one-line errors (every one, or the first), TOML in and out.
 
 Why apart from the sections: the sections say what a valid setting is; this module is how settings travel
-between files, the operator page and the booth (``booth config check`` and ``show``, the page's saved
-changes laid over the studio's file).
+between files, the operator page and the booth (``booth config check`` and ``show``); how the page's saved
+changes lie over the studio's file is :mod:`booth.config.layers`'.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-import json
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from booth.atomic import write_atomic
-from booth.config.sections import NONE, Settings
+from booth.config import toml_text
+from booth.config.sections import Settings
 from booth.errors import ConfigError
 
 
@@ -36,25 +37,68 @@ def _model_at(loc: tuple, model: type[BaseModel]) -> type[BaseModel]:
     return model
 
 
-def validate(data: dict, source: str = "<config>") -> Settings:
-    """Validate a parsed TOML mapping; raise one :class:`ConfigError` line per file naming key and fix."""
+def _line(error: ErrorDetails) -> str:
+    """One validation error as one line: the dotted key, what is wrong, and the fix (or the valid range)."""
+    loc = tuple(error["loc"])
+    key = ".".join(str(p) for p in loc)
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {key!r}{_suggest(str(loc[-1]), _model_at(loc, Settings))}"
+    got = repr(error.get("input"))
+    if len(got) > 60:
+        got = got[:57] + "..."
+    if error["type"] == "finite_number":
+        return f"{key}: not a finite number (got {got}); write a plain number (no inf or nan)"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "value_error":  # our own checks: the message names the value already
+        return f"{key}: {message}" if key else message
+    return f"{key}: {message} (got {got})"
+
+
+def error_lines(data: Mapping[str, Any]) -> list[str]:
+    """Every validation error of a settings mapping, one line each (``[]``: valid); what
+    ``booth config check`` prints, where :func:`validate` raises the first."""
+    try:
+        Settings.model_validate(data)
+    except ValidationError as err:
+        return [_line(e) for e in err.errors()]
+    return []
+
+
+def validate(data: Mapping[str, Any], source: str = "<config>") -> Settings:
+    """Validate a parsed TOML mapping; raise one :class:`ConfigError` line naming the file, key and fix (the
+    first error, with how many more there are: ``booth config check`` lists them all)."""
     try:
         return Settings.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = tuple(first["loc"])
-        key = ".".join(str(p) for p in loc)
-        if first["type"] == "extra_forbidden":
-            hint = _suggest(str(loc[-1]), _model_at(loc, Settings))
-            raise ConfigError(f"{source}: unknown key {key!r}{hint}") from None
-        message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "value_error":  # our own checks: the message names the value already
-            where = f"{key}: " if key else ""
-            raise ConfigError(f"{source}: {where}{message}") from None
-        got = repr(first.get("input"))
-        if len(got) > 60:
-            got = got[:57] + "..."
-        raise ConfigError(f"{source}: {key}: {message} (got {got})") from None
+        errors = err.errors()
+        more = f" (+{len(errors) - 1} more; booth config check lists every one)" if len(errors) > 1 else ""
+        raise ConfigError(f"{source}: {_line(errors[0])}{more}") from None
+
+
+def _without(data: dict[str, Any], loc: tuple) -> bool:
+    """Delete the key an error names from ``data`` (the innermost table holding it); False if not there."""
+    node: Any = data
+    for i, part in enumerate(loc):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        if i == len(loc) - 1 or not isinstance(node[part], dict):
+            del node[part]
+            return True
+        node = node[part]
+    return False
+
+
+def salvage(data: Mapping[str, Any]) -> Settings | None:
+    """The settings with every wrong key left out (their defaults instead), so the checks that need whole
+    settings (looks named, thresholds reachable) still run on the rest; None if that does not validate."""
+    trimmed = copy.deepcopy(dict(data))
+    for _ in range(4):  # a default put back may clash in turn (two pins on one line); a few rounds at most
+        try:
+            return Settings.model_validate(trimmed)
+        except ValidationError as err:
+            if not any([_without(trimmed, tuple(e["loc"])) for e in err.errors()]):
+                return None
+    return None
 
 
 def errors_by_field(data: Mapping[str, Any]) -> dict[str, str]:
@@ -72,57 +116,32 @@ def errors_by_field(data: Mapping[str, Any]) -> dict[str, str]:
     return {}
 
 
-def load(path: Path | str | None) -> Settings:
-    """Load and validate a config file; ``None`` gives the defaults."""
-    if path is None:
-        return Settings()
+def parse(path: Path | str) -> dict[str, Any]:
+    """A config file's TOML, unvalidated; a missing, unreadable or malformed file is one line naming it."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found; create it or drop --config") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix the line named") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not a text file; a config file is UTF-8 TOML") from None
-    return validate(data, str(path))
+
+
+def load(path: Path | str | None) -> Settings:
+    """Load and validate a config file; ``None`` gives the defaults."""
+    if path is None:
+        return Settings()
+    return validate(parse(path), str(path))
 
 
 # --- writing (booth config show, and settings changed on the operator page) ---
 
 
-def _toml_value(value: object) -> str:
-    # JSON's literals are TOML's for what settings hold (strings, numbers, booleans, arrays of them).
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _toml_key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
-
-
-def to_toml(data: dict, prefix: str = "") -> str:
-    """Settings as TOML. TOML has no null: an unset optional key is written as :data:`NONE`."""
-    lines = []
-    tables = []
-    for key, value in data.items():
-        if isinstance(value, dict):  # a section, or a mapping field: a [table] either way
-            tables.append((key, value))
-        elif value is None:
-            lines.append(f"{_toml_key(key)} = {_toml_value(NONE)}")
-        else:
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    for key, value in tables:
-        name = f"{prefix}.{_toml_key(key)}" if prefix else _toml_key(key)
-        body = to_toml(value, name)
-        lines.append("")
-        lines.append(f"[{name}]")
-        if body:
-            lines.append(body)
-    return "\n".join(lines).strip("\n")
+def to_toml(data: Mapping[str, Any]) -> str:
+    """Settings as TOML (see :func:`booth.config.toml_text.dumps`); an unset optional key is :data:`NONE`."""
+    return toml_text.dumps(data)
 
 
 def save(settings: Settings, path: Path | str) -> None:
@@ -130,55 +149,36 @@ def save(settings: Settings, path: Path | str) -> None:
     write_table(Path(path), settings.model_dump(mode="json"))
 
 
-# --- layers: the studio's base file, and the operator page's changes over it ---
-
-#: The operator page's changes, saved in the booth's data folder (writable under systemd's ProtectSystem).
-CHANGES_FILE = "booth.toml"
-
-
-def deep_merge(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """``changes`` laid over ``base``, recursively for tables: a change names only the keys it changes
-    (``{"policy": {"thresholds": {"intense": 0.5}}}`` keeps every other look's threshold)."""
-    out = dict(base)
-    for key, value in changes.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def read_table(path: Path | None) -> dict[str, Any]:
     """A settings file's own contents, unvalidated (``{}`` when there is none yet)."""
+    return tomllib.loads(read_text(path)) if path is not None else {}
+
+
+def read_text(path: Path | None) -> str:
+    """A settings file's text (``""`` when there is none yet); checked to be TOML, with the fix if not."""
     if path is None:
-        return {}
+        return ""
     try:
-        return tomllib.loads(Path(path).read_text())
+        text = Path(path).read_text()
+        tomllib.loads(text)
     except FileNotFoundError:
-        return {}
+        return ""
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix the file, or delete it to drop it") from None
+    return text
 
 
-def write_table(path: Path, data: Mapping[str, Any]) -> None:
-    """Write a settings file atomically; a folder we may not write to is one line naming it."""
+def write_text(path: Path, text: str) -> None:
+    """Write a settings file atomically, readable by all (0644: it holds no secret, and an administrator
+    reads it); a folder we may not write to is one line naming it."""
     try:
-        write_atomic(path, to_toml(dict(data)).encode())
+        write_atomic(path, text.encode(), mode=0o644)
     except OSError as err:
         raise ConfigError(
             f"{path}: cannot save settings ({err.strerror or err}); make its folder writable"
         ) from None
 
 
-def load_layered(base: Path | None, changes: Path | None) -> Settings:
-    """The base file's settings with the changes file (when present) deep-merged over them.
-
-    The base is validated alone (an error names it); the changes only over the base, as the operator page
-    checks them before saving: they may name a shot list the base defines.
-    """
-    settings = load(base)
-    same = base is not None and changes is not None and Path(base).resolve() == Path(changes).resolve()
-    if changes is None or same or not Path(changes).is_file():
-        return settings
-    merged = deep_merge(settings.model_dump(mode="json"), read_table(changes))
-    return validate(merged, f"{changes} (over {base or 'the defaults'})")
+def write_table(path: Path, data: Mapping[str, Any]) -> None:
+    """Write settings as a new file (see :func:`write_text`)."""
+    write_text(path, to_toml(data))

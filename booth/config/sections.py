@@ -14,14 +14,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: How an unset optional value is written in TOML, which has no null (``pins.focus = "none"``).
 NONE = "none"
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # No inf or nan anywhere: TOML can spell them, but no setting means "infinitely many days", and a JSON
+    # body's Infinity must not reach the file as a value the next start refuses.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -247,7 +249,11 @@ class SessionSettings(Section):
         60.0, gt=0, le=3600, description="Seconds to wait for consent, then expire"
     )
     baseline_timeout: float = Field(
-        10.0, gt=0, le=120, description="Seconds to wait for the rest baseline, then expire"
+        8.0,
+        gt=0,
+        le=120,
+        description="Seconds to wait for a face at rest (eyes open, no smile, still), "
+        "then shoot against a neutral default rest",
     )
     absent_timeout: float = Field(
         20.0, gt=0, le=600, description="Seconds with no face while shooting before the session expires"
@@ -278,15 +284,23 @@ class SessionSettings(Section):
         0.05, ge=0, le=1, description="Largest look-score difference under which shots are near-duplicates"
     )
 
-    @model_validator(mode="after")
-    def _check_fields(self) -> SessionSettings:
-        """Single-field checks only; which looks and shot lists exist is :mod:`booth.settings_check`'s."""
-        for name, looks in self.custom_shot_lists.items():
+    # Single-field checks only; which looks and shot lists exist is booth.settings_check's. Field validators
+    # rather than one for the model, so an error names its key (and `booth config check` can leave out just
+    # that key to check the rest).
+    @field_validator("custom_shot_lists")
+    @classmethod
+    def _no_empty_list(cls, lists: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, looks in lists.items():
             if not looks:
                 raise ValueError(f"custom shot list {name!r} is empty; list at least one look")
-        if any(w < 0 for w in self.weights.values()) or sum(self.weights.values()) <= 0:
+        return lists
+
+    @field_validator("weights")
+    @classmethod
+    def _some_weight(cls, weights: dict[ScorePart, float]) -> dict[ScorePart, float]:
+        if any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
             raise ValueError("weights must be >= 0 and not all 0")
-        return self
+        return weights
 
 
 class StorageSettings(Section):
@@ -343,6 +357,12 @@ class WebSettings(Section):
         default_factory=lambda: ["127.0.0.1", "::1"],
         description="Client addresses trusted as the kiosk screen: only they (and the operator) see the "
         "current sitter's gallery link and QR code",
+    )
+    lan_preview: bool = Field(
+        False,
+        description="Let any client on the network watch the live preview (/stream.mjpg) and read the face "
+        "scores in /api/status and the event stream; off: only the kiosk screen and a logged-in operator do, "
+        "other clients get 403 for the preview and the status without the face, trigger and hint",
     )
     max_request_kb: int = Field(64, ge=4, le=4096, description="Largest request body accepted (413 beyond)")
     login_attempts: int = Field(

@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import json
 import time
+import tomllib
 import zipfile
+from html.parser import HTMLParser
 
 import pytest
 from PIL import Image
@@ -652,3 +654,134 @@ def test_the_page_says_when_a_threshold_is_near_or_above_a_looks_ceiling(client,
     assert client.post("/operator/settings", data=form).status_code == 302
     page = client.get("/operator").get_data(as_text=True)
     assert "policy.thresholds.intense = 0.97: close to the ceiling of look &#39;intense&#39; (1.00)" in page
+
+
+# --- /api/settings and the settings form: what reaches <data>/booth.toml (issue 15) ------------------------
+
+NON_ASCII_LOOKS = (
+    '[look."ö"]\nscenario = "Think of a good day."\nterm = [{ signal = "squint", weight = 1.0 }]\n\n'
+    '[look."²"]\nscenario = "Think of a second one."\nterm = [{ signal = "squint", weight = 1.0 }]\n'
+)
+
+
+def next_start(service):
+    """What the next ``booth run`` on this data folder loads (the changes file over the defaults, the looks
+    it names checked), as :func:`booth.commands.run.load_settings` and BoothService do."""
+    from booth import config, settings_check
+
+    settings = config.load_layered(None, service.data_dir / "booth.toml")
+    settings_check.checked_book(settings, "next start")
+    return settings
+
+
+class FormReader(HTMLParser):
+    """The settings form's fields as a browser would send them: each input's value, each select's choice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self._inside = False
+        self._select: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._inside = a.get("id") == "settings-form"
+        elif self._inside and tag == "input" and a.get("name"):
+            self.fields[a["name"]] = a.get("value") or ""
+        elif self._inside and tag == "select":
+            self._select = a["name"]
+        elif self._select and tag == "option" and "selected" in a:
+            self.fields[self._select] = a["value"]
+
+    def handle_endtag(self, tag):
+        self._inside = self._inside and tag != "form"
+        self._select = None if tag == "select" else self._select
+
+
+def settings_form(client) -> dict[str, str]:
+    reader = FormReader()
+    reader.feed(client.get("/operator").get_data(as_text=True))
+    assert "csrf_token" in reader.fields and "pins.shutter" in reader.fields
+    return reader.fields
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"storage": {"retention_days": Infinity}}',
+        b'{"storage": {"retention_days": -Infinity}}',
+        b'{"policy": {"thresholds": {"intense": NaN}}}',
+        b'{"camera": {"analysis_size": [Infinity, 480]}}',
+    ],
+)
+def test_settings_api_refuses_numbers_that_are_not_finite(client, service, body):
+    """Python's JSON reads Infinity and NaN; saved, the next start would stop on the file."""
+    token = login(client)
+    before = service.settings.model_dump()
+    r = client.post(
+        "/api/settings", headers={"X-CSRF-Token": token}, data=body, content_type="application/json"
+    )
+    assert r.status_code == 400 and "finite number" in r.json["error"] and "\n" not in r.json["error"]
+    assert service.settings.model_dump() == before
+    assert not (service.data_dir / "booth.toml").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"policy": {"thresholds": {"ö": 0.5}}},
+        {"policy": {"thresholds": {"²": 0.5}}},
+        {"session": {"per_look": {"ö": {"shots": 2}}}},
+        {"session": {"per_look": {"²": {"seconds": 5}}}},
+    ],
+)
+def test_settings_api_refuses_a_per_look_key_that_names_no_look(client, service, body):
+    token = login(client)
+    r = client.post("/api/settings", headers={"X-CSRF-Token": token}, json=body)
+    assert r.status_code == 400 and "unknown look" in r.json["error"] and "\n" not in r.json["error"]
+    assert not (service.data_dir / "booth.toml").exists()
+
+
+def test_looks_named_outside_ascii_are_saved_as_toml_the_next_start_reads(client, service, tmp_path):
+    """Bare TOML keys are ASCII only: ``ö = 0.5`` is not TOML, ``"ö" = 0.5`` is."""
+    looks_file = tmp_path / "looks.toml"
+    looks_file.write_text(NON_ASCII_LOOKS)
+    headers = {"X-CSRF-Token": login(client)}
+    for body in (
+        {"looks": {"file": str(looks_file)}},
+        {"policy": {"thresholds": {"ö": 0.55, "²": 0.45}}},
+        {"session": {"per_look": {"ö": {"shots": 2}, "²": {"seconds": 12.0}}}},
+        {"session": {"custom_shot_lists": {"Größe²": ["ö", "²"]}, "shot_list": "Größe²"}},
+    ):
+        r = client.post("/api/settings", headers=headers, json=body)
+        assert r.status_code == 200, r.json
+    settings = next_start(service)
+    assert settings.policy.thresholds == {"ö": 0.55, "²": 0.45}
+    assert settings.session.per_look["ö"].shots == 2 and settings.session.per_look["²"].seconds == 12.0
+    assert settings.session.shot_list == "Größe²"
+    assert settings.session.custom_shot_lists["Größe²"] == ["ö", "²"]
+    page = settings_form(client)  # the page names the new looks' thresholds, as saved
+    assert page["policy.thresholds.ö"] == "0.55" and page["policy.thresholds.²"] == "0.45"
+
+
+def test_the_settings_form_saves_only_the_field_changed_and_keeps_the_comments(client, service):
+    """The browser sends every field (each threshold, the pins, the camera); one was changed, and only it
+    reaches the changes file, beside what the operator wrote there by hand."""
+    changes = service.data_dir / "booth.toml"
+    changes.write_text("# Winter light -- Sam\n[storage]\nretention_days = 14.0  # the studio's rule\n")
+    token = login(client)
+    form = settings_form(client)
+    assert form["policy.thresholds.confident"] == "0.6"  # follows the default
+    form.update({"csrf_token": token, "policy.thresholds.confident": "0.55"})
+    assert client.post("/operator/settings", data=form).status_code == 302
+    text = changes.read_text()
+    assert text.startswith("# Winter light -- Sam\n[storage]\nretention_days = 14.0  # the studio's rule\n")
+    assert tomllib.loads(text) == {
+        "storage": {"retention_days": 14.0},
+        "policy": {"thresholds": {"confident": 0.55}},
+    }
+    form = {**settings_form(client), "policy.thresholds.confident": "0.6"}  # back to the default it followed
+    assert client.post("/operator/settings", data=form).status_code == 302
+    assert tomllib.loads(changes.read_text()) == {"storage": {"retention_days": 14.0}}
+    assert "confident" not in service.settings.policy.thresholds and next_start(service)
