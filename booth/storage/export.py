@@ -1,4 +1,10 @@
-"""A session's zip: originals, their sidecars and the 4:5 and 1:1 crops, built only when needed.
+"""A session's zips: originals and the 4:5 and 1:1 crops, with or without sidecars, built only when needed.
+
+Why two zips and an explicit ``sidecars`` flag: the operator's export keeps each photo's sidecar (its scores
+and verdicts for every look, the booth's working notes), while the client's "download all" is their photos
+and nothing else. Each kind has its own file name (:func:`booth.storage.layout.export_name`) and its own
+fingerprint, so one never stands in for the other and each is reused on its own; deleting a session
+removes both.
 
 Why built off the writer but installed on it: building takes seconds (every crop is re-encoded) and must not
 hold up shots, while the rename into ``exports/`` must be ordered with deletions. The writer renames inside
@@ -38,8 +44,8 @@ AddShot = Callable[[zipfile.ZipFile, ShotRecord], None]
 Install = Callable[[Path, Path], bool]
 
 
-def export_target(root: Path, session: SessionRecord) -> Path:
-    return root / EXPORTS_DIR / export_name(session.dir)
+def export_target(root: Path, session: SessionRecord, *, sidecars: bool) -> Path:
+    return root / EXPORTS_DIR / export_name(session.dir, sidecars=sidecars)
 
 
 def build_export(
@@ -49,10 +55,13 @@ def build_export(
     quality: int,
     add_shot: AddShot,
     install: Install,
+    *,
+    sidecars: bool,
 ) -> Path | None:
-    """The session's zip, reused if its fingerprint matches, else built and installed; None if deleted."""
-    target = export_target(root, session)
-    stamp = export_stamp(session, shots, quality)
+    """The session's zip (with sidecars or not), reused if its fingerprint matches, else built and
+    installed; None if the session was deleted meanwhile."""
+    target = export_target(root, session, sidecars=sidecars)
+    stamp = export_stamp(session, shots, quality, sidecars=sidecars)
     if zip_comment(target) == stamp:
         return target
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -88,9 +97,12 @@ def install_export(writer: Writer, session_id: int, token: str, tmp: Path, targe
     return True
 
 
-def export_stamp(session: SessionRecord, shots: Sequence[ShotRecord], quality: int) -> bytes:
-    """The zip comment naming what an export holds: session token, crop quality, shot ids and hashes."""
-    held = json.dumps([session.token, quality, [[s.id, s.sha256] for s in shots]])
+def export_stamp(
+    session: SessionRecord, shots: Sequence[ShotRecord], quality: int, *, sidecars: bool
+) -> bytes:
+    """The zip comment naming what an export holds: session token, crop quality, whether it carries the
+    sidecars, shot ids and hashes."""
+    held = json.dumps([session.token, quality, sidecars, [[s.id, s.sha256] for s in shots]])
     return f"{EXPORT_FORMAT} {hashlib.sha256(held.encode()).hexdigest()}".encode()
 
 
@@ -103,15 +115,20 @@ def zip_comment(path: Path) -> bytes | None:
         return None
 
 
-def export_shot(zf: zipfile.ZipFile, photo: Path, crops: Mapping[str, Box], quality: int) -> None:
-    """Add ``originals/`` photo and sidecar, and one ``crops/<stem>-<name>.jpg`` per crop box.
+def export_shot(
+    zf: zipfile.ZipFile, photo: Path, crops: Mapping[str, Box], quality: int, *, sidecars: bool
+) -> None:
+    """Add the ``originals/`` photo (and with ``sidecars`` its sidecar), and one
+    ``crops/<stem>-<name>.jpg`` per crop box.
 
     The sidecar goes without the face's ``signals`` (kept for a refit of the look, in the database and
-    the booth's own copy): measurements of a client's face are not theirs to be handed in a zip."""
+    the booth's own copy): measurements of a client's face are not to be handed out in a zip. The client's
+    zip has no sidecar at all: every look's scores are the booth's working notes, not their photos."""
     zf.write(photo, f"originals/{photo.name}")
-    sidecar = json.loads(photo.with_suffix(".json").read_text())
-    sidecar.pop("signals", None)
-    zf.writestr(f"originals/{photo.with_suffix('.json').name}", json.dumps(sidecar, indent=1))
+    if sidecars:
+        sidecar = json.loads(photo.with_suffix(".json").read_text())
+        sidecar.pop("signals", None)
+        zf.writestr(f"originals/{photo.with_suffix('.json').name}", json.dumps(sidecar, indent=1))
     if not crops:
         return
     with Image.open(photo) as image:

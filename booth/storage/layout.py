@@ -22,9 +22,15 @@ def is_temp_name(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
-def export_name(session_dir: str) -> str:
-    """The zip of the session stored in ``session_dir``: named by its folder, never by its token."""
-    return f"{Path(session_dir).name}.zip"
+def export_name(session_dir: str, *, sidecars: bool) -> str:
+    """A zip of the session stored in ``session_dir``, named by its folder, never by its token: the
+    operator's (with sidecars) ``<dir>.zip``, the client's (photos only) ``<dir>.photos.zip``."""
+    return f"{Path(session_dir).name}{'' if sidecars else '.photos'}.zip"
+
+
+def export_names(session_dir: str) -> tuple[str, str]:
+    """Both zips a session may have (what deletion removes and recovery keeps)."""
+    return export_name(session_dir, sidecars=True), export_name(session_dir, sidecars=False)
 
 
 def default_free_space(path: Path) -> int:

@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from booth.storage.layout import EXPORTS_DIR, SESSIONS_DIR, export_name
+from booth.storage.layout import EXPORTS_DIR, SESSIONS_DIR, export_names
 from booth.storage.records import RecoveryReport
 from booth.storage.sessions import insert_event
 from booth.storage.writer import Writer
@@ -102,7 +102,7 @@ def remove_orphans(conn: sqlite3.Connection, root: Path) -> int:
         files.add(r["path"])
         files.add(str(Path(r["path"]).with_suffix(".json")))
     removed = _remove_unreferenced_sessions(root, dirs, files)
-    names = {export_name(d) for d in dirs}
+    names = {name for d in dirs for name in export_names(d)}
     for path in (root / EXPORTS_DIR).iterdir():
         if path.name not in names:
             path.unlink(missing_ok=True)

@@ -23,7 +23,7 @@ from typing import Any
 
 from booth.atomic import fsync_dir
 from booth.errors import StorageError
-from booth.storage.layout import EXPORTS_DIR, SESSIONS_DIR, export_name
+from booth.storage.layout import EXPORTS_DIR, SESSIONS_DIR, export_names
 from booth.storage.records import SessionRecord
 from booth.storage.writer import Writer, inserted_id
 
@@ -103,9 +103,10 @@ def delete_session(
 
 
 def remove_session_files(root: Path, session_dir: str) -> None:
-    """The session's folder (photos, sidecars) and its export zip, made durable with the folder fsync."""
+    """The session's folder (photos, sidecars) and its export zips, made durable with the folder fsync."""
     shutil.rmtree(root / session_dir, ignore_errors=True)
-    (root / EXPORTS_DIR / export_name(session_dir)).unlink(missing_ok=True)
+    for name in export_names(session_dir):
+        (root / EXPORTS_DIR / name).unlink(missing_ok=True)
     fsync_dir(root / SESSIONS_DIR)
 
 

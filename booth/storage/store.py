@@ -301,8 +301,10 @@ class Storage:
 
     # -- export ----------------------------------------------------------------------------------------
 
-    def export_zip(self, session_id: int) -> Path:
-        """Return ``exports/<dir>.zip`` (originals, 4:5 and 1:1 crops, sidecars), built only when needed.
+    def export_zip(self, session_id: int, *, sidecars: bool) -> Path:
+        """Return a zip of the session's originals and 4:5 and 1:1 crops, built only when needed: with
+        ``sidecars`` the operator's ``exports/<dir>.zip`` (each photo's sidecar too), without them the
+        client's ``exports/<dir>.photos.zip`` (their photos and nothing else).
 
         Built here, renamed on the writer only if the session still exists; reused while its shots are
         unchanged (see :mod:`booth.storage.export` for why).
@@ -317,11 +319,15 @@ class Storage:
 
         shots = self.shots(session_id)
         quality = self.settings.jpeg_quality
-        target = export.build_export(self.root, session, shots, quality, self._export_shot, install)
+
+        def add_shot(zf: zipfile.ZipFile, shot: ShotRecord) -> None:
+            self._export_shot(zf, shot, sidecars)
+
+        target = export.build_export(self.root, session, shots, quality, add_shot, install, sidecars=sidecars)
         if target is None:
             raise SessionNotFound(f"no session {session_id}; it was deleted while its zip was being built")
         return target
 
-    def _export_shot(self, zf: zipfile.ZipFile, shot: ShotRecord) -> None:
+    def _export_shot(self, zf: zipfile.ZipFile, shot: ShotRecord, sidecars: bool) -> None:
         """One shot's entries in an export (a seam: the tests subclass it to delete mid-export)."""
-        export.export_shot(zf, self.path_of(shot), shot.crops, self.settings.jpeg_quality)
+        export.export_shot(zf, self.path_of(shot), shot.crops, self.settings.jpeg_quality, sidecars=sidecars)

@@ -1,5 +1,10 @@
 """The client's gallery: ``/g/<token>``, their best shot of each look, crops, downloads and a zip.
 
+Why the page carries every URL and file name and its script (``static/gallery.js``) only reads them: the
+viewer it opens on a tap (large photo, swipe, download, back) adds nothing the links do not already do, so
+without JavaScript each tile still opens its photo and each download button still downloads; and the
+content security policy stays strict, since the page's script and style are static files.
+
 Why no path from the URL ever reaches the file system: a photo is found by looking the token up in storage,
 then the shot id among *that session's* committed rows; the file path comes from the row. A guessed shot id
 of another session, a token of the wrong shape or a ``..`` in the URL all end in 404 before any file is
@@ -10,9 +15,10 @@ the shot), so a better crop rule later applies to every photo ever taken.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from PIL import Image
 
 from booth.crops import ASPECTS
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("gallery", __name__, url_prefix="/g")
 
 VIEW_SIZE = 1200  # longest side of the in-page images; downloads are full size
+#: The crops the gallery offers, in the order of its buttons (each must be a :data:`booth.crops.ASPECTS`).
 ASPECT_LABELS = {"4x5": "4:5", "1x1": "1:1"}
 
 
@@ -39,12 +46,33 @@ def _session(token: str) -> SessionRecord:
     return record
 
 
-def _shot(token: str, shot_id: int) -> tuple[SessionRecord, ShotRecord]:
+def _shot(token: str, shot_id: int) -> tuple[ShotRecord, int]:
+    """The shot ``shot_id`` of the gallery ``token`` (else 404) and its take number within its look."""
     record = _session(token)
-    for shot in booth_service().storage.shots(record.id):
+    shots = booth_service().storage.shots(record.id)
+    for shot in shots:
         if shot.id == shot_id:
-            return record, shot
+            return shot, take_numbers(shots)[shot.id]
     abort(404, "No such photo in this gallery.")
+
+
+def take_numbers(shots: list[ShotRecord]) -> dict[int, int]:
+    """Each shot's take within its look, in the order taken (1 = the look's first kept photo).
+
+    Why taken order and not the page's order (best first): the number names the file a client saves, so
+    it must not change when the operator later makes another take the best one."""
+    seen: dict[str, int] = {}
+    numbers = {}
+    for shot in sorted(shots, key=lambda s: s.id):
+        seen[shot.look] = seen.get(shot.look, 0) + 1
+        numbers[shot.id] = seen[shot.look]
+    return numbers
+
+
+def download_name(shot: ShotRecord, take: int, aspect: str | None) -> str:
+    """``headshot-<look>-<take>[-<aspect>].jpg``: what the client's phone saves the photo as."""
+    look = re.sub(r"[^a-z0-9]+", "-", shot.look.lower()).strip("-")[:40] or "look"
+    return f"headshot-{look}-{take}{f'-{aspect}' if aspect else ''}.jpg"
 
 
 def best_per_look(record: SessionRecord, shots: list[ShotRecord]) -> list[dict[str, Any]]:
@@ -60,17 +88,56 @@ def best_per_look(record: SessionRecord, shots: list[ShotRecord]) -> list[dict[s
     return groups
 
 
+def _variant(key: str, label: str, file: str, endpoint: str, **args: Any) -> dict[str, str]:
+    """One way to have a photo (the original or a crop): its in-page view, its download and file name."""
+    return {
+        "key": key,
+        "label": label,
+        "view": url_for(endpoint, **args, size="view"),
+        "download": url_for(endpoint, **args, download=1),
+        "file": file,
+    }
+
+
+def _tile(token: str, shot: ShotRecord, take: int, best: bool) -> dict[str, Any]:
+    """What the page shows of one photo: its thumbnail, and each variant (the original, then each crop the
+    gallery serves); the viewer reads them all off the page."""
+    ids: dict[str, Any] = {"token": token, "shot_id": shot.id}
+    variants = [_variant("original", "Original", download_name(shot, take, None), "gallery.photo", **ids)]
+    for aspect, label in ASPECT_LABELS.items():
+        if aspect in shot.crops:
+            name = download_name(shot, take, aspect)
+            variants.append(_variant(aspect, label, name, "gallery.crop", **ids, aspect=aspect))
+    shows = "4x5" if "4x5" in shot.crops else "original"
+    return {
+        "shot": shot,
+        "take": take,
+        "best": best,
+        "label": shot.look.replace("_", " ").capitalize(),
+        "open": url_for("gallery.photo", **ids),
+        "shows": shows,
+        "thumb": next(v["view"] for v in variants if v["key"] == shows),
+        "variants": variants,
+    }
+
+
 @bp.get("/<token>")
 def page(token: str) -> str:
     record = _session(token)
     shots = booth_service().storage.shots(record.id)
-    return render_template(
-        "gallery.html",
-        session=record,
-        token=token,
-        groups=best_per_look(record, shots),
-        aspects=ASPECT_LABELS,
-    )
+    takes = take_numbers(shots)
+    groups = [
+        {
+            "look": group["look"],
+            "label": group["look"].replace("_", " ").capitalize(),
+            "tiles": [
+                _tile(token, shot, takes[shot.id], shot.id == group["best"].id)
+                for shot in [group["best"], *group["others"]]
+            ],
+        }
+        for group in best_per_look(record, shots)
+    ]
+    return render_template("gallery.html", session=record, token=token, groups=groups)
 
 
 def _render(shot: ShotRecord, aspect: str | None, view: bool) -> bytes:
@@ -89,44 +156,47 @@ def _render(shot: ShotRecord, aspect: str | None, view: bool) -> bytes:
         abort(404, "This photo cannot be read; ask the studio.")
 
 
-def _download_name(record: SessionRecord, shot: ShotRecord, aspect: str | None) -> str:
-    suffix = f"-{aspect}" if aspect else ""
-    return f"headshot-{record.id}-{shot.id:05d}-{shot.look}{suffix}.jpg".replace(" ", "-")
+def _jpeg(data: bytes, name: str) -> Response:
+    """A JPEG answer named ``name``: saved under it (``?download=1``) or shown inline (a phone's "save
+    image" still offers the name)."""
+    response = Response(data, mimetype="image/jpeg")
+    disposition = "attachment" if request.args.get("download") == "1" else "inline"
+    response.headers.set("Content-Disposition", disposition, filename=name)
+    return response
 
 
 @bp.get("/<token>/photo/<id:shot_id>.jpg")
 def photo(token: str, shot_id: int) -> Response:
-    record, shot = _shot(token, shot_id)
-    download = request.args.get("download") == "1"
+    """The untouched original (``?size=view``: at most :data:`VIEW_SIZE` pixels, for the page)."""
+    shot, take = _shot(token, shot_id)
+    name = download_name(shot, take, None)
     if request.args.get("size") == "view":
-        return Response(_render(shot, None, True), mimetype="image/jpeg")
-    return send_file(
+        return _jpeg(_render(shot, None, True), name)
+    response = send_file(
         booth_service().storage.path_of(shot),
         mimetype="image/jpeg",
-        as_attachment=download,
-        download_name=_download_name(record, shot, None),
-        max_age=0,
+        as_attachment=request.args.get("download") == "1",
+        download_name=name,
     )
+    response.headers["Cache-Control"] = "no-store"  # as every gallery answer: nothing kept on a shared phone
+    return response
 
 
 @bp.get("/<token>/crop/<id:shot_id>/<aspect>.jpg")
 def crop(token: str, shot_id: int, aspect: str) -> Response:
-    record, shot = _shot(token, shot_id)
+    """A 4:5 or 1:1 crop cut from the original now (``?size=view``: the page's size)."""
+    shot, take = _shot(token, shot_id)
     if aspect not in ASPECTS or aspect not in shot.crops:
         abort(404, "No such crop of this photo.")
     data = _render(shot, aspect, request.args.get("size") == "view")
-    response = Response(data, mimetype="image/jpeg")
-    if request.args.get("download") == "1":
-        name = _download_name(record, shot, aspect)
-        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return _jpeg(data, download_name(shot, take, aspect))
 
 
 @bp.get("/<token>/photos.zip")
 def archive(token: str) -> Response:
     record = _session(token)
     try:
-        path = booth_service().storage.export_zip(record.id)
+        path = booth_service().storage.export_zip(record.id, sidecars=False)  # their photos, no scores
     except SessionNotFound:
         abort(404)  # deleted meanwhile: the link is no longer valid
     except StorageError as err:

@@ -82,7 +82,7 @@ def main(root: str, seed: int) -> None:
                 store.end_session(session_id, str(action.outcome))
         machine.handle(s.Trigger.RESET, now)
         if count % 2 == 0:
-            store.export_zip(session_id)
+            store.export_zip(session_id, sidecars=count % 4 == 0)
         if count % 3 == 0:
             store.delete_session(session_id)
 

@@ -88,7 +88,7 @@ def test_an_export_leaves_the_face_signals_out(store: Storage, face) -> None:
 
     session = store.start_session(["beam"])
     kept = store.add_shot(session.id, "beam", face, scores={"beam": 0.9}, signals={"smile": 0.8})
-    with zipfile.ZipFile(store.export_zip(session.id)) as zf:
+    with zipfile.ZipFile(store.export_zip(session.id, sidecars=True)) as zf:
         names = [n for n in zf.namelist() if n.endswith(".json")]
         assert names and all("signals" not in json.loads(zf.read(n)) for n in names)
     assert json.loads((store.root / kept.sidecar).read_text())["signals"] == {"smile": 0.8}
