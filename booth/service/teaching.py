@@ -115,6 +115,7 @@ class Teaching:
         self._lock = threading.Lock()
         self._preview: Preview | None = None
         self._saved: looks_file.SavedLook | None = None
+        self._named_file = False  # the last save named its file as looks.file (undo unsets it again)
         self._message = ""
 
     # --- read side (any thread) -----------------------------------------------------------------------
@@ -258,7 +259,7 @@ class Teaching:
             self._set_preview(preview)
             raise
         with self._lock:
-            self._saved = saved
+            self._saved, self._named_file = saved, configured is None
         self._say(f"Saved {preview.name!r} to {path}. Undo restores the file as it was.")
 
     def _undo(self) -> None:
@@ -269,8 +270,11 @@ class Teaching:
             raise BoothError("looks can change only between sessions; undo once the booth is idle")
         looks_file.revert(saved)
         with self._lock:
-            self._saved = None
+            self._saved, named = None, self._named_file
         configured = self._host.settings.looks.file
-        if configured is not None and Path(configured) == saved.path:
+        if named and configured is not None and Path(configured) == saved.path:
+            # The save named the file: undo takes that setting back out of <data>/booth.toml too.
+            self._host.apply_settings({"looks": {"file": None}})
+        elif configured is not None and Path(configured) == saved.path:
             self._host.reload_looks()
         self._say(f"Undone: {saved.path} is as it was before {saved.name!r} was saved.")

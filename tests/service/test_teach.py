@@ -95,6 +95,8 @@ def test_takes_learn_a_preview_that_scores_live_then_save_and_undo(teach_service
     status = service.teaching.undo()
     assert status["undo"] is None and "Undone" in status["message"]
     assert "beam" not in looks.load(path).looks and "beam" not in service.book.looks
+    # The save named the looks file; undo takes that setting back out of the changes file too.
+    assert service.settings.looks.file is None and config.load(service.config_path).looks.file is None
     with pytest.raises(BoothError, match="nothing to undo"):
         service.teaching.undo()
 
