@@ -185,8 +185,9 @@ class Hardware:
 
     @property
     def pulses(self) -> list[Pulse]:
-        """Recent remote-line pulses, oldest first (shown on the page, especially with mock pins)."""
-        return list(self.shutter.pulses) if self.shutter else []
+        """Recent remote-line pulses, oldest first, whole fires only (shown on the page, especially with
+        mock pins; see :meth:`ExternalShutter.whole_fires`)."""
+        return self.shutter.whole_fires() if self.shutter else []
 
     def fire(self, shots: int = 1, *, block: bool = False) -> ShutterRelease:
         """Fire the external camera (and the buzzer cue); see :meth:`ExternalShutter.fire`."""

@@ -1,7 +1,9 @@
 """The external camera's wired remote: focus (half-press) and shutter, through two optocouplers.
 
 Every pulse is recorded with the monotonic time its line went active, so the booth's trigger latency is
-measured rather than guessed, and the page can show the pulses (the only sign of a shot with mock pins).
+measured rather than guessed, and with the wall-clock time and the number of the fire it belongs to, so the
+page can show the pulses as an operator reads them: at what time, focus and shutter of one fire together
+(the only sign of a shot with mock pins).
 """
 
 from __future__ import annotations
@@ -30,10 +32,24 @@ class Pulse:
     started: float  # monotonic seconds when the line went active
     duration_ms: float
     shot: int = 0  # shutter pulses: running count since start (1-based); focus: 0
+    #: Wall-clock (epoch) seconds when the line went active: ``started`` is monotonic, right for latency
+    #: but meaningless as a time of day, which is what the operator reads in the pulse log.
+    at: float = 0.0
+    #: Which :meth:`ExternalShutter.fire` sequence gave the pulse (1-based since start): the focus pulse is
+    #: recorded after its shutter pulses, so the page groups one fire's pulses by this, not by order.
+    fire: int = 0
 
     def to_json(self) -> dict:
-        """The page's pulse log entry: which line, when (monotonic, to compare with frames), how long."""
-        return {"line": self.line, "started": self.started, "duration_ms": round(self.duration_ms, 2)}
+        """The page's pulse log entry: which line and fire, when (monotonic, to compare with frames, and
+        epoch seconds, to show), how long."""
+        return {
+            "line": self.line,
+            "fire": self.fire,
+            "shot": self.shot,
+            "started": self.started,
+            "at": round(self.at, 3),
+            "duration_ms": round(self.duration_ms, 2),
+        }
 
 
 @dataclass
@@ -41,6 +57,7 @@ class ShutterRelease:
     """One call to :meth:`ExternalShutter.fire`: wait on it to read when each shutter pulse started."""
 
     shots: int
+    fire: int = 0  # the sequence's number, as its pulses carry it (set when the sequence starts)
     done: threading.Event = field(default_factory=threading.Event)
     pulses: list[Pulse] = field(default_factory=list)  # shutter pulses only, in order
 
@@ -83,6 +100,7 @@ class ExternalShutter:
         self.on_pulse = on_pulse
         self.pulses: deque[Pulse] = deque(maxlen=history)
         self.count = 0
+        self.fires = 0  # sequences run since start (each one's pulses carry its number)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -136,13 +154,24 @@ class ExternalShutter:
             except Exception:
                 log.exception("on_pulse callback failed")
 
+    def whole_fires(self) -> list[Pulse]:
+        """The pulse log, oldest first, without the oldest fire once the log is full: the bounded log drops
+        pulses one by one, so that fire may have lost some (a page must never show half a fire)."""
+        pulses = list(self.pulses)
+        if pulses and len(pulses) == self.pulses.maxlen:
+            first = pulses[0].fire
+            pulses = [p for p in pulses if p.fire != first]
+        return pulses
+
     def _sequence(self, release: ShutterRelease) -> None:
         with self._lock:
-            focus_at = None
+            self.fires += 1
+            release.fire = self.fires
+            focus_at = focus_wall = None
             try:
                 if self._focus is not None and not self._stop.is_set():
                     self._focus.on()
-                    focus_at = time.monotonic()
+                    focus_at, focus_wall = time.monotonic(), time.time()
                     self._stop.wait(self.focus_lead_ms / 1000.0)
                 for index in range(release.shots):
                     if self._stop.is_set():
@@ -150,18 +179,20 @@ class ExternalShutter:
                     if index:
                         self._stop.wait(self.burst_gap_ms / 1000.0)
                     self._shutter.on()
-                    started = time.monotonic()
+                    started, wall = time.monotonic(), time.time()
                     self._stop.wait(self.pulse_ms / 1000.0)
                     self._shutter.off()
                     self.count += 1
-                    pulse = Pulse("shutter", started, (time.monotonic() - started) * 1000.0, self.count)
+                    took = (time.monotonic() - started) * 1000.0
+                    pulse = Pulse("shutter", started, took, self.count, at=wall, fire=release.fire)
                     self._record(pulse, release)
                     log.info("shutter pulse %d (%.0f ms)", self.count, pulse.duration_ms)
             finally:
                 self._shutter.off()
-                if self._focus is not None and focus_at is not None:
+                if self._focus is not None and focus_at is not None and focus_wall is not None:
                     self._focus.off()
-                    self._record(Pulse("focus", focus_at, (time.monotonic() - focus_at) * 1000.0))
+                    took = (time.monotonic() - focus_at) * 1000.0
+                    self._record(Pulse("focus", focus_at, took, at=focus_wall, fire=release.fire))
                 release.done.set()
 
     def close(self) -> None:

@@ -198,10 +198,10 @@ def save_settings() -> Any:
         known = {f.key for f in fields}
         loose = [f"{k}: {v}" if k else v for k, v in errors.items() if k not in known]
         if loose:
-            flash(" ".join(loose), "error")
+            flash(" ".join(loose), "error:settings")
         return _dashboard(values, errors), 400
     log.info("settings changed by the operator: %s", changes)
-    flash("Settings saved.", "ok")
+    flash("Settings saved.", "ok:settings")  # shown inside Settings, where the redirect lands
     for warning in service.threshold_warnings():  # saved, but it will not do what was meant
         log.warning("threshold: %s", warning)
     return redirect(url_for("operator.dashboard") + "#settings")

@@ -9,6 +9,7 @@ injected model file).
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from gpio_fakes import fast_settings, press_then_hold
@@ -36,6 +37,9 @@ def test_hardware_fire_drives_lines_buzzer_and_light(factory):
         status = hw.status()
         assert status["is_mock"] is True and status["shots"] == 1
         assert status["pulses"][0]["started"] == release.first_pulse_at
+        # The page's log: one fire's focus and shutter share its number, each with its time of day.
+        assert {(p["line"], p["fire"]) for p in status["pulses"]} == {("shutter", 1), ("focus", 1)}
+        assert all(abs(p["at"] - time.time()) < 60 for p in status["pulses"])
 
 
 def test_shots_counts_every_shutter_pulse_since_start(factory):

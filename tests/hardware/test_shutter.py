@@ -128,3 +128,55 @@ def test_focus_pin_failure_releases_the_shutter_line(factory):
         ExternalShutter(24, 23, pin_factory=factory)
     DigitalOutputDevice(24, pin_factory=factory).close()
     squatter.close()
+
+
+def test_each_pulse_carries_its_wall_clock_time_and_its_fire(factory):
+    """The page shows pulses at a time of day and groups one fire's focus and shutter pulses together:
+    ``at`` is epoch seconds (``started`` stays monotonic, for the latency), ``fire`` the sequence's number."""
+    shutter = ExternalShutter(24, 23, focus_lead_ms=50, pulse_ms=20, burst_gap_ms=20, pin_factory=factory)
+    before = time.time()
+    first = shutter.fire(block=True)
+    second = shutter.fire(2, block=True)
+    after = time.time()
+    assert (first.fire, second.fire, shutter.fires) == (1, 2, 2)
+    log = list(shutter.pulses)
+    assert [(p.fire, p.line) for p in log] == [
+        (1, "shutter"),
+        (1, "focus"),
+        (2, "shutter"),
+        (2, "shutter"),
+        (2, "focus"),
+    ]
+    assert all(before <= p.at <= after for p in log)
+    focus, shot = log[1], log[0]
+    # The focus line goes active first, ``focus_lead_ms`` before the shutter, on both clocks alike.
+    assert shot.at - focus.at == pytest.approx(shot.started - focus.started, abs=0.01)
+    assert shot.at - focus.at >= 0.045
+    entry = shot.to_json()
+    assert entry["at"] == pytest.approx(shot.at, abs=0.001) and entry["started"] == shot.started
+    assert (entry["line"], entry["fire"], entry["shot"]) == ("shutter", 1, 1)
+    shutter.close()
+
+
+def test_the_full_pulse_log_never_offers_half_a_fire(factory):
+    """The bounded log drops its oldest pulses one by one; ``whole_fires`` drops the fire that lost some."""
+    shutter = ExternalShutter(
+        24, 23, focus_lead_ms=0, pulse_ms=1, burst_gap_ms=0, pin_factory=factory, history=5
+    )
+    for _ in range(3):
+        shutter.fire(block=True)  # 2 pulses each: the log keeps the last 5 of 6, half of the first fire
+    assert [p.fire for p in shutter.pulses] == [1, 2, 2, 3, 3]
+    assert [(p.fire, p.line) for p in shutter.whole_fires()] == [
+        (2, "shutter"),
+        (2, "focus"),
+        (3, "shutter"),
+        (3, "focus"),
+    ]
+    shutter.close()
+
+
+def test_a_log_not_yet_full_is_offered_whole(factory):
+    shutter = ExternalShutter(24, None, pulse_ms=1, pin_factory=factory, history=5)
+    shutter.fire(block=True)
+    assert [p.fire for p in shutter.whole_fires()] == [1]
+    shutter.close()

@@ -414,9 +414,12 @@ def test_settings_form_shows_every_field_error_and_saves_nothing(client, service
     assert "less than or equal to 1" in html and "would be active while the Pi boots" in html
     form.update({"policy.thresholds.approachable": "0.5", "pins.shutter": "24"})
     r = client.post("/operator/settings", data=form)
-    assert r.status_code == 302
+    assert r.status_code == 302 and r.headers["Location"].endswith("#settings")
     assert service.settings.policy.thresholds["approachable"] == 0.5
     assert service.settings.session.shot_list == "commercial"
+    page = client.get("/operator").get_data(as_text=True)
+    # The confirmation is inside Settings, where the redirect lands, not at the top of the page.
+    assert page.index('id="settings"') < page.index("Settings saved.") < page.index('id="settings-form"')
 
 
 def test_the_gaze_tolerance_is_the_operators_to_set(client, service):
