@@ -350,7 +350,9 @@ def test_looks_after_a_stop_are_missed_because_the_session_stopped() -> None:
     m.handle(Trigger.ABORT, 2.0)
     plan = m.progress(2.0).plan
     assert plan[0].state is s.LookState.DONE
-    assert all(p.state is s.LookState.MISSED and p.missed_because is s.MissedBecause.STOPPED for p in plan[1:])
+    assert all(
+        p.state is s.LookState.MISSED and p.missed_because is s.MissedBecause.STOPPED for p in plan[1:]
+    )
 
 
 def test_time_left_for_the_look_and_the_session() -> None:
@@ -374,3 +376,12 @@ def test_a_would_be_duplicate_is_known_before_the_shutter_fires() -> None:
     assert rejected is not None and rejected.reason == "near duplicate"
     assert m.offer(again, 2.0)[0] == rejected  # the offer says the same, for the stills that still come
     assert m.rejection(cand("confident")) is not None  # another look than the one being shot
+
+
+def test_a_frame_fired_by_hand_is_kept_even_if_it_repeats_one():
+    m = shooting(config("commercial", shots=3, seconds=10.0))
+    m.offer(cand(score=0.8), 1.0)
+    again = cand(score=0.8, t=2.0)
+    assert isinstance(m.offer(again, 2.0)[0], s.CandidateRejected)
+    assert isinstance(m.offer(again, 2.5, by_hand=True)[0], s.SaveCandidate)  # the operator asked for it
+    assert m.progress().shots_kept == 2

@@ -230,7 +230,7 @@ class SessionRunner:
             else:
                 check = shooter.check_still(still.pixels, decision.look)
                 ok = check.ok or manual
-                reason = self._keep(decision.look, still, check, live) if ok else check.reason
+                reason = self._keep(decision.look, still, check, live, manual) if ok else check.reason
             if reason is not None:
                 reasons.append(reason)
                 self._discard(decision.look, reason)
@@ -240,11 +240,13 @@ class SessionRunner:
             self.log_event(self.record.id, "retake", "; ".join(reasons))
             shooter.disarm()  # the fire's cooldown stands
 
-    def _keep(self, look: str, still: CameraFrame, check: StillCheck, live: Candidate | None) -> str | None:
+    def _keep(
+        self, look: str, still: CameraFrame, check: StillCheck, live: Candidate | None, manual: bool
+    ) -> str | None:
         """Offer one checked still to the session and store it if kept; why not, if it was not."""
         candidate = build_candidate(look, check, still.timestamp, still.sequence)
         why = None
-        for action in self.session.offer(candidate, self.clock(), trigger=live):
+        for action in self.session.offer(candidate, self.clock(), trigger=live, by_hand=manual):
             if isinstance(action, SaveCandidate):
                 try:
                     self._store(look, still, check, action)

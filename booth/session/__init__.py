@@ -251,9 +251,12 @@ class Session:
             actions += self._move(State(TRANSITIONS[(self.state, Trigger.TIMEOUT)]), Trigger.TIMEOUT, now)
         return actions
 
-    def offer(self, candidate: Candidate, now: float, trigger: Candidate | None = None) -> list[Action]:
+    def offer(
+        self, candidate: Candidate, now: float, trigger: Candidate | None = None, by_hand: bool = False
+    ) -> list[Action]:
         """A frame the trigger fired on: keep it (:class:`SaveCandidate`) or say why not. ``trigger`` is the
-        live frame the shutter fired on, kept to compare the next live frames with (:meth:`rejection`)."""
+        live frame the shutter fired on, kept to compare the next live frames with (:meth:`rejection`).
+        ``by_hand``: the operator fired; they asked for this frame, so it is kept even if it repeats one."""
         plan = self.current_look
         if plan is None:
             return [
@@ -261,7 +264,7 @@ class Session:
             ]
         self._last_face = now
         rejected = self.rejection(candidate)
-        if rejected is not None:
+        if rejected is not None and not (by_hand and rejected.reason == "near duplicate"):
             return [rejected]
         kept = self._kept.setdefault(plan.look, [])
         cfg = self.config
