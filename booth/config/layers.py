@@ -9,6 +9,7 @@ give (the base file's value, else the default) leaves the file instead of being 
 from __future__ import annotations
 
 import copy
+import logging
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from booth.config import toml_text
 from booth.config.files import load, read_table, read_text, validate
 from booth.config.sections import Settings
 from booth.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 #: The operator page's changes, saved in the booth's data folder (writable under systemd's ProtectSystem).
 CHANGES_FILE = "booth.toml"
@@ -118,6 +121,19 @@ def _reads(text: str) -> dict[str, Any] | None:
         return None
 
 
+def _pruned(table: Mapping[str, Any]) -> dict[str, Any]:
+    """``table`` without its empty tables, innermost first: an empty table sets nothing, and the edit keeps
+    one that holds the operator's comment where the plain reference drops it."""
+    out: dict[str, Any] = {}
+    for name, value in table.items():
+        if isinstance(value, Mapping):
+            value = _pruned(value)
+            if not value:
+                continue
+        out[name] = value
+    return out
+
+
 def overrides_after(
     path: Path, under: Settings, new: Settings, keys: Iterable[Key], tidy: Iterable[Key] = ()
 ) -> Overrides:
@@ -155,9 +171,11 @@ def overrides_after(
             table = without
             drops.append(key)
     edited = toml_text.edit(text, sets, drops)
-    if _reads(edited) != table:  # a layout tomlkit could not edit as asked: the same keys, written afresh
-        edited = toml_text.dumps(table)
-    if _reads(edited) != table:
+    if _pruned(_reads(edited)) != _pruned(table):
+        # A layout tomlkit could not edit as asked: the same keys, written afresh (its comments are lost).
+        log.warning("%s: could not edit in place; written afresh without its comments", path)
+        edited = toml_text.dumps(_pruned(table))
+    if _pruned(_reads(edited)) != _pruned(table):
         raise ConfigError(f"{path}: the settings would not read back as saved; nothing was changed")
     validate(deep_merge(below, table), str(path))
     return Overrides(edited, table, tuple(drops), changed=edited != text)

@@ -152,6 +152,28 @@ def test_the_operators_comments_in_the_changes_file_are_kept(layers):
     assert tomllib.loads(text) == {"camera": {"fps": 24.0}, "policy": {"min_frames": 8}}
 
 
+def test_comments_stay_when_a_key_set_back_empties_its_table(layers):
+    """Setting the cooldown back to the base's value empties [policy], which keeps its own comment: every
+    comment of the file stays, the unrelated ones too (the review found them all dropped)."""
+    base, changes = layers
+    changes.parent.mkdir()
+    changes.write_text(
+        "# Studio A: ask Sam before changing\n\n[policy]\n# faster retries for kids\ncooldown_s = 1.0\n\n"
+        "[storage]\n# the client contract\nretention_days = 45\n"
+    )
+    current = config.load_layered(base, changes)
+    after = change(current, {"policy": {"cooldown_s": 2.0}}, changes, base)  # the base's value
+    text = changes.read_text()
+    assert after.policy.cooldown_s == 2.0 and "cooldown_s" not in text
+    for comment in (
+        "# Studio A: ask Sam before changing",
+        "# faster retries for kids",
+        "# the client contract",
+    ):
+        assert comment in text
+    assert tomllib.loads(text)["storage"] == {"retention_days": 45}
+
+
 @pytest.mark.parametrize(
     "changes",
     [
