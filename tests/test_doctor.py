@@ -589,3 +589,18 @@ def test_booth_doctor_in_a_container_checks_booth_runs_data_folder_and_advises_n
     assert "cannot tell whether the clock is synchronised; the clock reads" in rows["clock"]
     assert lines[clock_at + 1].strip().startswith("fix: a container keeps its host's clock")
     assert "set-ntp" not in proc.stdout and "connect the booth" not in proc.stdout
+
+
+def test_a_bare_doctor_on_the_appliance_checks_the_appliances_data_folder(tmp_path, monkeypatch):
+    """./var is `booth run`'s default; where it does not exist and /var/lib/booth does (the appliance, over
+    SSH), a bare `booth doctor` checks the booth that runs there. A named --data always wins."""
+    from booth.commands import doctor as command
+
+    appliance = tmp_path / "var-lib-booth"
+    appliance.mkdir()
+    monkeypatch.setattr(command, "APPLIANCE_DATA", appliance)
+    monkeypatch.chdir(tmp_path)
+    assert command.data_folder(None) == appliance
+    (tmp_path / "var").mkdir()  # a development checkout with its own ./var
+    assert command.data_folder(None) == command.DEFAULT_DATA
+    assert command.data_folder(tmp_path / "mine") == tmp_path / "mine"

@@ -183,6 +183,7 @@ def test_fault_pauses_the_look_and_resumes_it() -> None:
     m.offer(cand(t=4.0), 4.0)
     m.handle(Trigger.FAULT, 6.0)
     assert m.state is State.FAULT and m.tick(20.0) == []
+    assert m.progress(20.0).look_seconds_left == pytest.approx(4.0)  # frozen while paused, not gone
     actions = m.handle(Trigger.RECOVER, 26.0)  # 20 s of fault
     assert m.state is State.SHOOTING and m.current_look.look == "approachable"
     assert any(isinstance(a, s.LookStarted) for a in actions)
@@ -385,3 +386,27 @@ def test_a_frame_fired_by_hand_is_kept_even_if_it_repeats_one():
     assert isinstance(m.offer(again, 2.0)[0], s.CandidateRejected)
     assert isinstance(m.offer(again, 2.5, by_hand=True)[0], s.SaveCandidate)  # the operator asked for it
     assert m.progress().shots_kept == 2
+
+
+def test_a_look_listed_twice_is_two_entries_with_their_own_photos():
+    cfg = dataclasses.replace(
+        config("commercial", shots=1, seconds=10.0),
+        shot_list=(
+            LookPlan("approachable", 1, 10.0),
+            LookPlan("confident", 1, 10.0),
+            LookPlan("approachable", 1, 10.0),
+        ),
+    )
+    m = shooting(cfg)
+    m.offer(cand(score=0.8), 1.0)  # the first approachable: done with its one photo
+    m.tick(11.0)  # confident runs out of time
+    progress = m.progress(11.0)
+    assert [(p.state, p.kept) for p in progress.plan] == [
+        (s.LookState.DONE, 1),
+        (s.LookState.MISSED, 0),
+        (s.LookState.CURRENT, 0),  # nothing of the first entry counts here
+    ]
+    assert m.rejection(cand(score=0.8, t=12.0)) is None  # nor is it compared with the first entry's photo
+    m.offer(cand(score=0.9, t=12.0), 12.0)
+    assert m.progress().kept == {"approachable": 2, "confident": 0} and m.state is State.REVIEW
+    assert m.best()["approachable"].look_score == 0.9

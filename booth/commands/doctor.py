@@ -5,7 +5,8 @@ rely on it. ``--skip`` leaves a check out (say ``service`` while developing on a
 
 ``--data`` is the booth's data folder with the default ``booth run`` has (``./var``), so the disk check
 measures the disk the photos would be written to, and the page's changes (``<data>/booth.toml``) are read
-from where that booth keeps them; on the appliance pass ``--data /var/lib/booth``, as booth.service does.
+from where that booth keeps them. Where ``./var`` does not exist but the appliance's ``/var/lib/booth`` does
+(an operator over SSH on the appliance), that one is checked: see :func:`data_folder`.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--data",
         type=Path,
-        default=DEFAULT_DATA,
+        default=None,
         metavar="DIR",
-        help="the booth's data folder, as given to `booth run` (default ./var, as there; the appliance's: "
-        "/var/lib/booth)",
+        help="the booth's data folder, as given to `booth run` (default ./var, as there; on the appliance, "
+        "where ./var does not exist, /var/lib/booth)",
     )
     parser.add_argument(
         "--skip",
@@ -71,12 +72,25 @@ def _open_camera(settings: Settings) -> object:
     return open_camera(settings.camera.source, settings.camera)
 
 
+#: The appliance's data folder (booth.service's --data): checked when none is named and ./var does not exist,
+#: so a bare ``booth doctor`` over SSH checks the booth that runs there.
+APPLIANCE_DATA = Path("/var/lib/booth")
+
+
+def data_folder(given: Path | None) -> Path:
+    if given is not None:
+        return given
+    if not DEFAULT_DATA.exists() and APPLIANCE_DATA.is_dir():
+        return APPLIANCE_DATA
+    return DEFAULT_DATA
+
+
 def build_checks(args: argparse.Namespace) -> list[tuple[str, Check]]:
     """The checks to run, in the table's order, bound to this booth's settings and less ``--skip``."""
     from booth import config
 
     path = resolve_config_path(args.config)
-    data = args.data.expanduser().resolve()  # as `booth run` resolves it
+    data = data_folder(args.data).expanduser().resolve()  # as `booth run` resolves it
     try:
         settings = config.load_layered(path, data / config.CHANGES_FILE)  # with the page's changes
     except BoothError:

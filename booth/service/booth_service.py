@@ -122,6 +122,7 @@ class BoothService:
         self._actions = ActionQueue()
         self._stored = StoredSessions(self.storage, clock)
         self.session = Session(SessionConfig.from_settings(settings.session), now=clock())
+        self._start_plan = self.session.config  # what Start runs without a preset (the idle screens say it)
         self.runner = SessionRunner(
             self.session,
             self.storage,
@@ -281,8 +282,11 @@ class BoothService:
             self.show_book(self.teaching.overlay(change.book))  # a look on trial stays on trial
         if shooter is not None:
             shooter.set_policy(PolicyParams.from_settings(new.policy))
-        if self.session.state in STARTABLE:  # never swap the shot list under a running session
-            self.session.config = SessionConfig.from_settings(new.session)
+        self._start_plan = SessionConfig.from_settings(new.session)
+        # Never swap the shot list under a running session, nor under an end screen still showing its plan;
+        # every start builds its own from the settings anyway.
+        if self.session.state is State.IDLE:
+            self.session.config = self._start_plan
         if change.camera is not None:
             self._swap_camera(change.camera)
         return new
@@ -406,6 +410,7 @@ class BoothService:
                 self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()
             ),
             now=now,
+            start_plan=self._start_plan,
             baseline=runner.baseline_status(now),
             shutter=runner.tally.snapshot(),
         )

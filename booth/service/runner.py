@@ -22,7 +22,7 @@ from booth.best_frame import Candidate
 from booth.camera import Camera
 from booth.camera.base import CameraFrame
 from booth.crops import headshot_crops
-from booth.errors import BoothError
+from booth.errors import BoothError, StorageError
 from booth.hardware import Hardware
 from booth.looks import Baseline
 from booth.policy import Decision
@@ -223,14 +223,16 @@ class SessionRunner:
         peak = decision.peak_timestamp if decision.peak_timestamp is not None else decision.timestamp
         moments = [ref.timestamp for ref in decision.burst] or [peak]
         reasons = []
-        for when in moments:
-            still = self._camera().still(when)
-            if still is None:
-                reason: str | None = "no still for that moment (ring buffer too short)"
-            else:
-                check = shooter.check_still(still.pixels, decision.look)
-                ok = check.ok or manual
-                reason = self._keep(decision.look, still, check, live, manual) if ok else check.reason
+        for index, when in enumerate(moments):
+            try:
+                reason = self._take_still(decision.look, when, manual, live)
+            except BoothError:  # storage failing: the session ends; the burst's other stills are not taken
+                for _ in moments[index + 1 :]:
+                    self._discard(decision.look, "not kept: the session ended on a storage error")
+                raise
+            except Exception:  # a bug with this still: the others of the burst still count
+                log.exception("checking a still of %s failed", decision.look)
+                reason = "an error while checking the still (see the booth's log)"
             if reason is not None:
                 reasons.append(reason)
                 self._discard(decision.look, reason)
@@ -239,6 +241,17 @@ class SessionRunner:
             log.info("retake %d: %s", self.retakes, "; ".join(reasons))
             self.log_event(self.record.id, "retake", "; ".join(reasons))
             shooter.disarm()  # the fire's cooldown stands
+
+    def _take_still(self, look: str, when: float, manual: bool, live: Candidate | None) -> str | None:
+        """The still of one moment of a fire, checked and offered; why it was not kept, or None if it was.
+        A still that failed to store is discarded by :meth:`_keep` before its error goes on."""
+        still = self._camera().still(when)
+        if still is None:
+            return "no still for that moment (ring buffer too short)"
+        check = self._shooter().check_still(still.pixels, look)
+        if not (check.ok or manual):
+            return check.reason
+        return self._keep(look, still, check, live, manual)
 
     def _keep(
         self, look: str, still: CameraFrame, check: StillCheck, live: Candidate | None, manual: bool
@@ -311,19 +324,22 @@ class SessionRunner:
             self.tally.reset()
             try:
                 self.record = self.storage.start_session(action.shot_list, action.consent_text)
-            except BoothError as err:
+            except Exception as err:
                 # Nothing stored (a full disk, a folder that cannot be made): no sitter shoots a session
                 # that keeps nothing. Aborted with the reason on screen; the next start checks again.
                 reason = f"The session could not start: {err}"
                 self.end_for(reason)
+                if not isinstance(err, BoothError):
+                    log.exception("opening the session failed")
+                    raise StorageError(reason) from err
                 raise type(err)(reason) from None
             self._record_ended = False
             self._on_record_opened()
         elif isinstance(action, StartBaseline):
             self._begin_baseline()
-        elif (
-            isinstance(action, StateChanged) and action.old is State.BASELINE and action.new is State.SHOOTING
-        ):
+        elif isinstance(action, StateChanged) and (action.old, action.new) == (State.FAULT, State.BASELINE):
+            self._baseline.begin(self.clock())  # back from a pause: the rest run starts again, settling too
+        elif isinstance(action, StateChanged) and (action.old, action.new) == (State.BASELINE, State.SHOOTING):
             self._end_baseline(timed_out=action.trigger is Trigger.TIMEOUT)
         elif isinstance(action, LookStarted):
             self._shooter().reset_hold()

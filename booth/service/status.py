@@ -16,7 +16,7 @@ from typing import Any
 
 from booth.policy import Decision
 from booth.service.tally import NO_SHOTS, ShutterCount
-from booth.session import Progress, Session, State
+from booth.session import Progress, Session, SessionConfig, State
 from booth.shooting import Face
 
 
@@ -231,6 +231,7 @@ def build_status(
     analysis_fps: float,
     storage: StorageStatus,
     now: float | None = None,
+    start_plan: SessionConfig | None = None,
     baseline: BaselineStatus | None = None,
     shutter: ShutterCount = NO_SHOTS,
 ) -> BoothStatus:
@@ -242,6 +243,7 @@ def build_status(
     state = session.state
     target = session.target_look
     progress = session.progress(now)
+    plans = (start_plan or session.config).shot_list  # what Start would run now
     block = None
     if state is not State.IDLE:
         block = session_status(
@@ -268,5 +270,5 @@ def build_status(
         analysis_fps=round(analysis_fps, 1),
         storage=storage,
         shutter=shutter,
-        plan_summary=(len(session.config.shot_list), sum(p.seconds for p in session.config.shot_list)),
+        plan_summary=(len(plans), sum(p.seconds for p in plans)),
     )

@@ -137,7 +137,8 @@ class Session:
         self._look_open = False
         self._looks_begun = False  # the first look started (the shot list shows progress from then on)
         self._finished: dict[int, str] = {}  # shot-list index -> why that look finished (LookFinished.reason)
-        self._kept: dict[str, list[_Kept]] = {}
+        # Kept photos by shot-list position: a look listed twice is two entries, each with its own photos.
+        self._kept: dict[int, list[_Kept]] = {}
 
     # -- queries ---------------------------------------------------------------------------------------
 
@@ -169,14 +170,14 @@ class Session:
             looks=tuple(p.look for p in plans),
             look_index=index,
             # Every kept photo counts, also one of a look a settings change took off the list meanwhile.
-            kept={**{p.look: 0 for p in plans}, **{look: len(k) for look, k in self._kept.items()}},
+            kept={**{p.look: 0 for p in plans}, **self._kept_by_look()},
             plan=plan,
             look_seconds_left=look_left,
             seconds_left=seconds_left(plan, look_left),
         )
 
     def _look_progress(self, index: int, plan: LookPlan) -> LookProgress:
-        kept = len(self._kept.get(plan.look, []))
+        kept = len(self._kept.get(index, []))
         over = self._opened and self.state in (State.REVIEW, *ENDED)
         why = self._finished.get(index)
         if why is None and self._look_open and index == self._look_index:
@@ -200,6 +201,10 @@ class Session:
         return max(0.0, limit - (now - since))
 
     def look_remaining(self, now: float) -> float | None:
+        """The current look's time left; during a fault that paused it, the time it had left, frozen."""
+        if self.state is State.FAULT and self._look_open:
+            plan = self.config.shot_list[self._look_index]
+            return max(0.0, plan.seconds - (self._fault_started - self._look_started))
         plan = self.current_look
         return None if plan is None else max(0.0, plan.seconds - (now - self._look_started))
 
@@ -209,13 +214,25 @@ class Session:
             kept[:] = [k for k in kept if k.candidate is not candidate]
 
     def kept(self, look: str) -> list[tuple[Candidate, float]]:
-        return [(k.candidate, k.combined) for k in self._kept.get(look, [])]
+        return [(k.candidate, k.combined) for k in self._all_kept() if k.candidate.look == look]
 
     def best(self) -> dict[str, Candidate]:
         """Best kept candidate of each look that has one, by :func:`combined_score`."""
-        return {
-            look: max(kept, key=lambda k: k.combined).candidate for look, kept in self._kept.items() if kept
-        }
+        best: dict[str, _Kept] = {}
+        for k in self._all_kept():
+            look = k.candidate.look
+            if look not in best or k.combined > best[look].combined:
+                best[look] = k
+        return {look: k.candidate for look, k in best.items()}
+
+    def _all_kept(self) -> list[_Kept]:
+        return [k for entry in self._kept.values() for k in entry]
+
+    def _kept_by_look(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for k in self._all_kept():
+            counts[k.candidate.look] = counts.get(k.candidate.look, 0) + 1
+        return counts
 
     # -- inputs ----------------------------------------------------------------------------------------
 
@@ -266,7 +283,7 @@ class Session:
         rejected = self.rejection(candidate)
         if rejected is not None and not (by_hand and rejected.reason == "near duplicate"):
             return [rejected]
-        kept = self._kept.setdefault(plan.look, [])
+        kept = self._kept.setdefault(self._look_index, [])
         cfg = self.config
         combined = combined_score(candidate, cfg.score)
         best_so_far = all(combined > k.combined for k in kept)
@@ -302,7 +319,7 @@ class Session:
                 message=f"Now shooting {plan.look}, not {candidate.look}.",
             )
         cfg = self.config
-        for k in self._kept.get(plan.look, []):
+        for k in self._kept.get(self._look_index, []):
             kept = k.trigger if live and k.trigger is not None else k.candidate
             if is_near_duplicate(candidate, kept, cfg.duplicate_landmark_tol, cfg.duplicate_score_tol):
                 return CandidateRejected(
@@ -318,7 +335,7 @@ class Session:
         plan = self.config.shot_list[self._look_index]
         self._look_open = False
         self._finished[self._look_index] = reason
-        kept = self._kept.get(plan.look, [])
+        kept = self._kept.get(self._look_index, [])
         best = max(kept, key=lambda k: k.combined).candidate if kept else None
         if reason == "shots":
             message = f"That's {plan.look} done: {len(kept)} shots."

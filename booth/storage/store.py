@@ -23,7 +23,7 @@ import numpy as np
 
 from booth.errors import DiskFullError, SessionNotFound, StorageError
 from booth.storage import export, marks, recovery, sessions
-from booth.storage.faults import translated
+from booth.storage.faults import os_error, translated
 from booth.storage.layout import EXPORTS_DIR, LOCK_NAME, MB, SESSIONS_DIR, default_free_space
 from booth.storage.lock import DataLock
 from booth.storage.reader import read_only
@@ -140,7 +140,10 @@ class Storage:
     # -- disk guard ------------------------------------------------------------------------------------
 
     def free_bytes(self) -> int:
-        return int(self._free_space(self.root))
+        try:
+            return int(self._free_space(self.root))
+        except OSError as err:  # the data folder gone (a USB drive pulled): the booth's one line, not a trace
+            raise os_error(err, "measuring the free space") from None
 
     def check_can_start(self) -> None:
         """Raise :class:`DiskFullError` if a new session must not start (the page may call it to warn)."""

@@ -18,6 +18,7 @@ the runtime's ``INFO:`` lines: its warnings and errors still reach stderr.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
 import os
 import sys
@@ -57,12 +58,17 @@ def native_stderr_filtered() -> Iterator[None]:
         if saved < 0:
             yield
             return
+        crash_report = faulthandler.is_enabled()
+        if crash_report:  # a crash inside the load (a bad model) still reaches the real stderr
+            faulthandler.enable(file=saved, all_threads=True)
         os.dup2(caught.fileno(), 2)
         try:
             yield
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
+            if crash_report:
+                faulthandler.enable(file=sys.stderr, all_threads=True)
             os.close(saved)
             caught.seek(0)
             _pass_on(caught.read())

@@ -121,7 +121,8 @@ def test_status_has_the_session_from_the_welcome_screen_on(service):
     assert session["consent_text"] == service.settings.session.consent_text
     assert [(p["look"], p["state"]) for p in session["plan"]] == [("approachable", "next"), ("confident", "next")]
     assert (session["photos"], session["seconds_total"], session["seconds_left"]) == (0, 2 * seconds, None)
-    assert status["plan_summary"] == {"looks": 2, "seconds": 2 * seconds}
+    # What the next Start runs stays the operator's own shot list; this preset was for this session only.
+    assert status["plan_summary"] == {"looks": 5, "seconds": 5 * seconds}
     status = service.consent().to_json()
     session = status["session"]
     record = service.storage.session(session["id"])
@@ -446,3 +447,16 @@ def test_a_new_looks_file_applies_between_sessions_only(service, tmp_path):
     with pytest.raises(BoothError, match="between sessions"):
         service.update_settings({"looks": {"file": None}})
     assert "smize" in [look["name"] for look in service.looks()]
+
+
+def test_a_setting_saved_on_the_end_screen_leaves_that_screen_alone(service):
+    """The end screen keeps showing the session that ended (its looks, done or missed); a setting saved
+    meanwhile changes only what the next Start runs."""
+    service.start_session("theatrical")
+    service.consent()
+    ended = service.cancel_session().to_json()
+    looks_shown = [p["look"] for p in ended["session"]["plan"]]
+    service.update_settings({"policy": {"cooldown_s": 1.5}})
+    status = service.status().to_json()
+    assert status["state"] == "aborted" and [p["look"] for p in status["session"]["plan"]] == looks_shown
+    assert status["plan_summary"]["looks"] == 5  # Start runs the operator's own shot list, full range

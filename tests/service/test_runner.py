@@ -200,3 +200,60 @@ def test_a_session_folder_that_cannot_be_made_aborts_with_the_reason(runner):
     sessions.mkdir()
     runner.start(runner.session.config)  # the next sitter: not "already running"
     assert runner.session.state is State.WELCOME
+
+
+def test_a_bug_with_one_still_of_a_burst_leaves_the_others_counted(make_runner, monkeypatch):
+    """A two-still burst whose second still fails by a bug: the first is kept, the second discarded with
+    a reason, the tally balances and no retake is counted (a photo was kept)."""
+    from booth.policy import FrameRef
+
+    runner = make_runner(shots_per_look=3)
+    shooting(runner)
+    camera = runner._camera()
+    first = camera.wait_frame(0, timeout=5)
+    second = camera.wait_frame(first.sequence, timeout=5)
+    real, calls = camera.still, []
+
+    def flaky(when):
+        calls.append(when)
+        if len(calls) == 2:
+            raise RuntimeError("a bug in the ring buffer")
+        return real(when)
+
+    monkeypatch.setattr(camera, "still", flaky)
+    burst = tuple(FrameRef(f.sequence, f.timestamp, 0.9) for f in (first, second))
+    fire = Decision(
+        TriggerState.FIRING, fire=True, look="approachable", peak_timestamp=first.timestamp, burst=burst
+    )
+    runner.guarded("saving the shot", lambda: runner.shoot(fire, manual=True), retake_on_bug=True)
+    tally = runner.tally.snapshot()
+    assert (tally.pulses, tally.kept, tally.discarded) == (2, 1, 1) and runner.retakes == 0
+    assert "error while checking" in tally.discards[0].reason
+
+
+def test_an_error_at_consent_that_is_not_the_booths_still_aborts(runner, monkeypatch):
+    """Say the data drive vanished: the raw OSError is the booth's one line, the session aborted, no fire
+    without a record, and the next sitter can start."""
+
+    def gone(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", str(runner.storage.root))
+
+    monkeypatch.setattr(runner.storage, "start_session", gone)
+    runner.start(runner.session.config)
+    with pytest.raises(BoothError, match="could not start"):
+        runner.consent()
+    assert runner.session.state is State.ABORTED and runner.record is None
+    monkeypatch.undo()
+    runner.start(runner.session.config)
+    assert runner.session.state is State.WELCOME
+
+
+def test_back_from_a_fault_in_the_baseline_step_the_rest_run_starts_again(runner):
+    runner.start(runner.session.config)
+    runner.consent()
+    runner._baseline._run = ["a rest frame from before the pause"]  # what the collector had gathered
+    runner.tick(runner.clock(), "camera lost")
+    assert runner.session.state is State.FAULT
+    runner.tick(runner.clock(), None)
+    assert runner.session.state is State.BASELINE and runner._baseline._run == []
+    assert runner._baseline.active

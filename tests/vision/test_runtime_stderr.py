@@ -92,3 +92,19 @@ def test_an_exception_inside_the_filter_restores_stderr():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines() == ["ERROR: cannot load", "still here"]
+
+
+def test_a_crash_inside_the_filter_still_reports_on_the_real_stderr():
+    """A native crash while a model loads (a bad model, say) is where the crash report matters most:
+    faulthandler (on in `booth run`) writes to the real stderr then, not to the caught text."""
+    proc = python(
+        """
+        import faulthandler, os, signal
+        from booth.vision.runtime import native_stderr_filtered
+        faulthandler.enable()
+        with native_stderr_filtered():
+            os.kill(os.getpid(), signal.SIGSEGV)
+        """
+    )
+    assert proc.returncode != 0
+    assert "Fatal Python error: Segmentation fault" in proc.stderr
