@@ -337,9 +337,11 @@ class SessionRunner:
             self._on_record_opened()
         elif isinstance(action, StartBaseline):
             self._begin_baseline()
-        elif isinstance(action, StateChanged) and (action.old, action.new) == (State.FAULT, State.BASELINE):
+        elif isinstance(action, StateChanged) and action.new is State.BASELINE and action.old is State.FAULT:
             self._baseline.begin(self.clock())  # back from a pause: the rest run starts again, settling too
-        elif isinstance(action, StateChanged) and (action.old, action.new) == (State.BASELINE, State.SHOOTING):
+        elif (
+            isinstance(action, StateChanged) and action.old is State.BASELINE and action.new is State.SHOOTING
+        ):
             self._end_baseline(timed_out=action.trigger is Trigger.TIMEOUT)
         elif isinstance(action, LookStarted):
             self._shooter().reset_hold()

@@ -4,9 +4,9 @@ models on real media; labels from tests/data/labels.json, made by eye)."""
 
 from __future__ import annotations
 
-import pytest
-
 import dataclasses
+
+import pytest
 
 from booth.service.baseline import (
     BASELINE_MIN_FRAMES,

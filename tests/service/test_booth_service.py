@@ -119,7 +119,8 @@ def test_status_has_the_session_from_the_welcome_screen_on(service):
         "message": "",
     }
     assert session["consent_text"] == service.settings.session.consent_text
-    assert [(p["look"], p["state"]) for p in session["plan"]] == [("approachable", "next"), ("confident", "next")]
+    plan = [(p["look"], p["state"]) for p in session["plan"]]
+    assert plan == [("approachable", "next"), ("confident", "next")]
     assert (session["photos"], session["seconds_total"], session["seconds_left"]) == (0, 2 * seconds, None)
     # What the next Start runs stays the operator's own shot list; this preset was for this session only.
     assert status["plan_summary"] == {"looks": 5, "seconds": 5 * seconds}
