@@ -85,17 +85,22 @@ def get_json(url: str) -> tuple[int, dict]:
         return err.code, json.loads(err.read() or b"{}")
 
 
-def running_booth(tmp: Path, media) -> Iterator[tuple[subprocess.Popen, str, Path, Path]]:
+def running_booth(
+    tmp: Path, media, session: dict | None = None
+) -> Iterator[tuple[subprocess.Popen, str, Path, Path]]:
     """A module fixture's body: ``booth run`` as :func:`start_booth` starts it, stopped with SIGTERM after."""
-    proc, base, cfg = start_booth(tmp, media)
+    proc, base, cfg = start_booth(tmp, media, session=session)
     yield proc, base, cfg, tmp
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
 
 
-def start_booth(tmp: Path, media, policy: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
-    """``booth run`` on a free port with :data:`QUICK` settings (``policy`` keys override its policy)."""
+def start_booth(
+    tmp: Path, media, policy: dict | None = None, session: dict | None = None, web: dict | None = None
+) -> tuple[subprocess.Popen, str, Path]:
+    """``booth run`` on a free port with :data:`QUICK` settings (``policy``, ``session`` and ``web`` keys
+    override its sections of the same name)."""
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -104,8 +109,9 @@ def start_booth(tmp: Path, media, policy: dict | None = None) -> tuple[subproces
     settings = config.validate(
         {
             **QUICK,
+            "session": {**QUICK["session"], **(session or {})},
             "policy": {**QUICK["policy"], **(policy or {})},
-            "web": {**QUICK["web"], "public_url": base},
+            "web": {**QUICK["web"], **(web or {}), "public_url": base},
         }
     )
     config.save(settings, cfg)

@@ -9,14 +9,40 @@
     delivered: "Done", expired: "Ended", aborted: "Stopped", fault: "One moment",
   };
   const SCREENS = {
-    idle: "idle", welcome: "welcome", baseline: "shooting", shooting: "shooting", review: "review",
+    idle: "idle", welcome: "welcome", baseline: "baseline", shooting: "shooting", review: "review",
     delivered: "review", expired: "review", aborted: "review", fault: "fault",
   };
+  // Why a look has no photo, as the end screen says it (the plan's missed_because).
+  const MISSED_BECAUSE = { time: "no photo: we ran out of time", stopped: "no photo: the session stopped" };
   let token = null;
   let qrToken = null;
   let keptTimer = null;
-  let shotsThisSession = 0;
+  let lastScreen = null;
   const previewLive = Booth.preview($("preview"), Number(shell.dataset.recycle || 300));
+
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+  // The time a plan takes, said honestly: never less than it is by more than a quarter minute, so five looks
+  // of 25 s (2 min 5 s) are "about 2 minutes" and 130 s is never "a minute".
+  function about(seconds) {
+    if (!(seconds > 0)) return "";
+    if (seconds < 60) return "under a minute";
+    if (seconds >= 600) return `about ${Math.round(seconds / 60)} minutes`;
+    const halves = Math.round(seconds / 30);
+    const whole = Math.floor(halves / 2);
+    if (halves === 2) return "about a minute";
+    return `about ${whole}${halves % 2 ? "½" : ""} minutes`;
+  }
+
+  function planText(summary) {
+    if (!summary || !summary.looks) return "";
+    return `${plural(summary.looks, "look")}, ${about(summary.seconds)}`;
+  }
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.ceil(seconds));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
 
   function gazeText(face, trigger) {
     // Two faces of a similar size: the booth judges nobody (one rule for who the sitter is, the policy's).
@@ -28,17 +54,47 @@
     return ["Look into the lens", false];
   }
 
-  function renderShotList(status) {
+  // The plan of the session on screen; a status without one (an older booth) gives each look's name only.
+  function planOf(session) {
+    if (!session) return [];
+    if (Array.isArray(session.plan)) return session.plan;
+    return (session.looks || []).map((look) => ({ look, shots: 1, kept: 0, state: "next" }));
+  }
+
+  // One look of the list: while shooting a chip (a missed look says "no photo"), on the end screen a row
+  // saying what came of it ("1 photo", "no photo: we ran out of time").
+  function lookNote(p, results) {
+    if (p.state === "missed") return results ? MISSED_BECAUSE[p.missed_because] || MISSED_BECAUSE.time : "no photo";
+    if (p.state === "done") return results ? plural(p.kept, "photo") : "";
+    if (p.state === "current" && p.shots > 1) return `${p.kept} of ${p.shots}`;
+    if (p.state === "next" && results) return "not reached";
+    return "";
+  }
+
+  function renderShotList(status, screen) {
     const list = $("shotlist");
-    const session = status.session;
-    const looks = session ? session.looks || [] : [];
-    const index = session ? session.look_index : -1;
-    const ended = ["review", "delivered"].includes(status.state);
-    const html = looks.map((look, i) => {
-      const cls = ended || i < index ? "done" : (i === index && status.state === "shooting" ? "now" : "");
-      return `<li class="${cls}">${look}</li>`;
-    }).join("");
-    if (list.innerHTML !== html) list.innerHTML = html;
+    const results = screen === "review";
+    const items = planOf(status.session).map((p) => {
+      const li = document.createElement("li");
+      li.className = p.state === "current" ? "now" : p.state;
+      li.dataset.state = p.state;
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = p.look;
+      li.append(name);
+      const note = lookNote(p, results);
+      if (note) {
+        const small = document.createElement("span");
+        small.className = "note";
+        small.textContent = note;
+        li.append(small);
+      }
+      if (p.state === "missed") li.title = lookNote(p, true);
+      return li;
+    });
+    list.classList.toggle("results", results);
+    const html = items.map((li) => li.outerHTML).join("");
+    if (list.innerHTML !== html) list.replaceChildren(...items);
   }
 
   function renderMeter(status) {
@@ -64,12 +120,55 @@
     ring.style.setProperty("--p", String(progress));
   }
 
+  function photosOf(status) {
+    const session = status.session;
+    return session && typeof session.photos === "number" ? session.photos : status.shots_taken || 0;
+  }
+
+  function renderShooting(status) {
+    const session = status.session || {};
+    const looks = session.looks || [];
+    const i = session.look_index || 0;
+    $("look-count").textContent = looks.length ? `Look ${i + 1} of ${looks.length}` : "";
+    const left = session.look_seconds_left;
+    $("look-clock").textContent = typeof left === "number" ? `${Math.ceil(Math.max(0, left))} s left` : "";
+    if (typeof session.seconds_left === "number") {
+      $("state-pill").textContent = `${clock(session.seconds_left)} left`;
+      $("state-pill").title = "Time left in the session";
+    }
+    $("look-title").textContent = status.target_look || "";
+    $("scenario").textContent = status.scenario || "";
+    $("hint").textContent = status.hint || "";
+    renderMeter(status);
+    const [text, ok] = gazeText(status.face, status.trigger);
+    $("gaze-chip").textContent = text;
+    $("gaze-chip").dataset.ok = String(ok);
+    $("shots-chip").textContent = plural(photosOf(status), "photo");
+  }
+
+  function renderBaseline(status) {
+    const base = (status.session && status.session.baseline) || null;
+    // "" means nothing is missing: the booth is counting the second at rest, or has not read a face yet.
+    const waiting = base ? base.waiting_for : "";
+    $("baseline-hint").textContent = !base ? "" : waiting
+      || (base.progress > 0 ? "Good: stay just like that" : "Hold still, eyes on the light");
+    const pct = Booth.pct(base ? base.progress : 0);
+    $("baseline-fill").style.width = pct + "%";
+    $("baseline-progress").setAttribute("aria-valuenow", String(pct));
+  }
+
   function renderReview(status) {
     const ended = status.state === "expired" || status.state === "aborted";
     $("done-title").textContent = ended ? (status.state === "expired" ? "Session timed out" : "Session stopped")
       : "All done!";
+    const session = status.session;
+    const photos = photosOf(status);
+    const plan = planOf(session);
+    const withPhotos = session && typeof session.looks_with_photos === "number" ? session.looks_with_photos : null;
+    $("done-count").textContent = photos === 0 ? "No photos were kept."
+      : `${plural(photos, "photo")}` + (withPhotos === null ? "" : `, ${withPhotos} of ${plural(plan.length, "look")}`);
     // A link to an empty gallery helps nobody: offer it only when a photo was kept.
-    const haveLink = Boolean(token) && (status.shots_taken || 0) > 0;
+    const haveLink = Boolean(token) && photos > 0;
     $("qr-card").hidden = !haveLink;
     if (haveLink && qrToken !== token) {
       qrToken = token;
@@ -78,7 +177,15 @@
     }
     $("done-btn").hidden = status.state !== "review";
     $("review-note").textContent = haveLink ? "The link stays private: only people you share it with can see your photos."
-      : (status.fault ? `No photos were kept: ${status.fault}` : "No photos were kept.");
+      : (status.fault ? `The booth stopped: ${status.fault}` : "");
+  }
+
+  function renderPlan(status) {
+    // Idle: what Start runs. Welcome: the session's own shot list (a preset may differ from the default).
+    const session = status.session;
+    const own = session && session.plan ? { looks: session.plan.length, seconds: session.seconds_total } : null;
+    $("idle-plan").textContent = planText(status.plan_summary);
+    $("welcome-plan").textContent = planText(own || status.plan_summary);
   }
 
   function render(status) {
@@ -86,29 +193,20 @@
     const screen = SCREENS[state] || "idle";
     shell.dataset.state = state;
     shell.dataset.screen = screen;
+    // A new screen starts at its top: one left scrolled (a long consent text) must not hide the headline.
+    if (screen !== lastScreen) { $("panel").scrollTop = 0; lastScreen = screen; }
     $("state-pill").textContent = STATE_LABELS[state] || state;
+    $("state-pill").title = "";
     const session = status.session;
     if (session && session.token) token = session.token;
     else if (status.last_shot && status.last_shot.session_token) token = status.last_shot.session_token;
-    if (state === "idle" || state === "welcome") { token = null; shotsThisSession = 0; }
+    if (state === "idle" || state === "welcome") token = null;
     if (session && session.consent_text) $("consent-text").textContent = session.consent_text;
-    renderShotList(status);
-    if (screen === "shooting") {
-      const looks = session ? session.looks || [] : [];
-      const i = session ? session.look_index : 0;
-      $("look-count").textContent = state === "baseline" ? "Getting ready" : (looks.length ? `Look ${i + 1} of ${looks.length}` : "");
-      $("look-title").textContent = state === "baseline" ? "Look at the light by the lens" : (status.target_look || "");
-      $("scenario").textContent = state === "baseline" ? "Relax your face and hold your eyes on the light for a second." : (status.scenario || "");
-      $("hint").textContent = status.hint || "";
-      renderMeter(status);
-      const [text, ok] = gazeText(status.face, status.trigger);
-      $("gaze-chip").textContent = text;
-      $("gaze-chip").dataset.ok = String(ok);
-      const n = status.shots_taken || 0;
-      $("shots-chip").textContent = n === 1 ? "1 photo" : `${n} photos`;
-    } else {
-      $("hold-ring").classList.remove("on");
-    }
+    renderPlan(status);
+    renderShotList(status, screen);
+    if (screen === "shooting") renderShooting(status);
+    else $("hold-ring").classList.remove("on");
+    if (screen === "baseline") renderBaseline(status);
     if (screen === "review") renderReview(status);
     if (screen === "fault") $("fault-text").textContent = (status.camera && status.camera.fault) || "The booth is sorting something out.";
     $("message").textContent = (session && session.message) || "";
@@ -125,7 +223,6 @@
   function showKept(event) {
     const tok = event.session_token || token;
     if (!tok) return;
-    shotsThisSession += 1;
     const img = $("kept-img");
     img.onerror = () => { img.onerror = null; img.src = `/g/${tok}/photo/${event.id}.jpg?size=view`; };
     img.src = `/g/${tok}/crop/${event.id}/4x5.jpg?size=view`;
@@ -143,6 +240,7 @@
   $("consent-btn").addEventListener("click", () => act("/api/session/consent"));
   $("decline-btn").addEventListener("click", () => act("/api/session/cancel"));
   $("cancel-btn").addEventListener("click", () => act("/api/session/cancel"));
+  $("baseline-cancel-btn").addEventListener("click", () => act("/api/session/cancel"));
   $("done-btn").addEventListener("click", () => act("/api/session/finish"));
 
   Booth.events({

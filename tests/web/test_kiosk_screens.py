@@ -1,0 +1,418 @@
+"""The sitter's kiosk on the screens it runs on, and what it tells the sitter.
+
+Every screen (idle, welcome, the baseline's "Relax", shooting, the end screens, stopped, fault) must fit
+whole at 800x480 (the official 7-inch touchscreen), 1024x600 and 1280x800: every visible button and text
+block inside the window, no page scrolling, no box clipping or spilling its content, touch targets of 44 px
+or more. And the kiosk must say what happened: a look that got no photo reads as missed, the end screen
+counts the photos and the looks that have one, the clocks show the booth's own times, and the idle and
+welcome screens promise the time the shot list really takes.
+
+Against ``booth run`` on replayed real footage with gpiozero's mock pins (``web_helpers.running_booth``),
+in headless Chromium. Screenshots: ``<size>-<screen>.png`` under ``$KIOSK_SHOTS`` (default
+``test-artifacts/web/kiosk``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from web_helpers import running_booth
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
+SHOTS = Path(os.environ.get("KIOSK_SHOTS", Path(__file__).resolve().parents[2] / "test-artifacts/web/kiosk"))
+SIZES = ["800x480", "1024x600", "1280x800"]
+UPRIGHT = "480x800"  # the touchscreen turned: checked with the longest texts
+
+#: Approachable (the replayed sitter smiles) is kept within its 20 s; intense and playful get 3 s each,
+#: too short for this footage, so they end missed: the end screen reads "1 photo, 1 of 3 looks".
+SESSION = {
+    "shot_list": "kiosk test",
+    "custom_shot_lists": {"kiosk test": ["approachable", "intense", "playful"]},
+    "shots_per_look": 1,
+    "look_seconds": 3.0,
+    "per_look": {"approachable": {"seconds": 20.0}},
+    "baseline_timeout": 4.0,
+    "review_timeout": 300.0,
+    "end_screen_seconds": 6.0,
+}
+
+#: The longest of each text a screen can show: the longest shipped list (five looks, the longest name
+#: last but one), the longest scenario, a hint longer than any shipped (a learned look's), the longest gaze
+#: chip and session sentences, and the camera's stall sentence.
+LONG_LOOKS = ["confident", "intense", "vulnerable", "approachable", "playful"]
+LONG_SCENARIO = "Imagine a friend you haven't seen in years just walked through the door."
+LONG_HINT = "Lift the inner corners of your brows and think of someone"
+LONG_STALL = (
+    "replay:single_face.mp4: no new frame for 2 s (stalled); check the cable and power, "
+    "the camera is being reopened"
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
+]
+
+#: The fit check, in one evaluation (so no status event re-renders the page halfway through it).
+FIT_CHECK = """() => {
+  const shell = document.getElementById("kiosk");
+  const vw = innerWidth, vh = innerHeight, problems = [];
+  const name = (el) => (el.id ? "#" + el.id
+    : el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ")[0] : ""));
+  const box = (r) => [r.left, r.top, r.right, r.bottom].map(Math.round).join(",");
+  const shown = (el) => { const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+    return s.display !== "none" && s.visibility !== "hidden" && r.width > 0 && r.height > 0; };
+  const page = document.scrollingElement;
+  if (page.scrollHeight > vh || page.scrollWidth > vw)
+    problems.push(`the page scrolls: ${page.scrollWidth}x${page.scrollHeight}`);
+  for (const el of shell.querySelectorAll("*")) {
+    if (!shown(el) || getComputedStyle(el).display === "inline") continue;
+    const r = el.getBoundingClientRect();
+    if (el.matches("button, a, h1, p, li, img, figcaption, .chip, .meter, .progress") &&
+        (r.left < -0.5 || r.top < -0.5 || r.right > vw + 0.5 || r.bottom > vh + 0.5))
+      problems.push(`${name(el)} is outside the ${vw}x${vh} window: ${box(r)}`);
+    // A box holding more than it shows: clipped (overflow hidden/auto) or spilling onto its neighbours.
+    if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)
+      problems.push(`${name(el)} holds ${el.scrollWidth}x${el.scrollHeight}`
+                    + ` in ${el.clientWidth}x${el.clientHeight}`);
+    if (el.matches("button") && (r.height < 44 || r.width < 44))
+      problems.push(`${name(el)} is a ${Math.round(r.width)}x${Math.round(r.height)} touch target`);
+  }
+  return { state: shell.dataset.state, screen: shell.dataset.screen, problems };
+}"""
+
+#: Records what the page shows of the booth's clocks and baseline (MutationObservers, so no value is
+#: missed), and from a second subscription to the same events the values the booth sent, as the page must
+#: word them.
+RECORDER = """() => {
+  const seen = window.seen = { clock: [], pill: [], hint: [], progress: [] };
+  const sent = window.sent = { clock: [], pill: [], hint: [], progress: [] };
+  const shell = document.getElementById("kiosk");
+  const watch = (id, key, screen, read) => new MutationObserver(() => {
+    if (shell.dataset.screen === screen) seen[key].push(read(document.getElementById(id)));
+  }).observe(document.getElementById(id), { childList: true, characterData: true, subtree: true,
+                                            attributes: true });
+  watch("look-clock", "clock", "shooting", (el) => el.textContent);
+  watch("state-pill", "pill", "shooting", (el) => el.textContent);
+  watch("baseline-hint", "hint", "baseline", (el) => el.textContent);
+  watch("baseline-progress", "progress", "baseline", (el) => el.getAttribute("aria-valuenow"));
+  const up = (s) => Math.max(0, Math.ceil(s));
+  const clock = (s) => `${Math.floor(up(s) / 60)}:${String(up(s) % 60).padStart(2, "0")} left`;
+  new EventSource("/api/events").addEventListener("status", (e) => {
+    const session = JSON.parse(e.data).session;
+    if (!session) return;
+    const left = session.look_seconds_left;
+    if (typeof left === "number") sent.clock.push(`${up(left)} s left`);
+    if (typeof session.seconds_left === "number") sent.pill.push(clock(session.seconds_left));
+    const base = session.baseline;
+    if (base) {
+      const resting = base.progress > 0 ? "Good: stay just like that" : "Hold still, eyes on the light";
+      sent.hint.push(base.waiting_for || resting);
+      sent.progress.push(String(Math.round(Math.max(0, Math.min(1, base.progress)) * 100)));
+    }
+  });
+}"""
+
+
+@pytest.fixture(scope="module")
+def booth(tmp_path_factory, media):
+    yield from running_booth(tmp_path_factory.mktemp("kiosk-run"), media, session=SESSION)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def kiosk(browser, booth):
+    """``kiosk(size)``: the kiosk page at ``size`` on the idle screen with the live preview showing; the
+    pages are closed after the test even when it fails (the booth refuses streams past its limit)."""
+    pages = []
+
+    def open_page(size: str):
+        width, height = (int(n) for n in size.split("x"))
+        # bypass_csp: Playwright's polling waits evaluate script, which the page's CSP rightly forbids.
+        page = browser.new_page(bypass_csp=True, viewport={"width": width, "height": height})
+        pages.append(page)
+        page.goto(booth[1] + "/")
+        back_to_idle(page)
+        # The idle screen as the booth's status drew it (the template's own says nothing of the plan).
+        page.wait_for_function("document.getElementById('idle-plan').textContent.length > 0")
+        wait_state(page, "idle")
+        page.wait_for_function("document.getElementById('preview').naturalWidth > 8", timeout=15_000)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.close()
+
+
+def back_to_idle(page) -> None:
+    """Stop a session an earlier test left running (one that failed halfway) and wait out its end screen."""
+    if status(page)["state"] in ("welcome", "baseline", "shooting", "review"):
+        page.evaluate("Booth.post('/api/session/cancel')")
+    deadline = time.monotonic() + 40
+    while status(page)["state"] != "idle":
+        assert time.monotonic() < deadline, f"the booth stayed {status(page)['state']} for 40 s"
+        time.sleep(0.2)
+
+
+def wait_state(page, state: str, seconds: float = 15) -> None:
+    page.wait_for_function(
+        f"document.getElementById('kiosk').dataset.state === {state!r}", timeout=seconds * 1000
+    )
+
+
+def check_fits(page, size: str, shot: str, state: str) -> None:
+    """Assert the screen on show (in kiosk state ``state``) fits the window whole; screenshot it as
+    ``<size>-<shot>.png``."""
+    result = page.evaluate(FIT_CHECK)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{size}-{shot}.png"))
+    assert result["state"] == state, f"expected the {state} screen, the kiosk moved on to {result['state']}"
+    assert not result["problems"], f"{shot} at {size}: " + "; ".join(result["problems"])
+
+
+def status(page) -> dict:
+    return page.evaluate("fetch('/api/status').then((r) => r.json())")
+
+
+def start_session(page, size: str) -> None:
+    """Idle -> welcome -> consent, checking both screens; the recorder runs from consent on."""
+    check_fits(page, size, "idle", "idle")
+    page.click("#start-btn")
+    wait_state(page, "welcome")
+    page.wait_for_function("document.getElementById('welcome-plan').textContent.length > 0")
+    check_fits(page, size, "welcome", "welcome")
+    page.evaluate(RECORDER)
+    page.click("#consent-btn")
+
+
+def plan_rows(page) -> list[dict]:
+    return page.evaluate(
+        """[...document.querySelectorAll('#shotlist li')].map((li) => ({
+             state: li.dataset.state, text: li.textContent,
+             shown: li.getBoundingClientRect().height > 0 }))"""
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_whole_session_fits_and_the_end_screen_counts(kiosk, size):
+    page = kiosk(size)
+    start_session(page, size)
+    wait_state(page, "baseline")
+    check_fits(page, size, "baseline", "baseline")
+    wait_state(page, "shooting")
+    check_fits(page, size, "shooting", "shooting")
+    page.wait_for_selector("#kept:not([hidden])", timeout=30_000)
+    page.wait_for_function("document.getElementById('kept-img').naturalWidth > 0", timeout=10_000)
+    check_fits(page, size, "shooting-kept", "shooting")
+    wait_state(page, "review", 30)
+    page.wait_for_function(
+        "document.getElementById('qr').naturalWidth > 0"
+        " && document.getElementById('gallery-link').textContent.length > 0",
+        timeout=10_000,
+    )
+    check_fits(page, size, "review", "review")
+
+    # The end screen counts what was kept, and each look says what came of it.
+    end = status(page)["session"]
+    plan, photos, with_photos = end["plan"], end["photos"], end["looks_with_photos"]
+    assert photos >= 1 and with_photos < len(plan), (
+        f"the footage should give one kept and a missed look: {plan}"
+    )
+    photo_word = "photo" if photos == 1 else "photos"
+    expected = f"{photos} {photo_word}, {with_photos} of {len(plan)} looks"
+    assert page.locator("#done-count").inner_text() == expected
+    rows = plan_rows(page)
+    assert [r["state"] for r in rows] == [p["state"] for p in plan] and all(r["shown"] for r in rows)
+    for row, look in zip(rows, plan, strict=True):
+        if look["state"] == "missed":
+            assert row["text"].endswith("no photo: we ran out of time"), row
+        else:
+            assert look["state"] == "done" and row["text"].endswith(f"{look['kept']} photo"), row
+    assert "✓" not in page.evaluate(
+        "getComputedStyle(document.querySelector('#shotlist li.missed'), '::before').content"
+    )
+
+    assert_clocks_and_baseline_as_sent(page)
+    page.click("#done-btn")
+    wait_state(page, "delivered")
+    check_fits(page, size, "delivered", "delivered")
+
+
+def assert_clocks_and_baseline_as_sent(page) -> None:
+    """The look's and the session's clocks and the baseline's sentence and progress, as the page showed
+    them, are the booth's own values (and the clocks ran)."""
+    seen, sent = page.evaluate("window.seen"), page.evaluate("window.sent")
+    for key in ("clock", "pill"):
+        shown = {text for text in seen[key] if text}
+        assert len(shown) >= 2, f"the {key} did not count down: {seen[key]}"
+        assert shown <= set(sent[key]), (
+            f"the {key} showed {sorted(shown)}, the booth sent {sorted(set(sent[key]))}"
+        )
+    assert sent["hint"], "the booth sent no baseline step"
+    shown_hints = {text for text in seen["hint"] if text}
+    assert shown_hints and shown_hints <= set(sent["hint"]), (seen["hint"], sorted(set(sent["hint"])))
+    assert set(seen["progress"]) <= set(sent["progress"]) | {"0"}, (seen["progress"], sent["progress"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_stopped_session_fits_with_its_headline_on_screen(kiosk, size):
+    page = kiosk(size)
+    start_session(page, size)
+    wait_state(page, "shooting")
+    page.wait_for_selector("#kept:not([hidden])", timeout=30_000)  # one photo kept: the QR code shows
+    page.click("#cancel-btn")
+    wait_state(page, "aborted")
+    page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=10_000)
+    check_fits(page, size, "aborted", "aborted")
+    assert page.locator("#done-title").inner_text() == "Session stopped"
+    assert page.evaluate("document.getElementById('panel').scrollTop") == 0
+    plan = status(page)["session"]["plan"]
+    for row, look in zip(plan_rows(page), plan, strict=True):
+        if look["state"] == "missed" and look["missed_because"] == "stopped":
+            assert row["text"].endswith("no photo: the session stopped"), row
+    assert any(p["missed_because"] == "stopped" for p in plan), plan
+
+
+@pytest.fixture(scope="module")
+def real_statuses(booth, browser) -> dict[str, dict]:
+    """The booth's own status JSON on three screens of a real session (shooting with a photo kept, stopped,
+    idle after), for the longest-texts checks to change a few texts of."""
+    page = browser.new_page(bypass_csp=True, viewport={"width": 800, "height": 480})
+    try:
+        page.goto(booth[1] + "/")
+        back_to_idle(page)
+        page.evaluate("Booth.post('/api/session/start').then(() => Booth.post('/api/session/consent'))")
+        page.wait_for_selector("#kept:not([hidden])", timeout=30_000)
+        shooting = status(page)
+        page.evaluate("Booth.post('/api/session/cancel')")
+        wait_state(page, "aborted")
+        stopped = status(page)
+        back_to_idle(page)
+        return {"shooting": shooting, "stopped": stopped, "idle": status(page)}
+    finally:
+        page.close()
+
+
+def longest_shooting(real: dict) -> dict:
+    """Look 4 of 5 with 2 of its 3 photos, after two missed looks and one done; every text its longest."""
+    status = copy.deepcopy(real)
+    states = ["missed", "missed", "done", "current", "next"]
+    kept = [0, 0, 3, 2, 0]
+    plan = [
+        {"look": look, "shots": 3, "seconds": 25.0, "kept": n, "state": state,
+         "missed_because": "time" if state == "missed" else ""}
+        for look, state, n in zip(LONG_LOOKS, states, kept, strict=True)
+    ]  # fmt: skip
+    status["session"].update(
+        looks=LONG_LOOKS, look_index=3, plan=plan, photos=5, looks_with_photos=2,
+        look_seconds_left=118.2, seconds_left=143.2,
+        message="Moving on from vulnerable after 25 s with 0 of 3 shots.",
+    )  # fmt: skip
+    status.update(target_look="approachable", scenario=LONG_SCENARIO, hint=LONG_HINT, shots_taken=5)
+    status["face"] = {**(status["face"] or {"eyes_open": True, "readiness": 0.4}), "dead_gaze": True}
+    return status
+
+
+def longest_end(real: dict, state: str) -> dict:
+    """A session ended (``state``: review or expired) with one look of five shot: the longest rows, and
+    for expired the longest headline and sentence; review has the Done button."""
+    status = copy.deepcopy(real)
+    plan = [
+        {"look": look, "shots": 3, "seconds": 25.0, "kept": 3 if look == "approachable" else 0,
+         "state": "done" if look == "approachable" else "missed",
+         "missed_because": "" if look == "approachable" else ("time" if i < 3 else "stopped")}
+        for i, look in enumerate(LONG_LOOKS)
+    ]  # fmt: skip
+    status["session"].update(
+        looks=LONG_LOOKS, look_index=4, plan=plan, photos=3, looks_with_photos=1,
+        message="The session timed out. Photos already taken are kept at your private link."
+        if state == "expired" else "Here are your best shots.",
+    )  # fmt: skip
+    status.update(state=state, shots_taken=3)
+    return status
+
+
+def replayed_page(browser, base: str, size: str, status: dict):
+    """The kiosk at ``size`` fed ``status`` (and nothing else) as its status events: the page's own
+    rendering, on screens or texts that replayed footage does not bring about."""
+    width, height = (int(n) for n in size.split("x"))
+    page = browser.new_page(bypass_csp=True, viewport={"width": width, "height": height})
+    # One event a stream, the stream reopened every 0.3 s: the page renders this status over and over, so
+    # the preview's "Camera starting" note goes once the preview shows, as with the real feed.
+    body = f"retry: 300\nevent: status\ndata: {json.dumps(status)}\n\n"
+    page.route(
+        "**/api/events",
+        lambda route: route.fulfill(status=200, content_type="text/event-stream", body=body),
+    )
+    page.goto(base + "/")
+    wait_state(page, status["state"])
+    page.wait_for_selector(".preview-frame.live", timeout=15_000)
+    # The feed ends after each event, so the page says it is reconnecting: not this test's business.
+    page.add_style_tag(content="#offline { display: none !important; }")
+    return page
+
+
+@pytest.mark.parametrize("size", [*SIZES, UPRIGHT])
+def test_the_longest_texts_and_the_fault_screen_fit(booth, browser, real_statuses, size):
+    """Layout only: the booth's own statuses with the longest texts put in, and the fault screen (the camera
+    never stalls on replayed footage) with the camera's stall sentence."""
+    fault = {**copy.deepcopy(real_statuses["idle"]), "state": "fault"}
+    fault["camera"]["fault"] = LONG_STALL
+    cases = [
+        ("shooting-longest", longest_shooting(real_statuses["shooting"])),
+        ("review-longest", longest_end(real_statuses["stopped"], "review")),
+        ("expired-longest", longest_end(real_statuses["stopped"], "expired")),
+        ("fault", fault),
+    ]
+    for shot, status in cases:
+        page = replayed_page(browser, booth[1], size, status)
+        try:
+            if status["state"] in ("review", "expired"):
+                page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=10_000)
+            check_fits(page, size, shot, status["state"])
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "promise"),
+    [
+        (25.0, "5 looks, about 2 minutes"),  # 2 min 5 s
+        (26.0, "5 looks, about 2 minutes"),  # 130 s: never "a minute"
+        (18.0, "5 looks, about 1½ minutes"),  # 90 s
+        (13.0, "5 looks, about a minute"),  # 65 s
+        (10.0, "5 looks, under a minute"),  # 50 s
+    ],
+)
+def test_idle_and_welcome_promise_the_time_the_shot_list_takes(tmp_path, media, browser, seconds, promise):
+    session = {"shot_list": "full range", "look_seconds": seconds, "per_look": {}}
+    for _proc, base, _, _ in running_booth(tmp_path, media, session=session):
+        page = browser.new_page(bypass_csp=True, viewport={"width": 800, "height": 480})
+        try:
+            page.goto(base + "/")
+            page.wait_for_function("document.getElementById('idle-plan').textContent", timeout=10_000)
+            assert status(page)["plan_summary"] == {"looks": 5, "seconds": 5 * seconds}
+            assert page.locator("#idle-plan").inner_text() == promise
+            assert "in a minute" not in page.locator(".screen[data-screen='idle']").inner_text()
+            page.click("#start-btn")
+            wait_state(page, "welcome")
+            assert page.locator("#welcome-plan").inner_text() == promise
+            page.click("#decline-btn")
+            wait_state(page, "idle")
+        finally:
+            page.close()
