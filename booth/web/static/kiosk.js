@@ -208,7 +208,8 @@
     else $("hold-ring").classList.remove("on");
     if (screen === "baseline") renderBaseline(status);
     if (screen === "review") renderReview(status);
-    if (screen === "fault") $("fault-text").textContent = (status.camera && status.camera.fault) || "The booth is sorting something out.";
+    // The sitter gets a plain sentence; the technical reason is for the staff, in small print below it.
+    if (screen === "fault") $("fault-detail").textContent = `For staff: ${status.fault || (status.camera && status.camera.fault) || "see the operator page"}`;
     $("message").textContent = (session && session.message) || "";
     document.querySelector(".preview-frame").classList.toggle("live", previewLive());
   }
