@@ -461,3 +461,30 @@ def test_a_setting_saved_on_the_end_screen_leaves_that_screen_alone(service):
     status = service.status().to_json()
     assert status["state"] == "aborted" and [p["look"] for p in status["session"]["plan"]] == looks_shown
     assert status["plan_summary"]["looks"] == 5  # Start runs the operator's own shot list, full range
+
+
+def test_the_shutter_pulses_of_a_session_reconcile_with_its_photos(make_service):
+    """A whole look on the looping replay clip (the same smile again and again): every pulse the mock pins
+    gave during the session is a still kept or a still discarded with its reason, and the repeats of a kept
+    smile are held back unfired rather than shot and thrown away."""
+    settings = config.validate(
+        {
+            **QUICK,
+            "session": {**QUICK["session"], "shots_per_look": 6, "look_seconds": 12.0},
+            "policy": {"cooldown_s": 0.5},
+        }
+    )
+    service = make_service(settings)
+    before = service.hardware.shots
+    service.start_session()
+    service.consent()
+    wait_until(lambda: service.status().to_json()["state"] == "review", 40, "the look to end")
+    time.sleep(1.0)  # the last fire's focus lead and shutter pulse
+    status = service.status().to_json()
+    tally = status["shutter"]
+    print("shutter account:", tally)
+    assert tally["fires"] >= 1 and tally["kept"] == status["shots_taken"] >= 1
+    assert tally["pulses"] == tally["kept"] + tally["discarded"]
+    assert service.hardware.shots - before == tally["pulses"]
+    assert all(d["reason"] for d in tally["discards"])
+    assert tally["held_back"] >= 1  # the clip's smile comes round again: not fired a second time
