@@ -15,13 +15,15 @@ measured against a running booth; see ``tests/web/test_slow_clients.py``):
   second (``cleanup_interval``) rather than every 30. A refused connection is told so in one line.
 * **Nothing in waitress drops a client that stops reading.** A stream's writes queue in the channel's
   buffers (up to 16 MB each by default, before the writing thread even waits), so three preview viewers
-  that never read held their worker threads and slots until the stream was recycled and grew memory. Here
-  a channel whose queued output makes no progress for :data:`STALL_S` is closed (its stream ends and frees
-  its slot at its next write), the kernel's send buffer of each connection is fixed at
-  :data:`SEND_BUFFER` bytes (Linux would otherwise grow it to 4 MB, which a stalled viewer fills before
-  anything here can notice), a writer waits once :data:`OUTBUF_HIGH_WATERMARK` bytes are queued, and the
-  preview skips frames while its last one is still queued (the task puts the queue's size in the WSGI
-  environment, :data:`booth.web.context.UNSENT_KEY`).
+  that never read held their worker threads and slots until the stream was recycled, and grew memory by
+  what was queued for them. Here a connection whose waiting answer took fewer than :data:`STALL_BYTES` in
+  :data:`STALL_S` is closed (its stream ends and frees its slot at its next write: about 7 s from the
+  last read, measured); the kernel may hold only :data:`UNSENT_IN_KERNEL` unsent bytes per connection
+  (``TCP_NOTSENT_LOWAT``: Linux would otherwise take up to 4 MB from a stalled viewer, over a minute of
+  events, before a send failed and anything here could notice); a writer waits once
+  :data:`OUTBUF_HIGH_WATERMARK` bytes are queued; and the streams skip frames and status events while the
+  last one is still queued (the task puts the queue's size in the WSGI environment,
+  :data:`booth.web.context.UNSENT_KEY`), so what waits for a stalled client is at most one frame.
 * **A refusal closes its connection.** A 503 or 429 ends with ``Connection: close``, so a client refused a
   stream cannot sit on the connection it was refused on; an idle keep-alive connection closes after
   :data:`IDLE_TIMEOUT_S`.
@@ -151,7 +153,10 @@ class BoothChannel(HTTPChannel):
             self.write_soon(_plain(408, "Request Timeout", f"{why}; send the whole request at once"))
             self.close_when_flushed = True
         else:
-            self.will_close = True  # the loop closes it; a stream's next write then ends the stream
+            # Now, not by will_close: the loop would act on that only once the socket is writable, which
+            # a client that stopped reading never makes it. Safe here: the server's check runs before the
+            # loop looks at any connection. A stream's next write then ends the stream.
+            self.handle_close()
 
     def del_channel(self, map: Any = None) -> None:
         super().del_channel(map)
@@ -168,7 +173,8 @@ class BoothServer(TcpWSGIServer):
     def __init__(self, application: Any, admission: Admission, **kw: Any) -> None:
         self.admission = admission
         self._refused = 0
-        self._refusal_logged = 0.0
+        self._refusal_logged = -REFUSAL_LOG_S
+        self._last_refusal = ""
         super().__init__(application, **kw)
 
     def handle_accept(self) -> None:
@@ -205,9 +211,13 @@ class BoothServer(TcpWSGIServer):
             pass
         conn.close()
         self._refused += 1
-        now = time.monotonic()
-        if now - self._refusal_logged >= REFUSAL_LOG_S:
-            log.warning("refused %d connection(s), the last from %s: %s", self._refused, address, reason)
+        self._last_refusal = f"the last from {address}: {reason}"
+        self._log_refusals(time.monotonic())
+
+    def _log_refusals(self, now: float) -> None:
+        """One line per :data:`REFUSAL_LOG_S` at most, however many connections a flood brings."""
+        if self._refused and now - self._refusal_logged >= REFUSAL_LOG_S:
+            log.warning("refused %d connection(s), %s", self._refused, self._last_refusal)
             self._refused, self._refusal_logged = 0, now
 
     def maintenance(self, now: float) -> None:
@@ -216,11 +226,12 @@ class BoothServer(TcpWSGIServer):
         closed: dict[str, tuple[int, str]] = {}  # reason -> (how many, the last address)
         for channel in list(self.active_channels.values()):
             why = channel.overdue(mono) if isinstance(channel, BoothChannel) else None
-            if why is not None and not (channel.will_close or channel.close_when_flushed):
+            if why is not None and channel.connected and not channel.close_when_flushed:
                 channel.end(why)
                 closed[why] = (closed.get(why, (0, ""))[0] + 1, channel.addr[0])
         for why, (count, address) in closed.items():  # one line per reason, not one per connection
             log.info("closed %d connection(s), the last from %s: %s", count, address, why)
+        self._log_refusals(mono)  # the count of a flood that has stopped
 
 
 def _plain(status: int, reason: str, line: str) -> bytes:
@@ -322,4 +333,5 @@ def make_server(app: Any, host: str, port: int, threads: int) -> Any:
         servers[0].log_info,
     )
     both.effective_port = servers[0].effective_port
+    both.admission = admission
     return both
