@@ -11,6 +11,8 @@ VENV_FLAGS ?= $(if $(wildcard /usr/lib/python3/dist-packages/picamera2),--system
 # Keeps glibc from returning large numpy buffers to the kernel every frame (see booth/vision/README.md).
 export MALLOC_MMAP_THRESHOLD_ ?= 33554432
 export MALLOC_TRIM_THRESHOLD_ ?= 67108864
+# Two malloc arenas, as systemd/booth.service sets: the web threads' freed memory is not stranded.
+export MALLOC_ARENA_MAX ?= 2
 
 .PHONY: help venv install models media setup run test bench lint eval clean
 

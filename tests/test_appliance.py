@@ -97,6 +97,7 @@ def test_booth_service_runs_the_booth_under_a_watchdog():
     env = " ".join(unit["Environment"])
     assert "LG_WD=%t/booth" in env
     assert "MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864" in env
+    assert "MALLOC_ARENA_MAX=2" in env  # resident memory stays flat under web load (issue 15)
 
 
 def test_booth_service_is_hardened_but_reaches_camera_and_gpio():

@@ -121,9 +121,11 @@ def _reads(text: str) -> dict[str, Any] | None:
         return None
 
 
-def _pruned(table: Mapping[str, Any]) -> dict[str, Any]:
+def _pruned(table: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """``table`` without its empty tables, innermost first: an empty table sets nothing, and the edit keeps
     one that holds the operator's comment where the plain reference drops it."""
+    if table is None:  # text that does not parse: never equal to a table
+        return None
     out: dict[str, Any] = {}
     for name, value in table.items():
         if isinstance(value, Mapping):
@@ -174,7 +176,7 @@ def overrides_after(
     if _pruned(_reads(edited)) != _pruned(table):
         # A layout tomlkit could not edit as asked: the same keys, written afresh (its comments are lost).
         log.warning("%s: could not edit in place; written afresh without its comments", path)
-        edited = toml_text.dumps(_pruned(table))
+        edited = toml_text.dumps(_pruned(table) or {})
     if _pruned(_reads(edited)) != _pruned(table):
         raise ConfigError(f"{path}: the settings would not read back as saved; nothing was changed")
     validate(deep_merge(below, table), str(path))

@@ -203,8 +203,8 @@ class Session:
     def look_remaining(self, now: float) -> float | None:
         """The current look's time left; during a fault that paused it, the time it had left, frozen."""
         if self.state is State.FAULT and self._look_open:
-            plan = self.config.shot_list[self._look_index]
-            return max(0.0, plan.seconds - (self._fault_started - self._look_started))
+            paused = self.config.shot_list[self._look_index]
+            return max(0.0, paused.seconds - (self._fault_started - self._look_started))
         plan = self.current_look
         return None if plan is None else max(0.0, plan.seconds - (now - self._look_started))
 
