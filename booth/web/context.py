@@ -87,6 +87,17 @@ def is_trusted() -> bool:
     return operator_logged_in() or is_kiosk_client()
 
 
+def trust_holds() -> Callable[[], bool]:
+    """A callable saying whether this client's trust, as judged now, still holds; usable from a streaming
+    generator, outside the request. A stream opened by a logged-in operator must stop sending gallery
+    tokens once that login is revoked (logout, a new password), not run on until it is recycled."""
+    if is_kiosk_client() or not operator_logged_in():
+        return lambda: True  # by address (the kiosk), or never trusted: nothing to revoke
+    logins = cast(LoginStore, current_app.extensions["booth.logins"])
+    login = session.get(OPERATOR_KEY)
+    return lambda: logins.valid(login)
+
+
 def may_watch_preview() -> bool:
     """May this client watch the live preview and read the face scores? The kiosk screen and the operator
     always; other clients only when ``web.lan_preview`` is on."""

@@ -44,6 +44,7 @@ from booth.web.context import (
     for_client,
     is_trusted,
     may_watch_preview,
+    trust_holds,
     unsent_probe,
     web_settings,
 )
@@ -210,6 +211,7 @@ def events() -> Response:
     settings = web_settings()
     stopping = _stopping()
     trusted = is_trusted()
+    still_trusted = trust_holds()
     preview = may_watch_preview()
     unsent = unsent_probe()
     ends = time.monotonic() + settings.stream_recycle_s
@@ -227,6 +229,8 @@ def events() -> Response:
         quiet_since = time.monotonic()
         held: dict[str, Any] | None = None
         while not stopping.is_set() and time.monotonic() < ends:
+            if not still_trusted():  # logged out meanwhile: end here; the reconnect is judged afresh
+                break
             event = subscription.get(timeout=min(1.0, heartbeat))
             if event is not None and event.kind != "status":
                 quiet_since = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 
 import pytest
 from web_helpers import csrf_of, login
@@ -124,3 +125,31 @@ def test_an_unreadable_logins_file_means_logging_in_again(tmp_path, text, caplog
     assert "log in again" in caplog.text
     login_id = logins.begin()
     assert LoginStore(folder, passwords, hours=1).valid(login_id)
+
+
+def test_an_event_stream_opened_while_logged_in_ends_at_logout(client, app):
+    """The operator's event stream carries the gallery token; after logout it must not run on until its
+    recycle time. A phone on the LAN (not the kiosk, whose trust is by address) logs in and streams."""
+    import re
+
+    login(client)  # sets the password from the booth itself
+    phone = app.test_client()
+    env = {"REMOTE_ADDR": "192.168.7.50"}
+
+    def token_of() -> str:
+        html = phone.get("/", environ_base=env).get_data(as_text=True)
+        return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+    form = {"csrf_token": token_of(), "password": "correct horse battery"}
+    assert phone.post("/operator/login", data=form, environ_base=env).status_code == 302
+    stream = phone.get("/api/events", environ_base=env, buffered=False)
+    chunks = iter(stream.response)
+    assert b"retry" in next(chunks)
+    first = next(chunks)
+    assert b'"hint":"' in first and b'"hint":""' not in first  # the operator's form: face and hint shown
+    logout = phone.post("/operator/logout", data={"csrf_token": token_of()}, environ_base=env)
+    assert logout.status_code == 302
+    started = time.monotonic()
+    rest = list(chunks)  # ends within a second or so, rather than at the recycle time
+    stream.close()
+    assert b'"type":"recycle"' in rest[-1] and time.monotonic() - started < 5
