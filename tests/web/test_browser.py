@@ -8,44 +8,22 @@ storage, waitress, the page's JavaScript) is the real thing. Screenshots go to `
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from browser_helpers import ARTIFACTS, BROWSER
 from web_helpers import running_booth
 
 from booth import config
 from booth.commands.run import LOCAL_CONFIG, load_settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 PASSWORD = "studio-password-1"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture(scope="module")
 def booth(tmp_path_factory, media):
     yield from running_booth(tmp_path_factory.mktemp("booth-run"), media)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 #: Records each data-score the kiosk sets on #meter (a MutationObserver, so no sample is missed), and, from

@@ -21,10 +21,9 @@ import time
 from pathlib import Path
 
 import pytest
+from browser_helpers import BROWSER
 from web_helpers import running_booth
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking"]
 SHOTS = Path(os.environ.get("KIOSK_SHOTS", Path(__file__).resolve().parents[2] / "test-artifacts/web/kiosk"))
 SIZES = ["800x480", "1024x600", "1280x800"]
 UPRIGHT = "480x800"  # the touchscreen turned: checked with the longest texts
@@ -53,11 +52,7 @@ LONG_STALL = (
     "the camera is being reopened"
 )
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = [*BROWSER, pytest.mark.slow]
 
 #: The fit check, in one evaluation (so no status event re-renders the page halfway through it).
 FIT_CHECK = """() => {
@@ -123,16 +118,6 @@ RECORDER = """() => {
 @pytest.fixture(scope="module")
 def booth(tmp_path_factory, media):
     yield from running_booth(tmp_path_factory.mktemp("kiosk-run"), media, session=SESSION)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, ARTIFACTS, CHROMIUM
+from browser_helpers import ARTIFACTS, BROWSER
 from web_helpers import get_json, running_booth
 
 from booth.policy import TriggerState
@@ -48,25 +48,12 @@ FIRES = """() => [...document.querySelectorAll('#op-pulse-list li.fire')].map((l
   lines: [...li.querySelectorAll('.pulse')].map((s) => s.dataset.line),
 }))"""
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture(scope="module")
 def booth(tmp_path_factory, media):
     yield from running_booth(tmp_path_factory.mktemp("operator-run"), media)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def shot(page, name: str) -> None:

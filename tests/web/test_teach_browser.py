@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, ARTIFACTS, CHROMIUM
+from browser_helpers import ARGS, ARTIFACTS, BROWSER, CHROMIUM
 from web_helpers import running_booth
 
 from booth import looks
@@ -22,10 +22,7 @@ from booth.commands.run import LOCAL_CONFIG, load_settings
 SHOTS = Path("/tmp/teach_shots")
 PASSWORD = "studio-password-2"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER
 
 #: The smile call of every status event, so the test can start a take on a change of it.
 SMILE_WATCH = """() => {
