@@ -57,7 +57,12 @@ STARTABLE = (State.IDLE, State.DELIVERED, State.EXPIRED, State.ABORTED)
 
 
 class SessionRunner:
-    """Carries out one booth's sessions, sitter after sitter. Not thread-safe: the analysis thread only."""
+    """Carries out one booth's sessions, sitter after sitter. Not thread-safe: the analysis thread only.
+
+    Longer than the 300-line guide because taking a shot is one sequence over the state this class owns
+    (the record, the tally, the last shot, the retakes): hold back, fire, take each still, check, offer,
+    store or discard. Split across classes, each step would reach back into the other's state; the parts
+    with logic of their own already live beside it (baseline, tally, status, lights)."""
 
     def __init__(
         self,

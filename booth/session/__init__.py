@@ -122,7 +122,11 @@ class _Kept:
 
 
 class Session:
-    """The state machine of one booth; reusable for sitter after sitter (end screens return to idle)."""
+    """The state machine of one booth; reusable for sitter after sitter (end screens return to idle).
+
+    Longer than the 300-line guide because it is the one owner of the session's state (the look being shot,
+    the photos kept per look, the timers): every query and every move reads that state directly. The table,
+    the actions and the progress view already live beside it (``states``, ``actions``, ``progress``)."""
 
     def __init__(self, config: SessionConfig, now: float = 0.0) -> None:
         self.config = config
