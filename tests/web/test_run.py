@@ -10,12 +10,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from web_helpers import LAUNCH, free_port, get_json, start_booth
+from web_helpers import free_port, get_json, run_command, start_booth
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
@@ -41,19 +40,7 @@ def test_booth_run_serves_and_stops_within_5_s(tmp_path, media, sig):
 def booth_run(media, data: Path, port: int | str) -> subprocess.CompletedProcess:
     """``booth run`` on ``port`` and ``data`` that is expected to fail at once."""
     return subprocess.run(
-        [
-            sys.executable,
-            *LAUNCH,
-            "run",
-            "--camera",
-            f"replay:{media('single_face.mp4')}",
-            "--pins",
-            "mock",
-            "--port",
-            str(port),
-            "--data",
-            str(data),
-        ],
+        run_command(media, port, data),
         capture_output=True,
         text=True,
         timeout=60,

@@ -71,6 +71,24 @@ def login(client, password: str = "correct horse battery") -> str:
 LAUNCH = ("-m", "booth")
 
 
+def run_command(media, port: int | str, data: Path, *extra: str) -> list[str]:
+    """``booth run`` on the replayed clip with mock pins (the hardware boundary), on ``port`` and ``data``."""
+    return [
+        sys.executable,
+        *LAUNCH,
+        "run",
+        *extra,
+        "--camera",
+        f"replay:{media('single_face.mp4')}",
+        "--pins",
+        "mock",
+        "--port",
+        str(port),
+        "--data",
+        str(data),
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -117,21 +135,7 @@ def start_booth(
     config.save(settings, cfg)
     with (tmp / "booth.log").open("w") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                *LAUNCH,
-                "run",
-                "--config",
-                str(cfg),
-                "--camera",
-                f"replay:{media('single_face.mp4')}",
-                "--pins",
-                "mock",
-                "--port",
-                str(port),
-                "--data",
-                str(data),
-            ],
+            run_command(media, port, data, "--config", str(cfg)),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=Path(__file__).resolve().parents[2],
