@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "booth.media",
             "booth.crops",
             "booth.sdnotify",
+            "booth.secrets_file",
         ),
     ),
     ("settings and models on disk", ("booth.config", "booth.assets")),
@@ -37,9 +38,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("looks", ("booth.looks", "booth.shot_lists")),
     ("policy and session", ("booth.policy", "booth.session", "booth.best_frame")),
     ("shooting", ("booth.shooting", "booth.settings_check")),
-    ("adapters", ("booth.camera", "booth.hardware", "booth.storage")),
+    ("adapters", ("booth.camera", "booth.hardware", "booth.storage", "booth.delivery")),
     ("service", ("booth.service",)),
-    ("web", ("booth.web",)),
+    # The two front ends that drive the service: the page, and the fleet link (MQTT commands and status).
+    ("front ends", ("booth.web", "booth.fleet")),
     (
         "entry points",
         ("booth.commands", "booth.cli", "booth.__main__", "booth.bench", "booth.evaluate", "booth.doctor"),
@@ -75,8 +77,9 @@ HOMES: dict[str, tuple[str, ...]] = {
     "av": ("booth.media", "booth.camera.usb"),
     "qrcode": ("booth.web.links",),
     "mediapipe": ("booth.bench",),
-    "boto3": ("booth.delivery",),
-    "paho": ("booth.fleet",),
+    "boto3": ("booth.delivery.s3",),
+    "botocore": ("booth.delivery.s3",),
+    "paho": ("booth.fleet.mqtt",),
 }
 
 

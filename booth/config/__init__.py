@@ -4,6 +4,7 @@ as TOML text by :mod:`~booth.config.toml_text`), and how the page's changes lie 
 (:mod:`~booth.config.layers`). The only pydantic and tomlkit user; imports nothing of the booth's domain.
 """
 
+from booth.config.base import NONE, Section
 from booth.config.files import (
     error_lines,
     errors_by_field,
@@ -28,16 +29,15 @@ from booth.config.layers import (
     load_layered,
     overrides_after,
 )
+from booth.config.outbound import DeliverySettings, FleetSettings, HotspotSettings
 from booth.config.sections import (
     DEFAULT_WEIGHTS,
-    NONE,
     CameraSettings,
     LookBudget,
     LooksSettings,
     PinSettings,
     PolicySettings,
     ScorePart,
-    Section,
     SessionSettings,
     Settings,
     StorageSettings,
@@ -53,6 +53,9 @@ __all__ = [
     "NONE",
     "CameraSettings",
     "ConfigError",
+    "DeliverySettings",
+    "FleetSettings",
+    "HotspotSettings",
     "Key",
     "LookBudget",
     "LooksSettings",

@@ -12,29 +12,12 @@ that reads them; this module only assembles them (:mod:`booth.config.files` read
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-#: How an unset optional value is written in TOML, which has no null (``pins.focus = "none"``).
-NONE = "none"
-
-
-class Section(BaseModel):
-    # No inf or nan anywhere: TOML can spell them, but no setting means "infinitely many days", and a JSON
-    # body's Infinity must not reach the file as a value the next start refuses.
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _none_from_toml(cls, data: Any) -> Any:
-        """Read ``"none"`` as None for the fields that may be unset, so clearing one (a pin that is not
-        wired) survives being saved and read back."""
-        if isinstance(data, dict):
-            for name, field in cls.model_fields.items():
-                if data.get(name) == NONE and type(None) in get_args(field.annotation):
-                    data = {**data, name: None}
-        return data
+from booth.config.base import Section
+from booth.config.outbound import DeliverySettings, FleetSettings, HotspotSettings
 
 
 class VisionSettings(Section):
@@ -403,3 +386,8 @@ class Settings(Section):
     storage: StorageSettings = Field(default_factory=StorageSettings, description="Storage")
     web: WebSettings = Field(default_factory=WebSettings, description="The booth page")
     looks: LooksSettings = Field(default_factory=LooksSettings, description="Looks")
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings, description="Cloud delivery (S3)")
+    fleet: FleetSettings = Field(
+        default_factory=FleetSettings, description="Fleet telemetry and commands (MQTT)"
+    )
+    hotspot: HotspotSettings = Field(default_factory=HotspotSettings, description="The booth's own Wi-Fi")

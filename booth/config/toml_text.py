@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from tomlkit.container import Container
 from tomlkit.items import AbstractTable, Comment, Table
 
-from booth.config.sections import NONE, Section, Settings
+from booth.config.base import NONE, Section
+from booth.config.sections import Settings
 from booth.errors import ConfigError
 
 #: A dotted settings key as its parts: ``("policy", "thresholds", "intense")``.

@@ -32,6 +32,9 @@ Why it is shaped like this (each rule has one module):
 * **One door for connections** (:mod:`~booth.storage.connection`). Every connection, the writer's and each
   reader's, reads the database without memory-mapping it, so a failing card is an error, not a SIGBUS;
   why WAL's ``-shm`` stays mapped, and how its SIGBUS still reaches the journal, is said there.
+* **The outbox** (:mod:`~booth.storage.outbox`, schema v4). A delivered session's uploads to the studio's
+  bucket and the remote deletes of deleted sessions are jobs in this database, queued in the same
+  transaction as what causes them, so a crash never loses or doubles one.
 * **One exception family** (:mod:`~booth.storage.faults`). Every SQLite error, on any read or write path,
   leaves this package as a one-line :class:`~booth.errors.StorageError` naming cause and fix, so no caller
   needs to import sqlite3.
@@ -54,9 +57,13 @@ from booth.storage.records import (
     EXPORT_FORMAT,
     SIDECAR_FORMAT,
     STATUSES,
+    DeliveryRecord,
+    OutboxJob,
+    OutboxSummary,
     RecoveryReport,
     SessionRecord,
     ShotRecord,
+    UploadPlan,
 )
 from booth.storage.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from booth.storage.store import Storage
@@ -72,13 +79,17 @@ __all__ = [
     "SESSIONS_DIR",
     "SIDECAR_FORMAT",
     "STATUSES",
+    "DeliveryRecord",
     "DiskFullError",
+    "OutboxJob",
+    "OutboxSummary",
     "RecoveryReport",
     "SessionNotFound",
     "SessionRecord",
     "ShotRecord",
     "Storage",
     "StorageError",
+    "UploadPlan",
     "default_free_space",
     "is_temp_name",
     "migrate",

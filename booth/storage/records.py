@@ -103,3 +103,60 @@ class RecoveryReport:
     sessions_aborted: tuple[int, ...] = ()
     shots_missing: tuple[int, ...] = ()
     orphans_removed: int = 0
+
+
+@dataclass(frozen=True)
+class UploadPlan:
+    """One object a delivery wants in the bucket (planned by :mod:`booth.delivery.plan`)."""
+
+    shot_id: int | None  # None: the session's gallery page
+    variant: str  # "original", "4x5", "1x1" or "page"
+    key: str  # the full object key, under the delivery's folder
+    content_type: str
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """A session's delivery: where it goes, the link its QR code encodes, and how far the upload is."""
+
+    session_id: int
+    folder: str  # "<prefix>/<unguessable id>", no trailing slash
+    link: str  # the gallery page's URL (presigned or public), known before the upload is done
+    created_at: float
+    done_at: float | None  # when the last of its objects was uploaded
+    pending: int  # its jobs not done
+    failing: int  # of those, the ones whose last attempt failed
+    last_error: str  # the latest failure's one line ("" when none)
+
+
+@dataclass(frozen=True)
+class OutboxJob:
+    """What the uploader does next: put one object, or delete a gone session's whole remote folder."""
+
+    id: int
+    kind: str  # "upload" or "delete"
+    session_id: int | None  # None for a delete: its session row is gone
+    shot_id: int | None
+    variant: str  # "" for a delete
+    key: str  # an upload's object key; a delete's folder
+    content_type: str
+    attempts: int
+    last_error: str
+    next_at: float = 0.0
+
+
+@dataclass(frozen=True)
+class OutboxSummary:
+    """The outbox at a glance, for the operator page, the status and the fleet."""
+
+    pending: int  # jobs not done whose last attempt did not fail (or that never ran)
+    failing: int  # jobs not done whose last attempt failed: retried with backoff
+    done: int  # uploads done, all time
+    oldest_pending_at: float | None
+    next_retry_at: float | None
+    failures: tuple[OutboxJob, ...]  # up to 20 failing jobs, oldest first
+    recent: tuple[tuple[int, str, float], ...]  # up to 10 (session id, key, done at), newest first
+
+    @property
+    def backlog(self) -> int:
+        return self.pending + self.failing

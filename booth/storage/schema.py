@@ -70,6 +70,49 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE shots ADD COLUMN mark INTEGER CHECK (mark IN (0, 1));
     CREATE INDEX shots_by_marked_look ON shots(look, mark);
     """,
+    # v4 (cloud delivery): the outbox. A delivered session's remote folder and link, one upload job per
+    # object it needs in the bucket, and a delete job per folder whose session is gone. Upload jobs go
+    # with their session (CASCADE); delete jobs have no session to go with (it was deleted: that is why
+    # they exist), so they carry the folder itself. See booth/storage/outbox.py.
+    """
+    CREATE TABLE deliveries (
+        session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        folder TEXT NOT NULL UNIQUE,
+        link TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE TABLE uploads (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER NOT NULL REFERENCES deliveries(session_id) ON DELETE CASCADE,
+        shot_id INTEGER REFERENCES shots(id) ON DELETE CASCADE,
+        variant TEXT NOT NULL CHECK (variant IN ('original', '4x5', '1x1', 'page')),
+        key TEXT NOT NULL UNIQUE,
+        content_type TEXT NOT NULL,
+        sha256 TEXT NOT NULL DEFAULT '',
+        bytes INTEGER NOT NULL DEFAULT 0,
+        done INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        next_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX uploads_due ON uploads(done, next_at);
+    CREATE INDEX uploads_by_session ON uploads(session_id, done);
+    CREATE TABLE remote_deletes (
+        id INTEGER PRIMARY KEY,
+        folder TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        done INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        next_at REAL NOT NULL,
+        created_at REAL NOT NULL,
+        done_at REAL
+    );
+    CREATE INDEX remote_deletes_due ON remote_deletes(done, next_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -24,6 +24,7 @@ from typing import Any
 from booth.atomic import fsync_dir
 from booth.errors import StorageError
 from booth.storage.layout import EXPORTS_DIR, SESSIONS_DIR, export_names
+from booth.storage.outbox import queue_folder_delete
 from booth.storage.records import SessionRecord
 from booth.storage.writer import Writer, inserted_id
 
@@ -93,6 +94,7 @@ def delete_session(
         row = conn.execute("SELECT dir, status FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None or (ended_only and row["status"] == "active"):
             return False
+        queue_folder_delete(conn, session_id, reason, clock())  # the remote copies go too
         conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
         insert_event(
             conn, clock(), None, "deleted", f"Session {session_id} deleted ({reason}).", {"dir": row["dir"]}

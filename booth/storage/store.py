@@ -22,12 +22,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from booth.errors import DiskFullError, SessionNotFound, StorageError
-from booth.storage import export, marks, recovery, sessions
+from booth.storage import export, marks, outbox, recovery, sessions
 from booth.storage.faults import os_error, translated
 from booth.storage.layout import EXPORTS_DIR, LOCK_NAME, MB, SESSIONS_DIR, default_free_space
 from booth.storage.lock import DataLock
 from booth.storage.reader import read_only
-from booth.storage.records import STATUSES, RecoveryReport, SessionRecord, ShotRecord
+from booth.storage.records import (
+    STATUSES,
+    DeliveryRecord,
+    OutboxJob,
+    OutboxSummary,
+    RecoveryReport,
+    SessionRecord,
+    ShotRecord,
+    UploadPlan,
+)
 from booth.storage.shots import check_room_for, prepare_shot, save_shot
 from booth.storage.writer import Writer
 
@@ -249,6 +258,43 @@ class Storage:
         # ended_only: checked again inside the delete's transaction, not just trusted from the read above.
         reason = f"older than {days:g} days"
         return [sid for sid in ids if self._delete(sid, reason, ended_only=True)]
+
+    # -- the outbox (cloud delivery; see booth.storage.outbox) -------------------------------------------
+
+    def deliver(self, session_id: int, folder: str, link: str, plans: Sequence[UploadPlan]) -> DeliveryRecord:
+        """Queue the session's delivery under ``folder`` (idempotent: a second call keeps the first)."""
+        args = (self._writer, self._clock, session_id, folder, link, tuple(plans))
+        return self._call(f"queuing the delivery of session {session_id}", outbox.deliver, *args)
+
+    def delivery(self, session_id: int) -> DeliveryRecord | None:
+        return outbox.delivery(self.db_path, session_id)
+
+    def next_outbox_job(self, now: float) -> OutboxJob | None:
+        return outbox.next_job(self.db_path, now)
+
+    def next_outbox_due(self) -> float | None:
+        return outbox.next_due(self.db_path)
+
+    def outbox_done(self, job_id: int, kind: str, sha256: str = "", size: int = 0) -> bool:
+        args = (self._writer, self._clock, job_id, kind, sha256, size)
+        return self._call(f"recording {kind} {job_id} as done", outbox.mark_done, *args)
+
+    def outbox_failed(self, job_id: int, kind: str, error: str, retry_at: float) -> None:
+        args = (self._writer, job_id, kind, error, retry_at)
+        self._call(f"recording a failed {kind} {job_id}", outbox.mark_failed, *args)
+
+    def outbox_summary(self) -> OutboxSummary:
+        return outbox.summary(self.db_path)
+
+    def day_counts(self, since: float) -> tuple[int, int]:
+        """(sessions started, photos kept) since ``since`` (wall-clock seconds), for the fleet's status."""
+        with read_only(self.db_path, "counting today's sessions") as conn:
+            row = conn.execute(
+                "SELECT (SELECT COUNT(*) FROM sessions WHERE created_at >= ?),"
+                " (SELECT COUNT(*) FROM shots WHERE taken_at >= ?)",
+                (since, since),
+            ).fetchone()
+        return int(row[0]), int(row[1])
 
     # -- reads -----------------------------------------------------------------------------------------
 
