@@ -28,13 +28,14 @@ from booth.looks import LookBook
 from booth.policy import PolicyParams
 from booth.service.actions import ActionQueue
 from booth.service.events import Event, EventHub, Subscription
+from booth.service.outbound import Background, DeliveryPort, DeliveryView
 from booth.service.runner import STARTABLE, SessionRunner
 from booth.service.settings_change import prepare, save
 from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
 from booth.service.teaching import Teaching
 from booth.session import Session, SessionConfig, State
 from booth.shooting import FrameResult, Shooter
-from booth.storage import Storage
+from booth.storage import OutboxSummary, Storage
 from booth.vision.pipeline import Models
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,15 @@ class BoothService:
             camera=lambda: self.camera,
             clock=clock,
             on_record_opened=self._stored.recount_soon,
+            on_delivered=self._deliver,
         )
+        #: The cloud delivery (None: off; see :meth:`use_delivery`); its uploader starts and stops with us.
+        self.delivery: DeliveryPort | None = None
+        self._delivery_view: DeliveryView | None = None
+        #: The fleet link (MQTT) or None; ``booth run`` sets it, and it is started after the service.
+        self.fleet: Background | None = None
+        #: Why the booth starts no session (the operator or the fleet paused it); None: it takes sitters.
+        self.paused: str | None = None
         self._snapshot_lock = threading.Lock()
         self._snapshot: BoothStatus | None = None  # replaced whole, never changed in place
         self._last: FrameResult | None = None
@@ -144,8 +153,15 @@ class BoothService:
 
     # --- life cycle -------------------------------------------------------------------------------------
 
+    def use_delivery(self, delivery: DeliveryPort) -> None:
+        """Deliver each delivered session through ``delivery``; call before :meth:`start`."""
+        self.delivery = delivery
+        self._delivery_view = DeliveryView(delivery, self.clock)
+
     def start(self) -> None:
         self.storage.open()
+        if self.delivery is not None:
+            self.delivery.start()  # carries on with whatever the outbox held when the booth last stopped
         self.camera.start()
         self.runner.shooter = Shooter.from_settings(self.settings, self.book, self._models)
         self._publish_status()  # status() has a snapshot from the first call on
@@ -163,6 +179,8 @@ class BoothService:
         finally:
             self.camera.stop()
             self.hardware.close()
+            if self.delivery is not None:
+                self.delivery.stop()  # an upload in flight is cut; the outbox keeps it for the next start
             self.storage.close()
 
     @property
@@ -234,6 +252,33 @@ class BoothService:
         self._actions.call(lambda: self.runner.fire_by_hand(self._last), ACTION_TIMEOUT)
         return self.status()
 
+    def pause(self, reason: str = "paused by the operator") -> BoothStatus:
+        """Start no session until :meth:`resume` (a running one goes on to its end)."""
+        self._actions.call(lambda: self._set_paused(reason.strip() or "paused"), ACTION_TIMEOUT)
+        return self.status()
+
+    def resume(self) -> BoothStatus:
+        self._actions.call(lambda: self._set_paused(None), ACTION_TIMEOUT)
+        return self.status()
+
+    def reload_looks_now(self) -> None:
+        """Read the looks file again (the fleet's "reload looks"); a bad file raises its one-line error."""
+        self._actions.call(self.reload_looks, ACTION_TIMEOUT)
+
+    def outbox(self) -> OutboxSummary | None:
+        """The cloud delivery's queue (None when delivery is off)."""
+        return self.delivery.summary() if self.delivery is not None else None
+
+    def _set_paused(self, reason: str | None) -> None:
+        if reason != self.paused:
+            log.info("booth %s", f"paused: {reason}" if reason else "resumed")
+        self.paused = reason
+
+    def _deliver(self, session_id: int) -> None:
+        """The runner stored a delivered session: queue its upload (local work only; never the network)."""
+        if self.delivery is not None:
+            self.delivery.deliver(session_id)
+
     def delete_session(self, session_id: int, reason: str = "deleted by the operator") -> None:
         """Delete a stored session (files and rows); a running one must end first."""
         record = self.storage.session(session_id)
@@ -255,6 +300,8 @@ class BoothService:
         return self._actions.call(lambda: self._update_settings(changes), SETTINGS_TIMEOUT)
 
     def _start(self, preset: str | None) -> None:
+        if self.paused is not None:
+            raise SessionBusy(f"the booth is paused ({self.paused}); resume it on the operator page")
         session_settings = self.settings.session
         if preset:
             merged = config.deep_merge(
@@ -394,6 +441,9 @@ class BoothService:
         runner, last = self.runner, self._last
         now = self.clock()
         record = runner.record
+        delivery, link = (None, None)
+        if self._delivery_view is not None:
+            delivery, link = self._delivery_view.read(record.id if record else None)
         return build_status(
             session=self.session,
             scenarios={name: recipe.scenario for name, recipe in self.book.looks.items()},
@@ -413,6 +463,9 @@ class BoothService:
             start_plan=self._start_plan,
             baseline=runner.baseline_status(now),
             shutter=runner.tally.snapshot(),
+            paused=self.paused,
+            delivery=delivery,
+            link=link,
         )
 
     def _publish_status(self) -> None:

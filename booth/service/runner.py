@@ -73,6 +73,7 @@ class SessionRunner:
         camera: Callable[[], Camera],
         clock: Callable[[], float],
         on_record_opened: Callable[[], None] = lambda: None,
+        on_delivered: Callable[[int], None] = lambda session_id: None,
     ) -> None:
         self.session = session
         self.storage = storage
@@ -81,6 +82,7 @@ class SessionRunner:
         self._camera = camera
         self.clock = clock
         self._on_record_opened = on_record_opened
+        self._on_delivered = on_delivered  # the cloud delivery's queue (BoothService), once it is stored
         self.shooter: Shooter | None = None  # set once the models are loaded (BoothService.start)
         self.record: SessionRecord | None = None  # stored session on screen, until the booth is idle
         self._record_ended = False  # end_session was called for record
@@ -403,6 +405,12 @@ class SessionRunner:
             self.storage.end_session(self.record.id, outcome.value)
         except BoothError as err:  # the next start's recovery marks it aborted
             log.warning("session %d not closed in storage (%s)", self.record.id, err)
+            return
+        if outcome is State.DELIVERED:
+            try:
+                self._on_delivered(self.record.id)
+            except Exception:  # the photos are stored; a delivery that cannot be queued is logged, not fatal
+                log.exception("session %d: its cloud delivery could not be queued", self.record.id)
 
     def stop_mid_session(self) -> None:
         """A clean shutdown mid-session: close it now rather than leave it to the next start's recovery."""

@@ -95,6 +95,10 @@ class SessionStatus:
         return data
 
 
+def _asdict(value: Any) -> dict[str, Any]:
+    return dataclasses.asdict(value) if value is not None else {}
+
+
 def _seconds(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
@@ -113,6 +117,26 @@ class StorageStatus:
     free_bytes: int | None
     retention_days: float
     sessions: int | None
+
+
+@dataclass(frozen=True)
+class DeliveryStatus:
+    """The cloud delivery's outbox at a glance (None in the status when delivery is off)."""
+
+    pending: int
+    failing: int
+    done: int
+    error: str | None  # the bucket's last error, None while its last request worked
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """The cloud link of the session on screen: "pending" (queued, uploading), "failing" (retrying: the
+    link will work once the bucket answers), "done"; ``link`` is known from the moment it is queued."""
+
+    state: str
+    link: str | None
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,6 +159,9 @@ class BoothStatus:
     storage: StorageStatus
     shutter: ShutterCount = NO_SHOTS
     plan_summary: tuple[int, float] = (0, 0.0)  # the configured shot list: looks, total seconds
+    paused: str | None = None  # why the booth starts no session (the operator or the fleet paused it)
+    delivery: DeliveryStatus | None = None
+    link: LinkStatus | None = None  # the cloud link of the session on screen (trusted clients only)
 
     @property
     def camera(self) -> CameraStatus:
@@ -155,6 +182,8 @@ class BoothStatus:
         """The JSON of ``/api/status`` and the status event. Untrusted clients (not the kiosk screen, not
         the operator) never get the gallery token of the current or last session."""
         session = self.session.to_json(trusted) if self.session else None
+        if session is not None and trusted:
+            session["link"] = dataclasses.asdict(self.link) if self.link else None
         last_shot = dataclasses.asdict(self.last_shot) if self.last_shot else None
         if last_shot is not None and not trusted:
             del last_shot["session_token"]
@@ -177,6 +206,12 @@ class BoothStatus:
             "storage": dataclasses.asdict(self.storage),
             "shutter": self.shutter.to_json(),
             "plan_summary": {"looks": self.plan_summary[0], "seconds": self.plan_summary[1]},
+            "paused": self.paused,
+            "delivery": (
+                {"enabled": True, **dataclasses.asdict(self.delivery)}
+                if self.delivery
+                else {"enabled": False}
+            ),
         }
 
 
@@ -234,6 +269,9 @@ def build_status(
     start_plan: SessionConfig | None = None,
     baseline: BaselineStatus | None = None,
     shutter: ShutterCount = NO_SHOTS,
+    paused: str | None = None,
+    delivery: DeliveryStatus | None = None,
+    link: LinkStatus | None = None,
 ) -> BoothStatus:
     """The status from what the analysis thread owns (pure: every value is passed in).
 
@@ -271,4 +309,7 @@ def build_status(
         storage=storage,
         shutter=shutter,
         plan_summary=(len(plans), sum(p.seconds for p in plans)),
+        paused=paused,
+        delivery=delivery,
+        link=link if block is not None else None,
     )
