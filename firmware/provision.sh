@@ -25,7 +25,10 @@ Usage: provision.sh [--dry-run] [--source DIR | --git URL [--ref REF]] [--no-kio
   --no-kiosk     do not install cage + Chromium or enable booth-kiosk.service (headless booth)
   --no-firmware  leave /boot/firmware/config.txt alone
   --only STEPS   run only these comma-separated steps, in order: packages, users, code, venv, models,
-                 config, udev, firmware, units
+                 config, udev, firmware, units, hotspot
+
+With BOOTH_HOTSPOT=1 the last step also sets up the booth's own Wi-Fi for venues without internet
+(firmware/hotspot.sh up; its network name from BOOTH_HOTSPOT_SSID, default HeadshotBooth).
 
 Locations can be moved for testing with BOOTH_PREFIX, BOOTH_ETC, BOOTH_UNIT_DIR, BOOTH_UDEV_DIR,
 BOOTH_SYSTEMD_CONF_DIR and BOOTH_BOOT_CONFIG.
@@ -329,6 +332,19 @@ install_units() {
     run systemctl try-restart booth.service
 }
 
+# Optional, BOOTH_HOTSPOT=1: the access point through NetworkManager; hotspot.sh explains the trade-offs.
+install_hotspot() {
+    say "hotspot (BOOTH_HOTSPOT=1)"
+    local args=(up)
+    if ((DRY_RUN)); then
+        args+=(--dry-run)
+    fi
+    if [[ -n "${BOOTH_HOTSPOT_SSID:-}" ]]; then
+        args+=(--ssid "$BOOTH_HOTSPOT_SSID")
+    fi
+    BOOTH_ETC="$ETC" BOOTH_UNIT_DIR="$UNIT_DIR" bash "$SOURCE/firmware/hotspot.sh" "${args[@]}"
+}
+
 # step NAME FUNCTION: run FUNCTION unless --only names other steps.
 step() {
     if [[ -z "$ONLY" || "$ONLY" == *",$1,"* ]]; then
@@ -351,4 +367,7 @@ if ((FIRMWARE)); then
     step firmware install_firmware_config
 fi
 step units install_units
+if [[ "${BOOTH_HOTSPOT:-0}" == 1 ]]; then
+    step hotspot install_hotspot
+fi
 say "done. Reboot once after the first install (config.txt, groups), then check with: booth doctor --config /etc/booth/booth.toml --data /var/lib/booth"
