@@ -1,4 +1,4 @@
-"""Secrets the studio hands the booth (bucket keys, broker password): read from a 0600 file or the environment.
+"""Secrets the studio hands the booth (bucket keys, broker password): from a 0600 file or the environment.
 
 Why one format for both: a credentials file is ``NAME=value`` lines, the same lines systemd's
 ``EnvironmentFile=`` reads, so a studio can give the booth its keys either way and the names are the ones
@@ -17,23 +17,33 @@ from pathlib import Path
 from booth.errors import ConfigError
 
 
-def read_env_file(path: Path) -> dict[str, str]:
-    """The ``NAME=value`` pairs of ``path`` (``#`` comments, blank lines, ``export`` and quotes allowed).
+def read_private(path: Path, what: str = "credentials") -> str:
+    """The text of a secret file (a key, a passphrase), refused unless only its owner can read it.
 
-    Raises a one-line :class:`ConfigError` naming the cause and the fix: missing, unreadable, readable by
-    group or others, or a line that is not ``NAME=value``.
+    Raises a one-line :class:`ConfigError` naming the cause and the fix: missing, unreadable, or readable
+    by group or others.
     """
     try:
         mode = path.stat().st_mode
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: credentials file not found; create it (mode 0600) or unset it") from None
+        raise ConfigError(f"{path}: {what} file not found; create it (mode 0600) or unset it") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read the credentials file ({err}); check its owner and mode") from None
+        raise ConfigError(f"{path}: cannot read the {what} file ({err}); check its owner and mode") from None
     if stat.S_IMODE(mode) & 0o077:
         raise ConfigError(
-            f"{path}: credentials readable by other users (mode {stat.S_IMODE(mode):o}); run chmod 600 {path}"
+            f"{path}: {what} readable by other users (mode {stat.S_IMODE(mode):o}); run chmod 600 {path}"
         )
+    return text
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The ``NAME=value`` pairs of ``path`` (``#`` comments, blank lines, ``export`` and quotes allowed).
+
+    Raises a one-line :class:`ConfigError` as :func:`read_private` does, or for a line that is not
+    ``NAME=value``.
+    """
+    text = read_private(path)
     values: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()

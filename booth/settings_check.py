@@ -10,7 +10,7 @@ page, a session's preset), with the looks already in hand rather than parsing th
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from booth.config import Settings
 from booth.errors import ConfigError
 from booth.looks import LookBook
 from booth.looks.recipes import CEILING_MARGIN, SCORE_MEANING
+from booth.secrets_file import credentials, read_private
 
 
 def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
@@ -80,6 +81,36 @@ def warnings(settings: Settings, book: LookBook) -> list[str]:
     return found
 
 
+def outbound_problems(settings: Settings) -> list[str]:
+    """The files the delivery, the fleet link and the hotspot read at start, checked as they will read
+    them (readable, the secrets 0600, the names present), for the parts the settings turn on."""
+    found: list[str] = []
+
+    def attempt(key: str, read: Callable[[], object]) -> None:
+        try:
+            read()
+        except ConfigError as err:
+            found.append(f"{key}: {err}")
+
+    delivery, fleet = settings.delivery, settings.fleet
+    if delivery.enabled:
+        names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        attempt("delivery.credentials_file", lambda: credentials(delivery.credentials_file, names))
+    if fleet.enabled:
+        if fleet.credentials_file is not None:
+            names = ("MQTT_USERNAME", "MQTT_PASSWORD")
+            attempt("fleet.credentials_file", lambda: credentials(fleet.credentials_file, names))
+        for key, path in (("ca_file", fleet.ca_file), ("cert_file", fleet.cert_file)):
+            if path is not None and not path.is_file():
+                found.append(f"fleet.{key}: {path} not found; copy the certificate there or unset it")
+        if (key_file := fleet.key_file) is not None:
+            attempt("fleet.key_file", lambda: read_private(key_file, "private key"))
+    hotspot = settings.hotspot
+    if hotspot.enabled:
+        attempt("hotspot.password_file", lambda: read_private(hotspot.password_file, "passphrase"))
+    return found
+
+
 def check(settings: Settings, book: LookBook, source: str = "<config>") -> None:
     """Raise one :class:`ConfigError` line for the first cross-part problem (see :func:`problems`)."""
     found = problems(settings, book)
@@ -134,5 +165,5 @@ def report(base: Path | None, changes: Path | None = None) -> Report:
         book = looks.load(settings.looks.file)
     except ConfigError as err:
         return Report([*errors, f"{source}: looks.file: {err}"], [])
-    errors += [f"{source}: {line}" for line in problems(settings, book)]
+    errors += [f"{source}: {line}" for line in problems(settings, book) + outbound_problems(settings)]
     return Report(errors, warnings(settings, book))

@@ -48,3 +48,22 @@ def test_missing_names_say_where_to_put_them(tmp_path: Path) -> None:
     assert found == {"MQTT_USERNAME": "b1"}
     with pytest.raises(ConfigError, match="MQTT_PASSWORD not set in the environment"):
         credentials(None, ["MQTT_PASSWORD"], environ={})
+
+
+def test_config_check_names_the_secret_files_of_the_parts_turned_on(tmp_path: Path) -> None:
+    from booth import config, settings_check
+
+    cfg = tmp_path / "booth.toml"
+    loose = _write(tmp_path / "s3.env", "AWS_ACCESS_KEY_ID=AK\nAWS_SECRET_ACCESS_KEY=S\n", mode=0o640)
+    cfg.write_text(
+        f'[delivery]\nenabled = true\nbucket = "photos"\ncredentials_file = "{loose}"\n'
+        f'[hotspot]\nenabled = true\npassword_file = "{tmp_path / "none.psk"}"\n'
+    )
+    errors = settings_check.report(cfg).errors
+    assert any("delivery.credentials_file" in e and "chmod 600" in e for e in errors), errors
+    assert any("hotspot.password_file" in e and "passphrase file not found" in e for e in errors), errors
+    loose.chmod(0o600)
+    (tmp_path / "none.psk").write_text("correct horse battery")
+    (tmp_path / "none.psk").chmod(0o600)
+    assert settings_check.report(cfg).errors == []
+    assert config.load(cfg).delivery.bucket == "photos"
