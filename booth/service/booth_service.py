@@ -28,7 +28,7 @@ from booth.looks import LookBook
 from booth.policy import PolicyParams
 from booth.service.actions import ActionQueue
 from booth.service.events import Event, EventHub, Subscription
-from booth.service.outbound import Background, DeliveryPort, DeliveryView
+from booth.service.outbound import DeliveryPort, DeliveryView, FleetPart
 from booth.service.runner import STARTABLE, SessionRunner
 from booth.service.settings_change import prepare, save
 from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
@@ -138,7 +138,7 @@ class BoothService:
         self.delivery: DeliveryPort | None = None
         self._delivery_view: DeliveryView | None = None
         #: The fleet link (MQTT) or None; ``booth run`` sets it, and it is started after the service.
-        self.fleet: Background | None = None
+        self.fleet: FleetPart | None = None
         #: Why the booth starts no session (the operator or the fleet paused it); None: it takes sitters.
         self.paused: str | None = None
         self._snapshot_lock = threading.Lock()

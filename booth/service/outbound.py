@@ -37,12 +37,15 @@ class DeliveryPort(Protocol):
     def stop(self, timeout: float = 5.0) -> None: ...
 
 
-class Background(Protocol):
-    """A part with a thread of its own that the service starts after itself and stops before itself."""
+class FleetPart(Protocol):
+    """The fleet link: started after the service and stopped before it by ``booth run``; the operator page
+    reads its connection through :meth:`state` (``.connected``, ``.broker``, ``.error``)."""
 
     def start(self) -> None: ...
 
     def stop(self, timeout: float = 5.0) -> None: ...
+
+    def state(self) -> Any: ...
 
 
 class DeliveryView:
