@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     service = None
     try:
         service = _prepare(args, data_dir, settings, base, changes)
-        late.app = app = create_app(service)
+        late.app = app = create_app(service, listen_host=args.host, listen_port=server.effective_port)
     except BaseException:
         if service is not None:
             service.stop()  # releases the camera and the pins it claimed
@@ -153,9 +153,34 @@ def _prepare(
         changes,
     )
     Storage(data_dir, settings.storage).check_lock()  # a second booth on this folder: say so, touch nothing
-    return BoothService(
+    service = BoothService(
         settings, data_dir, config_path=changes, base_config_path=base, camera_spec=args.camera
     )
+    try:
+        _wire_outbound(service, settings)
+    except BaseException:
+        service.stop()  # releases the camera and the pins it claimed
+        raise
+    return service
+
+
+def _wire_outbound(service: BoothService, settings: config.Settings) -> None:
+    """The cloud delivery and the fleet link, when the settings turn them on. A bad credentials or
+    certificate file stops the start with its one line (``booth config check`` says the same), rather
+    than a booth that silently delivers nothing."""
+    if settings.delivery.enabled:
+        from booth.delivery import Delivery
+
+        quality = settings.storage.jpeg_quality
+        service.use_delivery(Delivery.from_settings(settings.delivery, service.storage, quality))
+        log.info(
+            "cloud delivery to %s/%s", settings.delivery.endpoint_url or "AWS S3", settings.delivery.bucket
+        )
+    if settings.fleet.enabled:
+        from booth import __version__
+        from booth.fleet import FleetLink
+
+        service.fleet = FleetLink.from_settings(settings.fleet, service, __version__)
 
 
 def _serve(args: argparse.Namespace, server: Any, service: BoothService, stopping: threading.Event) -> None:
@@ -170,6 +195,8 @@ def _serve(args: argparse.Namespace, server: Any, service: BoothService, stoppin
     previous = {sig: signal.signal(sig, shutdown) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         service.start()
+        if service.fleet is not None:
+            service.fleet.start()  # in the background: a broker that is down never holds up the booth
         watchdog.start()
         log.info("booth page on http://%s:%s/ (operator: /operator)", args.host, server.effective_port)
         server.run()
@@ -180,6 +207,8 @@ def _serve(args: argparse.Namespace, server: Any, service: BoothService, stoppin
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         watchdog.stop()
+        if service.fleet is not None:
+            service.fleet.stop()  # says "offline" to the broker while the booth can still say it
         service.stop(timeout=3.0)
         server.close()
         log.info("stopped")

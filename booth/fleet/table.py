@@ -1,0 +1,113 @@
+"""The fleet table ``booth fleet`` prints: one row per booth, from the retained status and availability.
+
+Pure (messages and a clock in, text out), so the tests check every column without a broker. Why from the
+retained topics alone: a viewer that connects at any moment gets every booth's latest status and
+availability at once, including the last will of a booth that vanished; how long it has been gone is
+the time since its last status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+HEADERS = ("booth", "state", "fps", "free disk", "today", "backlog", "version")
+
+
+@dataclass(frozen=True)
+class Row:
+    booth: str
+    state: str
+    fps: str
+    free_disk: str
+    today: str
+    backlog: str
+    version: str
+
+    def cells(self) -> tuple[str, ...]:
+        return (self.booth, self.state, self.fps, self.free_disk, self.today, self.backlog, self.version)
+
+
+def decode_status(payload: bytes) -> dict[str, Any] | None:
+    """A status message's JSON object, or None for anything else (an empty retained message clears one)."""
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def ago(seconds: float) -> str:
+    """A short duration: "45 s", "3 min", "2 h", "4 d"."""
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min"
+    if seconds < 86400:
+        return f"{seconds // 3600:.0f} h"
+    return f"{seconds // 86400:.0f} d"
+
+
+def _state(status: Mapping[str, Any], online: str | None, now: float) -> str:
+    state = str(status.get("state", "?"))
+    if online == "offline" or state == "offline":
+        at = status.get("at")
+        return f"offline {ago(now - float(at))}" if isinstance(at, int | float) else "offline"
+    if status.get("paused"):
+        state = f"{state} (paused)"
+    faults = [kind for kind, text in (status.get("faults") or {}).items() if text]
+    return f"{state} [{', '.join(faults)} fault]" if faults else state
+
+
+def _disk(free: Any) -> str:
+    return f"{free / 1024**3:.1f} GB" if isinstance(free, int | float) else "?"
+
+
+def _count(value: Any) -> str:
+    return "?" if value is None else str(value)
+
+
+def _backlog(block: Any) -> str:
+    if not isinstance(block, dict):
+        return "-"
+    failing = block.get("failing") or 0
+    return f"{block.get('pending', 0)}" + (f" ({failing} failing)" if failing else "")
+
+
+def row(booth: str, status: Mapping[str, Any] | None, online: str | None, now: float) -> Row:
+    """One booth's row; a booth with availability but no status yet shows what it can."""
+    if status is None:
+        state = "offline" if online == "offline" else (online or "?")
+        return Row(booth, state, "", "", "", "", "")
+    fps = status.get("analysis_fps")
+    state = _state(status, online, now)
+    return Row(
+        booth=booth,
+        state=state,
+        fps="-" if state.startswith("offline") else f"{fps:.1f}" if isinstance(fps, int | float) else "?",
+        free_disk=_disk(status.get("free_disk_bytes")),
+        today=f"{_count(status.get('sessions_today'))}/{_count(status.get('photos_today'))}",
+        backlog=_backlog(status.get("upload_backlog")),
+        version=str(status.get("version", "?")),
+    )
+
+
+def rows(
+    statuses: Mapping[str, Mapping[str, Any] | None], availability: Mapping[str, str], now: float
+) -> list[Row]:
+    """Every booth seen in either topic, sorted by name."""
+    booths = sorted(set(statuses) | set(availability))
+    return [row(b, statuses.get(b), availability.get(b), now) for b in booths]
+
+
+def render(table: list[Row]) -> str:
+    """The rows under their headers, columns padded to fit ("today" is sessions/photos)."""
+    lines = [HEADERS, *(r.cells() for r in table)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(HEADERS))]
+    text = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
+    if not table:
+        text.append("(no booth has published yet)")
+    return "\n".join(text)

@@ -1,0 +1,210 @@
+"""The fleet link's pure parts, without a broker: topics, command parsing, event diffs, the table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from booth.config.outbound import FleetSettings
+from booth.errors import ConfigError
+from booth.fleet import commands, discovery, login_from, payload, table
+from booth.fleet.mqtt import Broker, Login, MqttClient
+from booth.fleet.topics import Topics, default_booth_id, fleet_filters, split
+
+
+def test_booth_id_from_the_host_name_is_one_clean_topic_level():
+    assert default_booth_id("booth-1") == "booth-1"
+    assert default_booth_id("pi.local") == "pi"
+    assert default_booth_id("Studio Booth #2") == "Studio-Booth-2"
+    assert default_booth_id("+/#") == "booth"
+    assert default_booth_id() == default_booth_id()  # the machine's own name, whatever it is
+
+
+def test_topics_and_their_split():
+    topics = Topics("studio/booths", "b1")
+    assert topics.status == "studio/booths/b1/status"
+    assert topics.command_result == "studio/booths/b1/command/result"
+    assert fleet_filters("studio/booths") == ("studio/booths/+/status", "studio/booths/+/availability")
+    assert split(topics.availability, "studio/booths") == ("b1", "availability")
+    assert split(topics.command_result, "studio/booths") is None
+    assert split("other/b1/status", "studio/booths") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"command": "start"}', commands.Command("start")),
+        (
+            '{"command": "start", "preset": "corporate", "id": "7"}',
+            commands.Command("start", "7", "corporate"),
+        ),
+        ('{"command": "pause", "reason": "lunch"}', commands.Command("pause", reason="lunch")),
+        ('{"command": "reload_looks", "id": null}', commands.Command("reload_looks")),
+    ],
+)
+def test_valid_commands_parse(text, expected):
+    assert commands.parse(text.encode()) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "null",
+        '"start"',
+        '{"command": "START"}',
+        '{"id": "x"}',
+        '{"command": "resume", "reason": "x"}',
+        '{"command": "pause", "reason": ""}',
+        '{"command": "start", "id": 5}',
+    ],
+)
+def test_anything_else_is_refused_with_one_line(text):
+    with pytest.raises(commands.Refused) as caught:
+        commands.parse(text.encode())
+    assert "\n" not in str(caught.value) and str(caught.value)
+
+
+def test_a_refused_command_keeps_its_id_for_the_answer():
+    class NoPort:  # never reached: the command is refused before it runs
+        pass
+
+    result = commands.handle(b'{"command": "dance", "id": "abc"}', NoPort())  # type: ignore[arg-type]
+    assert result["id"] == "abc" and result["ok"] is False and "unknown command" in result["error"]
+
+
+def test_a_bug_in_the_port_is_an_answer_not_an_exception():
+    class Broken:
+        def resume(self):
+            raise ZeroDivisionError("oops")
+
+    result = commands.handle(b'{"command": "resume"}', Broken())  # type: ignore[arg-type]
+    assert result["ok"] is False and "ZeroDivisionError" in result["error"]
+
+
+def status(state="idle", session=None, faults=None, at=1000.0):
+    return {
+        "booth_id": "b1",
+        "state": state,
+        "session": session,
+        "faults": faults or {"camera": None, "runner": None, "storage": None},
+        "at": at,
+    }
+
+
+def test_events_from_consecutive_statuses():
+    outcomes = {5: "expired"}
+    diff = payload.EventDiff(outcomes.get)
+    assert diff.feed(status()) == []
+    assert diff.feed(status("welcome", {"id": None, "preset": "demo", "photos": 0})) == []  # not stored yet
+    started = diff.feed(status("baseline", {"id": 4, "preset": "demo", "photos": 0}))
+    assert [e["event"] for e in started] == ["session_started"] and started[0]["session_id"] == 4
+    assert diff.feed(status("shooting", {"id": 4, "preset": "demo", "photos": 2})) == []
+    finished = diff.feed(status("delivered", {"id": 4, "preset": "demo", "photos": 3}))
+    assert finished[0] | {"at": 0} == {
+        "booth_id": "b1",
+        "at": 0,
+        "event": "session_finished",
+        "session_id": 4,
+        "preset": "demo",
+        "outcome": "delivered",
+        "photos": 3,
+    }
+    assert diff.feed(status("delivered", {"id": 4, "preset": "demo", "photos": 3})) == []
+    # A session whose end screen the polls missed: its outcome comes from the stored record.
+    diff.feed(status("shooting", {"id": 5, "preset": "demo", "photos": 1}))
+    missed = diff.feed(status("idle"))
+    assert missed[0]["outcome"] == "expired" and missed[0]["photos"] == 1
+    # A camera fault pauses a session: no finish; the fault is raised, then cleared.
+    diff.feed(status("shooting", {"id": 6, "preset": "demo", "photos": 0}))
+    raised = diff.feed(status("fault", {"id": 6, "preset": "demo", "photos": 0}, {"camera": "camera lost"}))
+    assert [(e["event"], e["kind"], e["message"]) for e in raised] == [
+        ("fault_raised", "camera", "camera lost")
+    ]
+    cleared = diff.feed(status("shooting", {"id": 6, "preset": "demo", "photos": 0}))
+    assert [(e["event"], e["message"]) for e in cleared] == [("fault_cleared", "camera lost")]
+
+
+def test_status_changes_worth_publishing_at_once():
+    before = status()
+    assert payload.changed(None, before)
+    assert not payload.changed(before, {**before, "at": 2000.0, "analysis_fps": 3.0})
+    assert payload.changed(before, {**before, "state": "welcome"})
+    assert payload.changed(before, {**before, "paused": "lunch"})
+
+
+def test_offline_payload_and_local_midnight():
+    last = {**status("shooting", {"id": 1}), "version": "1"}
+    gone = payload.offline_payload(last, payload.Identity("b1", "1"), 5000.0)
+    assert gone["state"] == "offline" and gone["session"] is None and gone["at"] == 5000.0
+    now = dt.datetime(2030, 6, 1, 15, 30).timestamp()
+    assert payload.local_midnight(now) == dt.datetime(2030, 6, 1).timestamp()
+
+
+def test_table_rows():
+    now = 10_000.0
+    statuses = {
+        "a": {
+            "state": "shooting",
+            "analysis_fps": 7.26,
+            "free_disk_bytes": 3 * 1024**3,
+            "sessions_today": 2,
+            "photos_today": 9,
+            "upload_backlog": {"pending": 3, "failing": 1},
+            "version": "0.1",
+            "paused": None,
+            "faults": {"camera": None, "runner": "disk full"},
+            "at": now,
+        },
+        "b": {"state": "idle", "at": now - 185, "version": "0.1"},
+        "c": {"state": "offline", "at": now - 7200},
+    }
+    rows = {r.booth: r for r in table.rows(statuses, {"a": "online", "b": "offline", "d": "online"}, now)}
+    assert rows["a"] == table.Row(
+        "a", "shooting [runner fault]", "7.3", "3.0 GB", "2/9", "3 (1 failing)", "0.1"
+    )
+    assert rows["b"].state == "offline 3 min" and rows["b"].fps == "-"
+    assert rows["c"].state == "offline 2 h"
+    assert rows["d"].state == "online" and rows["d"].fps == ""
+    text = table.render(list(rows.values()))
+    assert text.splitlines()[0].split()[:2] == ["booth", "state"] and len(text.splitlines()) == 5
+    assert table.ago(45) == "45 s" and table.ago(86400 * 3) == "3 d"
+    assert table.decode_status(b"[1]") is None and table.decode_status(b"\xff") is None
+
+
+def test_discovery_configs_name_the_status_topic():
+    configs = discovery.configs(Topics("booths", "b1"), "homeassistant", "0.1")
+    topics = [topic for topic, _ in configs]
+    assert "homeassistant/sensor/b1/photos_today/config" in topics and len(topics) == 6
+    assert all(json.loads(text)["state_topic"] == "booths/b1/status" for _, text in configs)
+
+
+def test_broker_urls():
+    assert Broker.parse("mqtt://10.0.0.5") == Broker("10.0.0.5", 1883, False)
+    assert Broker.parse("mqtts://broker.example:9000/") == Broker("broker.example", 9000, True)
+    assert str(Broker.parse("mqtts://h")) == "mqtts://h:8883"
+    for bad in ("http://h", "mqtt://", "mqtt://h:99999"):
+        with pytest.raises(ConfigError):
+            Broker.parse(bad)
+
+
+def test_login_from_the_credentials_file_or_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv("MQTT_USERNAME", raising=False)
+    monkeypatch.delenv("MQTT_PASSWORD", raising=False)
+    assert not login_from(FleetSettings()).authenticated
+    path = tmp_path / "mqtt.env"
+    path.write_text("MQTT_USERNAME=b1\nMQTT_PASSWORD=pw\n")
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        login_from(FleetSettings(credentials_file=path))
+    path.chmod(0o600)
+    login = login_from(FleetSettings(credentials_file=path))
+    assert (login.username, login.password, login.authenticated) == ("b1", "pw", True)
+
+
+def test_a_missing_ca_file_is_a_config_error():
+    with pytest.raises(ConfigError, match="ca_file"):
+        MqttClient(Broker("h", 8883, True), Login(ca_file=Path("/nonexistent/ca.crt")), client_id="x")
