@@ -3,8 +3,10 @@
 It subscribes to ``<prefix>/+/status`` and ``<prefix>/+/availability``; the broker hands over every
 booth's retained status and availability at once, so the table is whole a moment after connecting. A booth
 whose availability is "offline" (its last will, or a clean stop) shows how long ago its last status was.
-``--once`` prints the table once the retained messages have arrived and exits (for scripts); otherwise it
-is redrawn every second until Ctrl-C. The broker and TLS files come from the booth's settings file
+``--once`` prints the table once the retained messages have arrived (a barrier, not a guessed pause: see
+:meth:`booth.fleet.mqtt.MqttClient.barrier`) and exits (for scripts); otherwise it is redrawn every second
+until Ctrl-C, and subscribes again after each reconnect (the broker forgets a viewer's subscriptions).
+The broker and TLS files come from the booth's settings file
 (``[fleet]``) unless ``--broker`` is given; the login from ``--credentials`` (``MQTT_USERNAME`` and
 ``MQTT_PASSWORD`` lines), else the settings' credentials file, else those variables in the environment.
 An unreachable broker or a refused login is one line and exit status 2.
@@ -30,8 +32,8 @@ from booth.fleet.table import decode_status, render, rows
 from booth.fleet.topics import fleet_filters, split
 from booth.secrets_file import credentials
 
-#: Seconds --once waits after subscribing for the retained messages (the broker sends them at once).
-SETTLE_S = 1.0
+#: Seconds --once waits at most for the broker to have sent the retained messages.
+SETTLE_S = 10.0
 CONNECT_TIMEOUT_S = 10.0
 REDRAW_S = 1.0
 
@@ -115,14 +117,25 @@ def run(args: argparse.Namespace) -> int:
     fleet = _settings(args)
     broker = Broker.parse(fleet.broker)
     board = Board(fleet.prefix)
+    filters = fleet_filters(fleet.prefix)
+
+    def subscribe() -> None:  # on paho's thread, on every (re)connect; QoS 0: see barrier()
+        for topic in filters:
+            client.subscribe(topic, qos=0)
+
     client = MqttClient(
-        broker, _login(args, fleet), client_id=f"booth-fleet-{os.getpid()}", on_message=board.heard
+        broker,
+        _login(args, fleet),
+        client_id=f"booth-fleet-{os.getpid()}",
+        on_connect=subscribe,
+        on_message=board.heard,
     )
     client.connect(CONNECT_TIMEOUT_S)  # BrokerError: one line, exit 2 (booth.cli)
     try:
-        for topic in fleet_filters(fleet.prefix):
-            client.subscribe(topic, qos=1)
-        time.sleep(SETTLE_S)
+        if not client.barrier(filters[-1], SETTLE_S):
+            print(
+                f"(no answer from the broker within {SETTLE_S:g} s; the table may be short)", file=sys.stderr
+            )
         if args.once:
             print(board.text(time.time()))
             return 0

@@ -10,8 +10,9 @@ What it publishes, under ``<prefix>/<booth_id>/`` (:mod:`booth.fleet.topics`):
 - ``command/result``: the answer to each command taken on ``command`` (:mod:`booth.fleet.commands`).
 
 Why one thread of its own: it polls the service's published status about four times a second and diffs it
-for events, so it never touches the analysis thread; paho's callbacks only queue work for it (a command may
-wait seconds for the analysis thread, which must not stall paho's network loop). Why republish on every
+for events, so it never touches the analysis thread; paho's callbacks only queue commands or raise the
+"reconnected" flag for it (a command may wait seconds for the analysis thread, which must not stall
+paho's network loop). Why republish on every
 connect: a broker restarted without persistence has forgotten the retained messages, and the will of a
 previous connection may have marked us offline. A broker that is down never stops the booth: paho
 reconnects in the background and the booth keeps shooting.
@@ -24,6 +25,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +45,8 @@ log = logging.getLogger(__name__)
 POLL_S = 0.25  # how often the link reads the service's status to diff it
 STOP_FLUSH_S = 2.0  # how long stop() waits for the offline messages to leave
 INBOX_SIZE = 16  # commands waiting for the link's thread; more are dropped (logged)
+#: Events kept while the broker is away, sent on the next connect (the oldest go first past this).
+UNSENT_EVENTS = 100
 CREDENTIAL_NAMES = ("MQTT_USERNAME", "MQTT_PASSWORD")
 
 
@@ -90,6 +94,7 @@ class FleetLink:
         self.topics = Topics(settings.prefix, booth_id)
         self.identity = Identity(booth_id, version)
         self._clock = clock
+        self._reconnected = threading.Event()
         self.commands_on, why_off = _commands_allowed(settings, login)
         if why_off:
             log.info("fleet: commands are off: %s", why_off)
@@ -99,10 +104,13 @@ class FleetLink:
             client_id=f"booth-{booth_id}",
             keepalive=settings.keepalive_s,
             will=Will(self.topics.availability, "offline"),
-            on_connect=lambda: self._post(("connected", b"")),
+            on_connect=self._reconnected.set,
             on_message=self._heard,
         )
-        self._inbox: queue.Queue[tuple[str, bytes]] = queue.Queue(INBOX_SIZE)
+        # A flag, not an inbox item: a flood of commands must never crowd out the (re)connect, or the
+        # booth would stay "offline" and unsubscribed until the next one.
+        self._inbox: queue.Queue[bytes] = queue.Queue(INBOX_SIZE)
+        self._unsent: deque[dict[str, Any]] = deque(maxlen=UNSENT_EVENTS)
         self._day = DayCounts(port.storage, settings.status_every_s, clock)
         self._diff = EventDiff(self._outcome_of)
         self._published: dict[str, Any] | None = None
@@ -154,39 +162,37 @@ class FleetLink:
         if retained:  # it would run again on every reconnect
             log.warning("fleet: ignored a retained command on %s; publish commands without retain", topic)
             return
-        self._post(("command", payload))
-
-    def _post(self, item: tuple[str, bytes]) -> None:
         try:
-            self._inbox.put_nowait(item)
+            self._inbox.put_nowait(payload)
         except queue.Full:
-            log.warning("fleet: too many commands waiting; dropped one (%s)", item[0])
+            log.warning("fleet: %d commands already waiting; dropped one", INBOX_SIZE)
 
     # --- the link's thread ------------------------------------------------------------------------------
 
     def _run(self) -> None:
         while not self._stopping.is_set():
             try:
-                item: tuple[str, bytes] | None = self._inbox.get(timeout=POLL_S)
+                payload: bytes | None = self._inbox.get(timeout=POLL_S)
             except queue.Empty:
-                item = None
+                payload = None
             try:
-                if item is not None:
-                    self._handle(*item)
+                if self._reconnected.is_set():
+                    self._reconnected.clear()  # before: a reconnect meanwhile sets it again
+                    self._on_connected()
+                if payload is not None:
+                    self._command(payload)
                 self._tick()
             except Exception:  # nothing may end the link; the next tick tries again
                 log.exception("fleet: error in the fleet link")
 
-    def _handle(self, kind: str, payload: bytes) -> None:
-        if kind == "connected":
-            self._on_connected()
-        elif kind == "command":
-            result = commands.handle(payload, self.port)
-            self._client.publish(self.topics.command_result, json.dumps(result))
-            self._publish_status(self._snapshot())  # the command's effect, at once
+    def _command(self, payload: bytes) -> None:
+        result = commands.handle(payload, self.port)
+        self._client.publish(self.topics.command_result, json.dumps(result))
+        self._publish_status(self._snapshot())  # the command's effect, at once
 
     def _on_connected(self) -> None:
-        """Every (re)connect: online, the status, the discovery configs, and the command subscription."""
+        """Every (re)connect: online, the status, the discovery configs, the command subscription, and
+        the events of the time away."""
         self._client.publish(self.topics.availability, "online", retain=True)
         self._publish_status(self._snapshot())
         if self.settings.home_assistant:
@@ -195,12 +201,14 @@ class FleetLink:
                 self._client.publish(topic, config, retain=True)
         if self.commands_on:
             self._client.subscribe(self.topics.command, qos=1)
+        self._send_events()
 
     def _tick(self) -> None:
         snapshot = self._snapshot()
         for event in self._diff.feed(snapshot):
             log.info("fleet: event %s", event["event"])
-            self._client.publish(self.topics.events, json.dumps(event))
+            self._unsent.append(event)
+        self._send_events()
         due = time.monotonic() - self._published_at >= self.settings.status_every_s
         if due or changed(self._published, snapshot):
             self._publish_status(snapshot)
@@ -227,6 +235,13 @@ class FleetLink:
         if self._client.publish(self.topics.status, json.dumps(snapshot), retain=True):
             self._published_at = time.monotonic()
         self._published = snapshot
+
+    def _send_events(self) -> None:
+        """In order; what the broker cannot take now waits for the next connect (each keeps its "at")."""
+        while self._unsent:
+            if not self._client.publish(self.topics.events, json.dumps(self._unsent[0])):
+                return
+            self._unsent.popleft()
 
     def _outcome_of(self, session_id: int) -> str | None:
         record = self.port.storage.session(session_id)

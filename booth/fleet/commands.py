@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 4096
 MAX_ID = 64
 MAX_TEXT = 200
+MAX_ECHO = 40  # how much of a sender's text a refusal repeats (the log and the answer stay one short line)
 DEFAULT_REASON = "paused from the fleet"
 #: Each command and the optional keys it takes besides ``command`` and ``id``.
 COMMANDS: dict[str, frozenset[str]] = {
@@ -74,16 +75,22 @@ def parse(payload: bytes) -> Command:
     name = data.get("command")
     if not isinstance(name, str) or name not in COMMANDS:
         known = ", ".join(COMMANDS)
-        raise Refused(f"unknown command {name!r}; use one of {known}", command_id)
+        raise Refused(f"unknown command {_echo(name)}; use one of {known}", command_id)
     extra = sorted(set(data) - {"command", "id"} - COMMANDS[name])
     if extra:
-        raise Refused(f"{name} takes no {', '.join(map(repr, extra))}", command_id, name)
+        raise Refused(f"{name} takes no {', '.join(map(_echo, extra[:3]))}", command_id, name)
     texts = {key: data.get(key) for key in ("preset", "reason")}
     for key, value in texts.items():
         if value is not None and (not isinstance(value, str) or not value or len(value) > MAX_TEXT):
             reason = f'"{key}" must be a non-empty string of at most {MAX_TEXT} characters'
             raise Refused(reason, command_id, name)
     return Command(name, command_id, texts["preset"], texts["reason"])
+
+
+def _echo(value: object) -> str:
+    """``repr`` (so no newline or terminal escape reaches the log) cut to :data:`MAX_ECHO` characters."""
+    text = repr(value)
+    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 3] + "..."
 
 
 def run(command: Command, port: FleetPort) -> str:

@@ -3,15 +3,24 @@
 Why from the status topic: each sensor reads one field of the retained status JSON through a
 ``value_template``, so there is one publication to keep right, and the sensors go "unavailable" with the
 booth's availability topic (its last will) when it vanishes. The configs are retained and sent again on
-every connect, so a Home Assistant that starts after the booth still finds them.
+every connect, so a Home Assistant that starts after the booth still finds them. A field the booth does
+not know (``null``) renders as ``None``, which Home Assistant shows as "unknown" rather than a false 0.
+No ``object_id``: Home Assistant deprecated it (2025.10); the entity ids come from the device and sensor
+names, and ``unique_id`` keeps them stable.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from booth.fleet.topics import Topics
+
+#: What Home Assistant allows in a discovery topic's node id; a booth id may also hold ".".
+_NOT_NODE = re.compile(r"[^A-Za-z0-9_-]")
+#: Counts that start again from 0 each day: Home Assistant reads a drop as a reset, not a loss.
+DAILY = "total_increasing"
 
 
 @dataclass(frozen=True)
@@ -21,33 +30,53 @@ class Sensor:
     template: str
     unit: str | None = None
     icon: str | None = None
-    numeric: bool = True
+    state_class: str | None = "measurement"  # None: not a number (the state)
+    device_class: str | None = None
 
 
 SENSORS = (
-    Sensor("state", "State", "{{ value_json.state }}", icon="mdi:camera-account", numeric=False),
+    Sensor("state", "State", "{{ value_json.state }}", icon="mdi:camera-account", state_class=None),
     Sensor("fps", "Analysis rate", "{{ value_json.analysis_fps }}", unit="fps", icon="mdi:speedometer"),
     Sensor(
         "free_disk",
         "Free disk",
-        "{{ ((value_json.free_disk_bytes or 0) / 1073741824) | round(1) }}",
+        "{{ (value_json.free_disk_bytes / 1073741824) | round(1) "
+        "if value_json.free_disk_bytes is number else None }}",
         unit="GiB",
         icon="mdi:harddisk",
+        device_class="data_size",
     ),
-    Sensor("sessions_today", "Sessions today", "{{ value_json.sessions_today }}", icon="mdi:account-group"),
-    Sensor("photos_today", "Photos today", "{{ value_json.photos_today }}", icon="mdi:image-multiple"),
+    Sensor(
+        "sessions_today",
+        "Sessions today",
+        "{{ value_json.sessions_today }}",
+        icon="mdi:account-group",
+        state_class=DAILY,
+    ),
+    Sensor(
+        "photos_today",
+        "Photos today",
+        "{{ value_json.photos_today }}",
+        icon="mdi:image-multiple",
+        state_class=DAILY,
+    ),
     Sensor(
         "upload_backlog",
         "Upload backlog",
-        "{{ (value_json.upload_backlog or {}).get('pending', 0) + "
-        "(value_json.upload_backlog or {}).get('failing', 0) }}",
+        "{{ value_json.upload_backlog.pending + value_json.upload_backlog.failing "
+        "if value_json.upload_backlog else None }}",
         icon="mdi:cloud-upload",
     ),
 )
 
 
+def node_id(booth_id: str) -> str:
+    """The booth id as Home Assistant's node id ("." becomes "_"; the ACL's %u then needs the same)."""
+    return _NOT_NODE.sub("_", booth_id)
+
+
 def config_topic(discovery_prefix: str, booth_id: str, sensor: Sensor) -> str:
-    return f"{discovery_prefix}/sensor/{booth_id}/{sensor.name}/config"
+    return f"{discovery_prefix}/sensor/{node_id(booth_id)}/{sensor.name}/config"
 
 
 def configs(topics: Topics, discovery_prefix: str, version: str) -> list[tuple[str, str]]:
@@ -63,7 +92,6 @@ def configs(topics: Topics, discovery_prefix: str, version: str) -> list[tuple[s
         config: dict[str, object] = {
             "name": sensor.title,
             "unique_id": f"booth_{topics.booth_id}_{sensor.name}",
-            "object_id": f"booth_{topics.booth_id}_{sensor.name}",
             "state_topic": topics.status,
             "value_template": sensor.template,
             "availability_topic": topics.availability,
@@ -73,8 +101,10 @@ def configs(topics: Topics, discovery_prefix: str, version: str) -> list[tuple[s
         }
         if sensor.unit:
             config["unit_of_measurement"] = sensor.unit
-        if sensor.numeric:
-            config["state_class"] = "measurement"
+        if sensor.state_class:
+            config["state_class"] = sensor.state_class
+        if sensor.device_class:
+            config["device_class"] = sensor.device_class
         if sensor.icon:
             config["icon"] = sensor.icon
         out.append((config_topic(discovery_prefix, topics.booth_id, sensor), json.dumps(config)))

@@ -16,12 +16,15 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from booth.errors import BoothError, ConfigError
 
@@ -30,6 +33,18 @@ log = logging.getLogger(__name__)
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 30
 #: Messages flush() waits for at most (the status, availability and a few events of a stop).
 SENT_KEPT = 32
+#: QoS 1 messages paho may hold unacknowledged (it keeps them across a reconnect and sends them again).
+#: Without a bound, a link that goes silent (Wi-Fi gone, not yet noticed by the keep-alive) would pile
+#: them up in memory; past it, publish() says False and the link republishes a fresh status later.
+OUT_QUEUE = 64
+#: The largest packet we accept (MQTT 5 tells the broker, which then drops bigger ones rather than
+#: sending them): the booth only receives commands, a few hundred bytes at most.
+MAX_PACKET = 64 * 1024
+#: How long stop() waits for paho's thread: it may sit in a DNS lookup or a TCP connect that has no
+#: shorter way out, and a booth's shutdown must not hang on a broker (the thread is a daemon).
+JOIN_S = 3.0
+#: MQTT 5's "Session taken over": another client logged in with our client id.
+TAKEN_OVER = 0x8E
 
 
 class BrokerError(BoothError, ConnectionError):
@@ -64,7 +79,7 @@ class Login:
     """Who we are to the broker: a username and password, and/or a client certificate (TLS)."""
 
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line or a traceback
     ca_file: Path | None = None
     cert_file: Path | None = None
     key_file: Path | None = None
@@ -109,9 +124,13 @@ class MqttClient:
         self.error = "not connected yet"
         self._sent: list[paho.MQTTMessageInfo] = []
         self._sent_lock = threading.Lock()
+        self._acked: set[int] = set()  # SUBACKs heard, by message id (for barrier())
+        self._acks = threading.Condition()
         protocol = paho.MQTTv5 if version == "5" else paho.MQTTv311
+        self._v5 = protocol == paho.MQTTv5
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
         self._client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+        self._client.max_queued_messages_set(OUT_QUEUE)
         if will is not None:
             self._client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
         if login.username:
@@ -122,6 +141,7 @@ class MqttClient:
         self._client.on_connect_fail = self._connect_failed_cb
         self._client.on_disconnect = self._disconnected_cb
         self._client.on_message = self._message_cb
+        self._client.on_subscribe = self._subscribed_cb
 
     def _set_tls(self, login: Login) -> None:
         try:
@@ -135,10 +155,18 @@ class MqttClient:
 
     # --- life cycle -----------------------------------------------------------------------------------
 
+    def _connect_properties(self) -> Properties | None:
+        if not self._v5:
+            return None
+        properties = Properties(PacketTypes.CONNECT)
+        properties.MaximumPacketSize = MAX_PACKET
+        return properties
+
     def start(self) -> None:
         """Connect in the background and keep reconnecting; never raises for a broker that is down."""
         try:
-            self._client.connect_async(self.broker.host, self.broker.port, self._keepalive)
+            host, port = self.broker.host, self.broker.port
+            self._client.connect_async(host, port, self._keepalive, properties=self._connect_properties())
         except (OSError, ValueError) as err:
             self.error = f"cannot connect to {self.broker}: {err}"
         self._client.loop_start()
@@ -146,7 +174,8 @@ class MqttClient:
     def connect(self, timeout: float) -> None:
         """Connect now (``booth fleet``): BrokerError (one line) if unreachable or our login is refused."""
         try:
-            self._client.connect(self.broker.host, self.broker.port, self._keepalive)
+            host, port = self.broker.host, self.broker.port
+            self._client.connect(host, port, self._keepalive, properties=self._connect_properties())
         except (OSError, ValueError) as err:
             raise BrokerError(
                 f"cannot reach the broker at {self.broker} ({err}); check that it runs and the --broker URL"
@@ -161,11 +190,17 @@ class MqttClient:
 
     def stop(self, flush_s: float = 0.0) -> None:
         """Disconnect (a clean disconnect: the broker does not send our last will) and end paho's thread;
-        with ``flush_s``, first wait that long at most for the messages already published to leave."""
+        with ``flush_s``, first wait that long at most for the messages already published to leave.
+        Returns within about ``flush_s + JOIN_S`` whatever the network does."""
         if flush_s > 0:
             self.flush(flush_s)
         self._client.disconnect()
-        self._client.loop_stop()
+        # paho's loop_stop() joins its thread without a timeout: join it from a helper we can leave.
+        stopper = threading.Thread(target=self._client.loop_stop, name="booth-mqtt-stop", daemon=True)
+        stopper.start()
+        stopper.join(JOIN_S)
+        if stopper.is_alive():
+            log.warning("fleet: paho's thread did not end within %g s (a connect under way); left it", JOIN_S)
         self._connected.clear()
 
     @property
@@ -190,6 +225,22 @@ class MqttClient:
             return False
         result, _mid = self._client.subscribe(topic, qos)
         return result == paho.MQTT_ERR_SUCCESS
+
+    def barrier(self, topic: str, timeout: float) -> bool:
+        """Wait until the broker has sent what it owes for the subscriptions made so far (their retained
+        messages, e.g. every booth's status for ``booth fleet --once``): subscribe to ``topic`` once more,
+        asking for no retained message again, and wait for that SUBACK; the broker handles our packets in
+        order, so it comes after them. Subscribe at QoS 0 first so no in-flight window holds them back.
+        MQTT 3.1.1 has no such option: a pause of ``timeout`` at most 1 s instead."""
+        if not self._v5:
+            time.sleep(min(timeout, 1.0))
+            return True
+        again = SubscribeOptions(qos=0, retainHandling=SubscribeOptions.RETAIN_SEND_IF_NEW_SUB)
+        result, mid = self._client.subscribe(topic, options=again)
+        if result != paho.MQTT_ERR_SUCCESS or mid is None:
+            return False
+        with self._acks:
+            return self._acks.wait_for(lambda: mid in self._acked, timeout)
 
     def flush(self, timeout: float) -> bool:
         """Wait at most ``timeout`` s until the messages published so far have left (QoS 1: acknowledged)."""
@@ -219,23 +270,43 @@ class MqttClient:
                 return
             self.error = ""
             self._connected.set()
-            self._answered.set()
             log.info("fleet: connected to %s", self.broker)
             if self._on_connect is not None:
-                self._on_connect()
+                self._on_connect()  # before connect() returns: its subscriptions go out first
         except Exception:
             log.exception("fleet: error after connecting")
+        finally:
+            self._answered.set()
+
+    def _subscribed_cb(self, client: Any, userdata: Any, mid: int, reasons: Any, properties: Any) -> None:
+        with self._acks:
+            self._acked.add(mid)
+            if len(self._acked) > SENT_KEPT:  # only the latest matter; message ids wrap at 65535
+                self._acked = {mid}
+            self._acks.notify_all()
 
     def _connect_failed_cb(self, client: Any, userdata: Any) -> None:
-        self.error = f"cannot reach the broker at {self.broker}; retrying"
+        error = f"cannot reach the broker at {self.broker} (or its TLS certificate is not trusted); retrying"
+        if error != self.error:  # once per outage, not on every retry
+            log.warning("fleet: %s", error)
+        self.error = error
         self._answered.set()
 
     def _disconnected_cb(self, client: Any, userdata: Any, flags: Any, reason: Any, properties: Any) -> None:
         was = self._connected.is_set()
         self._connected.clear()
-        if was and reason.is_failure:
-            self.error = f"lost the broker at {self.broker} ({reason}); reconnecting"
-            log.warning("fleet: %s", self.error)
+        try:
+            if getattr(reason, "value", None) == TAKEN_OVER:
+                self.error = (
+                    f"another client logged in to {self.broker} with our client id; two booths with the "
+                    "same fleet.booth_id (a cloned SD card keeps the host name)? Give each booth its own"
+                )
+                log.warning("fleet: %s", self.error)
+            elif was and reason.is_failure:
+                self.error = f"lost the broker at {self.broker} ({reason}); reconnecting"
+                log.warning("fleet: %s", self.error)
+        except Exception:
+            log.exception("fleet: error after a disconnect")
 
     def _message_cb(self, client: Any, userdata: Any, message: Any) -> None:
         try:

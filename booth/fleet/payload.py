@@ -43,20 +43,29 @@ class DayCounts:
 
     Why cached: it is a query, and the fleet link diffs the status about four times a second; a count a few
     seconds old is as good on a dashboard. A storage error keeps the last counts (logged once per kind).
+    Why two clocks: the wall clock says where today began, the monotonic one when to read again; a Pi
+    without a real-time clock jumps its wall clock when NTP syncs, and a jump back must not freeze the
+    counts until the clock catches up.
     """
 
-    def __init__(self, storage: Storage, every_s: float, clock: Callable[[], float] = time.time) -> None:
-        self._storage, self._every, self._clock = storage, every_s, clock
+    def __init__(
+        self,
+        storage: Storage,
+        every_s: float,
+        clock: Callable[[], float] = time.time,
+        ticks: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._storage, self._every, self._clock, self._ticks = storage, every_s, clock, ticks
         self._counts: tuple[int, int] | None = None
         self._read_at = float("-inf")
         self._failed = False
 
     def get(self) -> tuple[int, int] | None:
-        now = self._clock()
-        if now - self._read_at >= self._every:
-            self._read_at = now
+        tick = self._ticks()
+        if tick - self._read_at >= self._every:
+            self._read_at = tick
             try:
-                self._counts = self._storage.day_counts(local_midnight(now))
+                self._counts = self._storage.day_counts(local_midnight(self._clock()))
                 self._failed = False
             except Exception as err:  # a count is never worth stopping the fleet link
                 if not self._failed:

@@ -3,7 +3,9 @@
 Pure (messages and a clock in, text out), so the tests check every column without a broker. Why from the
 retained topics alone: a viewer that connects at any moment gets every booth's latest status and
 availability at once, including the last will of a booth that vanished; how long it has been gone is
-the time since its last status.
+the time since its last status (by the booth's clock: a booth whose clock is wrong shows a wrong "how
+long"). Why every cell is cleaned: anyone who may publish on the broker writes these strings, and a
+terminal escape in a booth's "version" must not reach the studio's terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 HEADERS = ("booth", "state", "fps", "free disk", "today", "backlog", "version")
+MAX_CELL = 40
+
+
+def clean(text: str) -> str:
+    """``text`` with control characters as "?", cut to :data:`MAX_CELL` characters."""
+    shown = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return shown if len(shown) <= MAX_CELL else shown[: MAX_CELL - 1] + "~"
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,8 @@ class Row:
     version: str
 
     def cells(self) -> tuple[str, ...]:
-        return (self.booth, self.state, self.fps, self.free_disk, self.today, self.backlog, self.version)
+        cells = (self.booth, self.state, self.fps, self.free_disk, self.today, self.backlog, self.version)
+        return tuple(clean(cell) for cell in cells)
 
 
 def decode_status(payload: bytes) -> dict[str, Any] | None:
@@ -58,7 +68,8 @@ def _state(status: Mapping[str, Any], online: str | None, now: float) -> str:
         return f"offline {ago(now - float(at))}" if isinstance(at, int | float) else "offline"
     if status.get("paused"):
         state = f"{state} (paused)"
-    faults = [kind for kind, text in (status.get("faults") or {}).items() if text]
+    block = status.get("faults")
+    faults = [str(kind) for kind, text in block.items() if text] if isinstance(block, dict) else []
     return f"{state} [{', '.join(faults)} fault]" if faults else state
 
 

@@ -208,3 +208,63 @@ def test_login_from_the_credentials_file_or_nothing(tmp_path, monkeypatch):
 def test_a_missing_ca_file_is_a_config_error():
     with pytest.raises(ConfigError, match="ca_file"):
         MqttClient(Broker("h", 8883, True), Login(ca_file=Path("/nonexistent/ca.crt")), client_id="x")
+
+
+def test_day_counts_read_again_after_the_wall_clock_jumps_back():
+    class Counting:
+        calls = 0
+
+        def day_counts(self, since):
+            Counting.calls += 1
+            return (Counting.calls, 0)
+
+    wall, ticks = [1_000_000.0], [0.0]
+    counts = payload.DayCounts(Counting(), 10.0, lambda: wall[0], lambda: ticks[0])  # type: ignore[arg-type]
+    assert counts.get() == (1, 0)
+    wall[0] -= 3600  # NTP set the clock an hour back
+    ticks[0] += 11
+    assert counts.get() == (2, 0)
+    assert counts.get() == (2, 0)  # cached until every_s passed on the monotonic clock
+
+
+def test_discovery_topics_are_valid_node_ids_and_carry_no_deprecated_object_id():
+    configs = discovery.configs(Topics("booths", "hall.2"), "homeassistant", "0.1")
+    for topic, text in configs:
+        assert topic.startswith("homeassistant/sensor/hall_2/")
+        config = json.loads(text)
+        assert "object_id" not in config and config["state_topic"] == "booths/hall.2/status"
+    by_name = {topic.split("/")[3]: json.loads(text) for topic, text in configs}
+    assert by_name["sessions_today"]["state_class"] == "total_increasing"
+    assert by_name["free_disk"]["device_class"] == "data_size"
+    assert "state_class" not in by_name["state"]
+
+
+def test_discovery_templates_render_unknown_rather_than_a_false_zero():
+    jinja2 = pytest.importorskip("jinja2")
+    environment = jinja2.Environment()
+    by_name = {s.name: s.template for s in discovery.SENSORS}
+
+    def render(name, value_json):
+        return environment.from_string(by_name[name]).render(value_json=value_json)
+
+    assert render("free_disk", {"free_disk_bytes": 3 * 1073741824}) == "3.0"
+    assert render("free_disk", {"free_disk_bytes": None}) == "None"
+    assert render("upload_backlog", {"upload_backlog": {"pending": 2, "failing": 1}}) == "3"
+    assert render("upload_backlog", {"upload_backlog": None}) == "None"
+
+
+def test_table_cells_keep_terminal_escapes_out():
+    status = {"state": "idle\x1b[2J", "version": "v" * 500, "faults": ["not", "a", "dict"], "at": 1.0}
+    cells = table.row("evil\x1b]0;x\x07", status, "online", 2.0).cells()
+    assert not any(ch in cell for cell in cells for ch in "\x1b\x07")
+    assert max(len(cell) for cell in cells) <= table.MAX_CELL
+
+
+def test_refusals_repeat_little_of_what_was_sent():
+    with pytest.raises(commands.Refused) as caught:
+        commands.parse(json.dumps({"command": "x\n" * 500}).encode())
+    assert "\n" not in str(caught.value) and len(str(caught.value)) < 200
+
+
+def test_a_login_never_shows_its_password():
+    assert "s3cret" not in repr(Login("booth-a", "s3cret"))

@@ -218,6 +218,7 @@ class Mosquitto:
                     return self
             except OSError:
                 time.sleep(0.05)
+        self.kill()  # never leave a broker behind that the test will not stop
         raise RuntimeError(
             f"mosquitto did not listen on {self.port} within {timeout} s: {self.log()[-2000:]}"
         )
