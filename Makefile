@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= var
 PORT ?= 8080
+# 127.0.0.1: only this machine reaches the page; HOST=0.0.0.0 lets phones on the network open gallery links.
+HOST ?= 127.0.0.1
 # Raspberry Pi OS ships picamera2 through apt only: there the venv must see the system site-packages;
 # elsewhere it stays isolated so a desktop's own Python packages cannot leak in.
 VENV_FLAGS ?= $(if $(wildcard /usr/lib/python3/dist-packages/picamera2),--system-site-packages,)
@@ -17,7 +19,7 @@ export MALLOC_ARENA_MAX ?= 2
 .PHONY: help venv install models media setup run test bench lint eval clean
 
 help:
-	@echo "make run    set up and start the booth on http://127.0.0.1:$(PORT)"
+	@echo "make run    set up and start the booth on http://$(HOST):$(PORT) (HOST=0.0.0.0: for phones too)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make bench  per-stage latency against MediaPipe in the same run"
 	@echo "make lint   ruff and the mypy type checker"
@@ -44,7 +46,7 @@ media: install
 setup: models media
 
 run: setup
-	$(BIN)/booth run --host 127.0.0.1 --port $(PORT) --data $(DATA)
+	$(BIN)/booth run --host $(HOST) --port $(PORT) --data $(DATA)
 
 test: setup
 	$(BIN)/python -m pytest

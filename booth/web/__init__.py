@@ -1,7 +1,8 @@
 """The booth page: a Flask app around one running :class:`booth.service.BoothService`.
 
-``create_app(service)`` builds the app; ``booth run`` serves it with waitress (threaded; never Flask's
-development server, which imports the app twice and would open the camera twice). The service lives in
+``create_app(service, listen_host=..., listen_port=...)`` builds the app; ``booth run`` serves it with
+waitress (threaded; never Flask's development server, which imports the app twice and would open the camera
+twice). The service lives in
 ``app.extensions["booth"]`` and every blueprint reaches it through :mod:`booth.web.context`.
 
 Blueprints, one per area: ``kiosk`` (``/``, the sitter's screen), ``operator`` (``/operator``, login
@@ -12,6 +13,10 @@ required), ``gallery`` (``/g/<token>``, the client's photos), ``api`` (JSON, ``/
 Guards applied to every request here, before any view runs: CSRF on every POST, a cap on the body size, and
 security headers on every answer (the pages load nothing from elsewhere, so the content security policy
 allows only the booth itself).
+
+Why the app is told what the server listens on: the QR code's link must name an address a phone can open
+(:mod:`booth.web.links`). A booth that listens on loopback only gets a warning in the log at start and on
+the operator page, and its kiosk shows no QR code.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from werkzeug.routing import IntegerConverter
 
 from booth.config import WebSettings
 from booth.web import api, gallery, kiosk, operator, streams, teach
-from booth.web.context import operator_logged_in
+from booth.web.context import LISTEN_KEY, operator_logged_in
+from booth.web.links import reachability
 from booth.web.port import BoothPort
 from booth.web.security import (
     CSRF_FIELD,
@@ -89,8 +95,18 @@ class RowId(IntegerConverter):
         super().__init__(map, min=1, max=2**63 - 1)
 
 
-def create_app(service: BoothPort, config: Mapping[str, Any] | None = None) -> Flask:
-    """The booth page for ``service``; ``config`` overrides Flask settings (tests pass ``TESTING``)."""
+def create_app(
+    service: BoothPort,
+    config: Mapping[str, Any] | None = None,
+    *,
+    listen_host: str | None = None,
+    listen_port: int | None = None,
+) -> Flask:
+    """The booth page for ``service``; ``config`` overrides Flask settings (tests pass ``TESTING``).
+
+    ``listen_host`` and ``listen_port`` are what the server binds (``booth run``'s ``--host`` and the port
+    it got); None: not known, and the gallery links follow the older rule (see :mod:`booth.web.links`).
+    """
     folder = instance_dir(service.data_dir)
     app = Flask(__name__, instance_path=str(folder))
     app.url_map.converters["id"] = RowId
@@ -102,7 +118,19 @@ def create_app(service: BoothPort, config: Mapping[str, Any] | None = None) -> F
         app.register_blueprint(module.bp)
     _install_guards(app)
     _install_template_helpers(app, service)
+    app.extensions[LISTEN_KEY] = (listen_host, listen_port)
+    _warn_if_unreachable(service, listen_host, listen_port)
     return app
+
+
+def _warn_if_unreachable(service: BoothPort, listen_host: str | None, listen_port: int | None) -> None:
+    """Say once, at start, when no phone can open the gallery link the QR code would show."""
+    if listen_host is None:
+        return
+    settings = service.settings
+    reach = reachability(settings.web.public_url, settings.hotspot, listen_host, listen_port)
+    if not reach.phone_ok:
+        log.warning("%s", reach.warning())
 
 
 def _configure(app: Flask, web: WebSettings, folder: Path) -> None:
@@ -194,3 +222,8 @@ def _install_template_helpers(app: Flask, service: BoothPort) -> None:
     @app.template_filter("datetime")
     def local_datetime(seconds: float) -> str:
         return time.strftime("%d %b %Y, %H:%M", time.localtime(seconds))
+
+    @app.template_filter("clock")
+    def local_clock(seconds: float) -> str:
+        """A time of day (today's, on the operator page): "14:05:09"."""
+        return time.strftime("%H:%M:%S", time.localtime(seconds))

@@ -6,6 +6,9 @@ logged-in operator (the status and the events carry both forms; see :class:`boot
 The kiosk screen is known by its address, and only under the booth's own name (:func:`own_host`: see
 "Trust by address" in :mod:`booth.web.security`); the operator by a login id the booth still holds.
 
+Where the gallery link points is decided here too (:func:`reach`, from what the server listens on: see
+:mod:`booth.web.links`).
+
 The live picture is decided here too (:func:`may_watch_preview`): the preview stream and the face readings
 in the status (look scores, trigger score, gaze, pose, the hint drawn from them) are the sitter's, so
 other clients on the studio network get neither unless ``web.lan_preview`` is on (:func:`for_client`).
@@ -22,6 +25,7 @@ from urllib.parse import urlsplit
 from flask import current_app, jsonify, redirect, request, session, url_for
 
 from booth.config import WebSettings
+from booth.web.links import Reachability, reachability
 from booth.web.port import BoothPort
 from booth.web.security import LoginStore, address_in, host_name, is_own_host
 
@@ -34,6 +38,8 @@ UNSENT_KEY = "booth.unsent_bytes"
 OPERATOR_SEEN_KEY = "booth.operator_seen"
 #: Status keys that carry the sitter's face readings; cleared for clients that may not watch the preview.
 FACE_KEYS = {"face": None, "trigger": None, "hint": ""}
+#: ``app.extensions`` key of ``(listen_host, listen_port)``, what ``create_app`` was told the server binds.
+LISTEN_KEY = "booth.listen"
 
 
 def booth_service() -> BoothPort:
@@ -160,3 +166,23 @@ def require_booth_control(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     return wrapper
+
+
+def request_port() -> str | None:
+    """The port this page was asked on (from the Host header, else the server's)."""
+    tail = request.host.rsplit(":", 1)
+    if len(tail) == 2 and tail[1].isdigit():
+        return tail[1]
+    return request.environ.get("SERVER_PORT")
+
+
+def reach() -> Reachability:
+    """Where this booth's gallery links point, and whether a phone can open them (:mod:`booth.web.links`)."""
+    host, port = current_app.extensions.get(LISTEN_KEY, (None, None))
+    settings = booth_service().settings
+    return reachability(settings.web.public_url, settings.hotspot, host, port or request_port(), request.host)
+
+
+def fleet_state(service: BoothPort) -> Any:
+    """The fleet link's connection (``.connected``, ``.broker``, ``.error``), or None without a fleet link."""
+    return service.fleet.state() if service.fleet is not None else None

@@ -10,6 +10,12 @@ then the shot id among *that session's* committed rows; the file path comes from
 of another session, a token of the wrong shape or a ``..`` in the URL all end in 404 before any file is
 touched. Crops are cut from the untouched original on request (boxes from :mod:`booth.crops`, stored with
 the shot), so a better crop rule later applies to every photo ever taken.
+
+"Delete my photos" is the client's own: the link is the key, so whoever holds it may delete the session
+(files, rows and, through the storage's outbox, the copies uploaded to the studio's bucket). It asks first
+on a page of its own (``GET .../delete``), so it works without JavaScript, and the deletion itself is a POST
+carrying the CSRF token like every other. A session still running or still on the booth's screen is not
+deleted: the answer is the booth's one line saying so.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from PIL import Image
 
 from booth.crops import ASPECTS
-from booth.errors import SessionNotFound, StorageError
+from booth.errors import SessionBusy, SessionNotFound, StorageError
 from booth.imaging import encode_jpeg
 from booth.storage import SessionRecord, ShotRecord
 from booth.web.context import booth_service
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("gallery", __name__, url_prefix="/g")
 
 VIEW_SIZE = 1200  # longest side of the in-page images; downloads are full size
+DELETE_REASON = "deleted by the client from the gallery link"
 #: The crops the gallery offers, in the order of its buttons (each must be a :data:`booth.crops.ASPECTS`).
 ASPECT_LABELS = {"4x5": "4:5", "1x1": "1:1"}
 
@@ -205,3 +213,28 @@ def archive(token: str) -> Response:
     return send_file(
         path, mimetype="application/zip", as_attachment=True, download_name=f"headshots-{record.id}.zip"
     )
+
+
+@bp.get("/<token>/delete")
+def confirm_delete(token: str) -> str:
+    """The question before the deletion: the photos cannot be brought back."""
+    record = _session(token)
+    count = len(booth_service().storage.shots(record.id))
+    return render_template("gallery_delete.html", token=token, session=record, count=count, deleted=False)
+
+
+@bp.post("/<token>/delete")
+def delete(token: str) -> ResponseReturnValue:
+    record = _session(token)
+    try:
+        booth_service().delete_session(record.id, reason=DELETE_REASON)
+    except SessionNotFound:
+        abort(404, "No such gallery. Check the link you were given.")
+    except SessionBusy as err:
+        message = str(err)
+        abort(409, f"{message[0].upper()}{message[1:]}.")
+    except StorageError as err:
+        log.error("gallery delete of session %d failed: %s", record.id, err)
+        abort(503, "The photos could not be deleted just now; try again in a minute, or ask the studio.")
+    log.info("session %d deleted by the client from its gallery link", record.id)
+    return render_template("gallery_delete.html", token=token, session=record, count=0, deleted=True)

@@ -3,6 +3,11 @@
 Login is one shared operator password (a booth has one operator at a time, standing next to it). The
 dashboard's live parts (scores, timings, state, camera and GPIO status, pulses) come over ``/api/events``;
 forms post back here and redirect (post/redirect/get), so a reload never re-submits.
+
+The page also says what leaves the booth: whether a phone can open the gallery link at all (a booth that
+listens on loopback only cannot be reached: the banner names the address the QR code would need), the
+cloud delivery's queue (pending, failing with the reason, done) and the fleet link's connection. Pause and
+Resume stop and allow new sessions (a running one finishes).
 """
 
 from __future__ import annotations
@@ -31,11 +36,14 @@ from booth.errors import BoothError, SessionBusy, SessionNotFound, StorageError
 from booth.web.context import (
     OPERATOR_KEY,
     booth_service,
+    fleet_state,
     foreign_host_reason,
     operator_logged_in,
     own_host,
+    reach,
     require_operator,
 )
+from booth.web.port import BoothPort
 from booth.web.security import csrf_matches, is_loopback, new_csrf_token, password_problem
 from booth.web.settings_form import (
     current_values,
@@ -177,7 +185,67 @@ def _dashboard(values: dict[str, str] | None = None, errors: dict[str, str] | No
         retention_days=settings.storage.retention_days,
         settings_looks_file=settings.looks.file,
         threshold_warnings=service.threshold_warnings(),
+        reach=reach(),
+        paused=service.paused,
+        **outbound(service),
     )
+
+
+def outbound(service: BoothPort) -> dict[str, Any]:
+    """What the Delivery section and the Fleet line show (each part is optional on a booth)."""
+    delivery = service.settings.delivery
+    outbox = None
+    problem = ""
+    try:
+        outbox = service.outbox()
+    except StorageError as err:  # a queue that cannot be read must not take the dashboard down with it
+        problem = f"The upload queue cannot be read: {err}"
+    live = service.delivery
+    where = delivery.endpoint_url or "AWS S3"
+    return {
+        "delivery": {
+            "enabled": delivery.enabled and live is not None,
+            "configured": delivery.enabled,
+            "bucket": f"{where.rstrip('/')}/{delivery.bucket}/{delivery.prefix}".rstrip("/"),
+            "link": delivery.link,
+            "error": live.connected if live is not None else None,
+            "problem": problem,
+        },
+        "outbox": outbox,
+        "fleet_settings": service.settings.fleet,
+        "fleet": fleet_state(service),
+    }
+
+
+def _pause_redirect() -> ResponseReturnValue:
+    return redirect(url_for("operator.dashboard") + "#live")
+
+
+@bp.post("/pause")
+@require_operator
+def pause() -> ResponseReturnValue:
+    """No new session until Resume (a running one finishes); the kiosk says the booth is paused."""
+    try:
+        booth_service().pause("paused by the operator")
+    except BoothError as err:
+        flash(f"The booth was not paused: {err}.", "error:live")
+    else:
+        log.info("booth paused by the operator")
+        flash("The booth is paused: it starts no new session until you resume it.", "ok:live")
+    return _pause_redirect()
+
+
+@bp.post("/resume")
+@require_operator
+def resume() -> ResponseReturnValue:
+    try:
+        booth_service().resume()
+    except BoothError as err:
+        flash(f"The booth was not resumed: {err}.", "error:live")
+    else:
+        log.info("booth resumed by the operator")
+        flash("The booth takes sessions again.", "ok:live")
+    return _pause_redirect()
 
 
 @bp.post("/settings")

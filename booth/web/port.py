@@ -3,6 +3,9 @@
 Why a protocol rather than the service class: the web layer depends only on these few typed calls, so the
 service can change inside without the page noticing, and the type checker holds both sides to it.
 :class:`booth.service.BoothService` is the one implementation.
+
+The cloud delivery and the fleet link are seen through protocols of their own, of only what the page reads:
+the page must not import the fleet package (both are front ends), and either part may be absent.
 """
 
 from __future__ import annotations
@@ -14,7 +17,22 @@ from typing import Any, Protocol
 from booth.config import Settings
 from booth.service import BoothStatus, Health, Subscription
 from booth.service.teaching import Teaching
-from booth.storage import Storage
+from booth.storage import OutboxSummary, Storage
+
+
+class DeliveryView(Protocol):
+    """The cloud delivery (``booth.delivery.Delivery``) as the page reads it."""
+
+    @property
+    def connected(self) -> str | None: ...  # the bucket's last error; None while its last request worked
+
+    def link_state(self, session_id: int) -> Any: ...  # .state ("off", "pending", "done", "failing"), .link
+
+
+class FleetView(Protocol):
+    """The fleet link (``booth.fleet.FleetLink``); ``state()`` has ``.connected``, ``.broker``, ``.error``."""
+
+    def state(self) -> Any: ...
 
 
 class BoothPort(Protocol):
@@ -22,6 +40,15 @@ class BoothPort(Protocol):
     data_dir: Path
     storage: Storage
     teaching: Teaching
+
+    @property
+    def paused(self) -> str | None: ...  # why the booth starts no session; None: it does
+
+    @property
+    def delivery(self) -> DeliveryView | None: ...  # None: cloud delivery is off
+
+    @property
+    def fleet(self) -> FleetView | None: ...  # None: no fleet link
 
     def status(self) -> BoothStatus: ...
 
@@ -44,6 +71,12 @@ class BoothPort(Protocol):
     def finish(self) -> BoothStatus: ...
 
     def fire(self) -> BoothStatus: ...
+
+    def pause(self, reason: str) -> BoothStatus: ...
+
+    def resume(self) -> BoothStatus: ...
+
+    def outbox(self) -> OutboxSummary | None: ...  # None: cloud delivery is off
 
     def delete_session(self, session_id: int, reason: str = ...) -> None: ...
 

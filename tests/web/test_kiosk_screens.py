@@ -24,6 +24,8 @@ import pytest
 from browser_helpers import BROWSER
 from web_helpers import running_booth
 
+from booth.web.links import qr_svg, wifi_join_text
+
 SHOTS = Path(os.environ.get("KIOSK_SHOTS", Path(__file__).resolve().parents[2] / "test-artifacts/web/kiosk"))
 SIZES = ["800x480", "1024x600", "1280x800"]
 UPRIGHT = "480x800"  # the touchscreen turned: checked with the longest texts
@@ -332,11 +334,19 @@ def longest_end(real: dict, state: str) -> dict:
     return status
 
 
-def replayed_page(browser, base: str, size: str, status: dict):
+def answer_with(kind: str, body: str | bytes):
+    """A route handler answering ``body`` (Playwright passes a handler of two parameters the request too)."""
+    return lambda route: route.fulfill(status=200, content_type=kind, body=body)
+
+
+def replayed_page(browser, base: str, size: str, status: dict, answers: dict | None = None):
     """The kiosk at ``size`` fed ``status`` (and nothing else) as its status events: the page's own
-    rendering, on screens or texts that replayed footage does not bring about."""
+    rendering, on screens or texts that replayed footage does not bring about. ``answers`` maps URL
+    patterns to ``(content type, body)``: what the booth would answer with delivery or the hotspot on."""
     width, height = (int(n) for n in size.split("x"))
     page = browser.new_page(bypass_csp=True, viewport={"width": width, "height": height})
+    for pattern, (kind, text) in (answers or {}).items():
+        page.route(pattern, answer_with(kind, text))
     # One event a stream, the stream reopened every 0.3 s: the page renders this status over and over, so
     # the preview's "Camera starting" note goes once the preview shows, as with the real feed.
     body = f"retry: 300\nevent: status\ndata: {json.dumps(status)}\n\n"
@@ -401,3 +411,102 @@ def test_idle_and_welcome_promise_the_time_the_shot_list_takes(tmp_path, media, 
             wait_state(page, "idle")
         finally:
             page.close()
+
+
+#: A presigned link as long as SigV4 makes them: the kiosk must never print it (the QR code carries it).
+CLOUD_LINK = (
+    "https://s3.eu-central-003.backblazeb2.com/studio-photos/booth/Qm9vdGgtc2Vzc2lvbi1mb2xkZXI/index.html"
+    "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=0031234567890abcdef%2F20260101%2Feu-central-003"
+    "%2Fs3%2Faws4_request&X-Amz-Date=20260101T120000Z&X-Amz-Expires=604800&X-Amz-SignedHeaders=host"
+    "&X-Amz-Signature=" + "0123456789abcdef" * 4
+)
+LONG_PAUSE = "paused by the operator: the studio is closed for lunch until two o'clock"
+
+
+def end_variants(real: dict) -> list[tuple[str, dict, dict, dict]]:
+    """The end screen as delivery and the hotspot change it: ``(shot, status, answers, expected)`` where
+    ``expected`` says which of its parts show (read off the page after it rendered)."""
+    token = real["session"]["token"]
+    lan = f"http://10.42.0.1:8080/g/{token}"
+    two = longest_end(real, "review")  # the Done button too: the tallest end screen
+
+    def links(lan: str | None, wifi: bool) -> tuple[str, str]:
+        return ("application/json", json.dumps({"lan": lan, "cloud": None, "wifi": wifi}))
+
+    hotspot = {
+        f"**/kiosk/link/{token}": links(lan, True),
+        "**/kiosk/wifi.svg": ("image/svg+xml", qr_svg(wifi_join_text("HeadshotBooth", "correct horse"))),
+    }
+    pending = longest_end(real, "review")
+    pending["state"] = "delivered"
+    pending["session"]["link"] = {"state": "failing", "link": CLOUD_LINK, "error": "bucket down"}
+    with_lan = {f"**/kiosk/link/{token}": links(lan, False)}
+    saved = longest_end(real, "review")
+    nothing = {f"**/kiosk/link/{token}": links(None, False)}
+    done = longest_end(real, "review")
+    done["state"] = "delivered"
+    done["session"]["link"] = {"state": "done", "link": CLOUD_LINK, "error": ""}
+    return [
+        ("review-two-qr", two, hotspot, {"qr": True, "wifi": True, "saved": False, "note": "", "link": lan}),
+        ("delivered-pending", pending, with_lan,
+         {"qr": True, "wifi": False, "saved": False, "note": "Your link will work in a minute.",
+          "link": f"Now on the booth's network: {lan}"}),
+        ("delivered-cloud", done, with_lan,
+         {"qr": True, "wifi": False, "saved": False, "note": "", "link": ""}),
+        ("review-no-qr", saved, nothing, {"qr": False, "wifi": False, "saved": True, "note": "", "link": ""}),
+    ]  # fmt: skip
+
+
+END_PARTS = """() => ({
+  qr: !document.getElementById("qr-card").hidden, wifi: !document.getElementById("wifi-card").hidden,
+  saved: !document.getElementById("no-link").hidden, note: document.getElementById("qr-note").textContent,
+  link: document.getElementById("gallery-link").textContent,
+  src: document.getElementById("qr").getAttribute("src") || "" })"""
+
+
+@pytest.mark.parametrize("size", [*SIZES, UPRIGHT])
+def test_the_end_screens_of_delivery_and_the_hotspot_fit(booth, browser, real_statuses, size):
+    """Two QR codes (the hotspot's Wi-Fi, then the gallery), the cloud link still uploading (its QR code,
+    "will work in a minute", the booth's link as text), the cloud link done, and no link a phone can open
+    (no QR code, only the sentence): each says what it should and fits."""
+    for shot, status, answers, expected in end_variants(real_statuses["stopped"]):
+        page = replayed_page(browser, booth[1], size, status, answers)
+        try:
+            if expected["qr"]:
+                page.wait_for_function("document.getElementById('qr').naturalWidth > 0", timeout=10_000)
+            if expected["wifi"]:
+                page.wait_for_function("document.getElementById('wifi-qr').naturalWidth > 0", timeout=10_000)
+            if expected["saved"]:
+                page.wait_for_selector("#no-link:not([hidden])", timeout=10_000)
+            parts = page.evaluate(END_PARTS)
+            src = parts.pop("src")
+            assert parts == expected, shot
+            if expected["qr"]:
+                cloud = bool(status["session"].get("link"))
+                assert src.endswith("?as=cloud" if cloud else "?as=lan"), (shot, src)
+            if expected["wifi"]:
+                labels = page.locator("#qr-cards .qr-lead").all_inner_texts()
+                assert labels == ["1. Join the booth's Wi-Fi", "2. Open your photos"], labels
+            if expected["saved"]:
+                assert page.locator("#no-link").inner_text() == (
+                    "Your photos are saved. The studio will send you the link."
+                )
+                assert page.locator("#review-note").inner_text() == ""
+            check_fits(page, size, shot, status["state"])
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("size", [*SIZES, UPRIGHT])
+def test_a_paused_booth_says_so_and_offers_no_start(booth, browser, real_statuses, size):
+    status = {**copy.deepcopy(real_statuses["idle"]), "paused": LONG_PAUSE}
+    page = replayed_page(browser, booth[1], size, status)
+    try:
+        page.wait_for_function("document.getElementById('start-btn').hidden", timeout=10_000)
+        assert page.locator("#idle-title").inner_text() == "This booth is paused"
+        assert page.locator("#paused-reason").inner_text() == LONG_PAUSE[0].upper() + LONG_PAUSE[1:] + "."
+        assert not page.locator("#start-btn").is_visible() and not page.locator("#idle-plan").is_visible()
+        assert page.locator("#state-pill").inner_text() == "Paused"
+        check_fits(page, size, "idle-paused", "idle")
+    finally:
+        page.close()

@@ -115,8 +115,10 @@ def test_qr_code_encodes_the_gallery_link(client, service):
     record, _ = seed_session(service)
     r = client.get(f"/kiosk/qr/{record.token}.svg")
     assert r.status_code == 200 and r.mimetype == "image/svg+xml"
-    link = client.get(f"/kiosk/link/{record.token}").get_data(as_text=True)
+    answer = client.get(f"/kiosk/link/{record.token}").json
+    link = answer["lan"]
     assert link.endswith(f"/g/{record.token}") and link.startswith("http")
+    assert answer["cloud"] is None and answer["wifi"] is False  # delivery and the hotspot are off
     assert r.data == qr_svg(link)
     assert client.get("/kiosk/qr/" + "A" * 32 + ".svg").status_code == 404
     assert client.get("/kiosk/link/../../etc/passwd").status_code == 404

@@ -104,10 +104,10 @@ def get_json(url: str) -> tuple[int, dict]:
 
 
 def running_booth(
-    tmp: Path, media, session: dict | None = None
+    tmp: Path, media, session: dict | None = None, **more: dict
 ) -> Iterator[tuple[subprocess.Popen, str, Path, Path]]:
     """A module fixture's body: ``booth run`` as :func:`start_booth` starts it, stopped with SIGTERM after."""
-    proc, base, cfg = start_booth(tmp, media, session=session)
+    proc, base, cfg = start_booth(tmp, media, session=session, **more)
     yield proc, base, cfg, tmp
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -115,10 +115,16 @@ def running_booth(
 
 
 def start_booth(
-    tmp: Path, media, policy: dict | None = None, session: dict | None = None, web: dict | None = None
+    tmp: Path,
+    media,
+    policy: dict | None = None,
+    session: dict | None = None,
+    web: dict | None = None,
+    sections: dict | None = None,
 ) -> tuple[subprocess.Popen, str, Path]:
     """``booth run`` on a free port with :data:`QUICK` settings (``policy``, ``session`` and ``web`` keys
-    override its sections of the same name)."""
+    override its sections of the same name, ``web.public_url`` included: the booth's own address unless
+    given; ``sections`` adds whole sections, e.g. ``{"hotspot": {...}}``)."""
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -127,9 +133,10 @@ def start_booth(
     settings = config.validate(
         {
             **QUICK,
+            **(sections or {}),
             "session": {**QUICK["session"], **(session or {})},
             "policy": {**QUICK["policy"], **(policy or {})},
-            "web": {**QUICK["web"], **(web or {}), "public_url": base},
+            "web": {**QUICK["web"], "public_url": base, **(web or {})},
         }
     )
     config.save(settings, cfg)

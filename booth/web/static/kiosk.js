@@ -14,8 +14,12 @@
   };
   // Why a look has no photo, as the end screen says it (the plan's missed_because).
   const MISSED_BECAUSE = { time: "no photo: we ran out of time", stopped: "no photo: the session stopped" };
+  // The cloud link's states in which its link is known (and works, or will once uploaded).
+  const CLOUD_STATES = new Set(["pending", "done", "failing"]);
   let token = null;
-  let qrToken = null;
+  let linkFor = null;     // the token whose /kiosk/link answer is asked for or in linkInfo
+  let linkInfo = null;    // that answer: {lan, cloud, wifi}; null until it arrives
+  let lastStatus = null;
   let keptTimer = null;
   let lastScreen = null;
   const previewLive = Booth.preview($("preview"), Number(shell.dataset.recycle || 300));
@@ -157,6 +161,55 @@
     $("baseline-progress").setAttribute("aria-valuenow", String(pct));
   }
 
+  // The session's cloud link: the live status's own (the session on screen), else what /kiosk/link said.
+  function cloudOf(session) {
+    const live = session && session.link;
+    if (live && typeof live.state === "string") return CLOUD_STATES.has(live.state) && live.link ? live : null;
+    return linkInfo && linkInfo.cloud;
+  }
+
+  function askLink() {
+    if (linkFor === token) return;
+    linkFor = token;
+    linkInfo = null;
+    const asked = token;
+    // A 404 (the gallery is gone) offers nothing; a network error is asked again in a moment.
+    fetch(`/kiosk/link/${asked}`).then((r) => (r.ok ? r.json() : { lan: null, cloud: null, wifi: false }))
+      .catch(() => null)
+      .then((info) => {
+        if (linkFor !== asked) return;
+        if (!info) { setTimeout(() => { if (linkFor === asked && !linkInfo) linkFor = null; }, 2000); return; }
+        linkInfo = info;
+        if (lastStatus) render(lastStatus);
+      });
+  }
+
+  function setSrc(img, src) {
+    if (img.getAttribute("src") !== src) img.src = src;
+  }
+
+  // What the end screen offers: the cloud link's QR code once there is one ("will work in a minute" until
+  // it is uploaded), else the booth's own link when a phone can open it (after the hotspot's Wi-Fi code
+  // when that is on), else only a sentence: a QR code no phone can open helps nobody.
+  function renderLinks(status, haveLink) {
+    if (haveLink) askLink();
+    const cloud = haveLink ? cloudOf(status.session) : null;
+    const lan = linkInfo ? linkInfo.lan : null;
+    const mode = !haveLink ? "none" : cloud ? "cloud" : !linkInfo ? "wait" : lan ? "lan" : "saved";
+    const wifi = mode === "lan" && Boolean(linkInfo.wifi);
+    const waiting = cloud && cloud.state !== "done";
+    $("qr-card").hidden = mode !== "cloud" && mode !== "lan";
+    $("wifi-card").hidden = !wifi;
+    $("qr-cards").dataset.count = String(($("qr-card").hidden ? 0 : 1) + (wifi ? 1 : 0));
+    $("no-link").hidden = mode !== "saved";
+    if (mode === "cloud" || mode === "lan") setSrc($("qr"), `/kiosk/qr/${token}.svg?as=${mode}`);
+    if (wifi) setSrc($("wifi-qr"), "/kiosk/wifi.svg");
+    $("qr-lead").textContent = wifi ? "2. Open your photos" : "Scan to get your photos on your phone.";
+    $("qr-note").textContent = waiting ? "Your link will work in a minute." : "";
+    $("gallery-link").textContent = mode === "lan" ? lan : waiting && lan ? `Now on the booth's network: ${lan}` : "";
+    return mode;
+  }
+
   function renderReview(status) {
     const ended = status.state === "expired" || status.state === "aborted";
     $("done-title").textContent = ended ? (status.state === "expired" ? "Session timed out" : "Session stopped")
@@ -168,16 +221,21 @@
     $("done-count").textContent = photos === 0 ? "No photos were kept."
       : `${plural(photos, "photo")}` + (withPhotos === null ? "" : `, ${withPhotos} of ${plural(plan.length, "look")}`);
     // A link to an empty gallery helps nobody: offer it only when a photo was kept.
-    const haveLink = Boolean(token) && photos > 0;
-    $("qr-card").hidden = !haveLink;
-    if (haveLink && qrToken !== token) {
-      qrToken = token;
-      $("qr").src = `/kiosk/qr/${token}.svg`;
-      fetch(`/kiosk/link/${token}`).then((r) => (r.ok ? r.text() : "")).then((t) => { $("gallery-link").textContent = t; });
-    }
+    const mode = renderLinks(status, Boolean(token) && photos > 0);
     $("done-btn").hidden = status.state !== "review";
-    $("review-note").textContent = haveLink ? "The link stays private: only people you share it with can see your photos."
+    $("review-note").textContent = mode === "cloud" || mode === "lan"
+      ? "The link stays private: only people you share it with can see your photos."
       : (status.fault ? `The booth stopped: ${status.fault}` : "");
+  }
+
+  // Idle, paused (status.paused: why): the booth starts no session, so no Start button, and it says so.
+  function renderIdle(status) {
+    const paused = typeof status.paused === "string" && status.paused ? status.paused : null;
+    $("idle-title").textContent = paused ? "This booth is paused" : "Your headshots.";
+    $("paused-reason").hidden = !paused;
+    $("paused-reason").textContent = paused ? `${paused[0].toUpperCase()}${paused.slice(1)}.`.replace(/\.\.$/, ".") : "";
+    $("idle-lead").hidden = $("idle-plan").hidden = $("start-btn").hidden = Boolean(paused);
+    if (paused && status.state === "idle") $("state-pill").textContent = "Paused";
   }
 
   function renderPlan(status) {
@@ -189,6 +247,7 @@
   }
 
   function render(status) {
+    lastStatus = status;
     const state = status.state || "idle";
     const screen = SCREENS[state] || "idle";
     shell.dataset.state = state;
@@ -203,6 +262,7 @@
     if (state === "idle" || state === "welcome") token = null;
     if (session && session.consent_text) $("consent-text").textContent = session.consent_text;
     renderPlan(status);
+    renderIdle(status);
     renderShotList(status, screen);
     if (screen === "shooting") renderShooting(status);
     else $("hold-ring").classList.remove("on");

@@ -218,6 +218,33 @@
     }));
   }
 
+  /** "Paused by the operator", "Paused: lunch break": the reason, said once. */
+  const pausedText = (why) => (/^paused\b/i.test(why) ? sentence(why) : `Paused: ${why}`);
+
+  /** Paused (status.paused: why): Resume instead of Pause, and no Start (the booth would refuse it). */
+  function renderPaused(status) {
+    if (!("paused" in status)) return;  // an older booth: keep the server's forms
+    const paused = typeof status.paused === "string" && status.paused ? status.paused : null;
+    $("pause-form").hidden = Boolean(paused);
+    $("resume-form").hidden = !paused;
+    $("op-paused").textContent = paused ? pausedText(paused) : "";
+    if (paused) $("op-start").hidden = true;
+  }
+
+  /** The upload queue's counts and the bucket's connection, live (the lists come with the page). */
+  function renderDelivery(status) {
+    const d = status.delivery;
+    if (!d || !d.enabled) return;
+    [["op-pending", d.pending], ["op-failing", d.failing], ["op-done", d.done]].forEach(([id, n]) => {
+      if ($(id) && typeof n === "number") $(id).textContent = String(n);
+    });
+    const bucket = $("op-bucket");
+    if (bucket && "error" in d) {
+      bucket.textContent = d.error || "working";
+      bucket.dataset.ok = String(!d.error);
+    }
+  }
+
   /** Only the actions that make sense now: Start at rest, Stop while a session runs, Fire while shooting. */
   function renderActions(state) {
     $("op-start").hidden = !AT_REST.has(state);
@@ -231,6 +258,8 @@
     pill.textContent = STATE_LABELS[status.state] || sentence(status.state);
     pill.dataset.state = status.state;
     renderActions(status.state);
+    renderPaused(status);
+    renderDelivery(status);
     $("op-target").textContent = sessionText(status);
     const atRest = AT_REST.has(status.state);
     $("op-plan").hidden = $("op-plan-label").hidden = !atRest;
