@@ -15,7 +15,19 @@ import sys
 from booth import __version__
 from booth.errors import BoothError
 
-COMMANDS = ("analyze", "config", "doctor", "eval", "looks", "models", "retention", "run", "simulate")
+COMMANDS = (
+    "analyze",
+    "config",
+    "delivery",
+    "doctor",
+    "eval",
+    "fleet",
+    "looks",
+    "models",
+    "retention",
+    "run",
+    "simulate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

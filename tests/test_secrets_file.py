@@ -40,7 +40,7 @@ def test_a_missing_file_and_a_bad_line_are_one_line_each(tmp_path: Path) -> None
 
 def test_missing_names_say_where_to_put_them(tmp_path: Path) -> None:
     path = _write(tmp_path / "s3.env", "AWS_ACCESS_KEY_ID=AK\n")
-    with pytest.raises(ConfigError, match="AWS_SECRET_ACCESS_KEY not set in .*s3.env"):
+    with pytest.raises(ConfigError, match=r"AWS_SECRET_ACCESS_KEY not set in .*s3\.env"):
         credentials(path, ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"])
     found = credentials(
         None, ["MQTT_USERNAME", "MQTT_PASSWORD"], environ={"MQTT_USERNAME": "b1"}, required=False

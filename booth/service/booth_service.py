@@ -291,6 +291,8 @@ class BoothService:
                 f"session {session_id} is still on the booth's screen; delete it once the booth is idle"
             )
         self.storage.delete_session(session_id, reason)
+        if self.delivery is not None:
+            self.delivery.wake()  # its remote copies go now, not at the uploader's next look
 
     def update_settings(self, changes: Mapping[str, Any]) -> Settings:
         """Validate ``changes`` over the settings in effect, persist them over the config file's own
