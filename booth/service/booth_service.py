@@ -132,7 +132,7 @@ class BoothService:
             camera=lambda: self.camera,
             clock=clock,
             on_record_opened=self._stored.recount_soon,
-            on_delivered=self._deliver,
+            on_photos_final=self._deliver,
         )
         #: The cloud delivery (None: off; see :meth:`use_delivery`); its uploader starts and stops with us.
         self.delivery: DeliveryPort | None = None

@@ -73,7 +73,7 @@ class SessionRunner:
         camera: Callable[[], Camera],
         clock: Callable[[], float],
         on_record_opened: Callable[[], None] = lambda: None,
-        on_delivered: Callable[[int], None] = lambda session_id: None,
+        on_photos_final: Callable[[int], None] = lambda session_id: None,
     ) -> None:
         self.session = session
         self.storage = storage
@@ -82,7 +82,9 @@ class SessionRunner:
         self._camera = camera
         self.clock = clock
         self._on_record_opened = on_record_opened
-        self._on_delivered = on_delivered  # the cloud delivery's queue (BoothService), once it is stored
+        #: Queues the cloud delivery (BoothService) once no more photos can come: on the review screen, so
+        #: the cloud link is on screen while the sitter scans it, and again at delivery (a no-op then).
+        self._on_photos_final = on_photos_final
         self.shooter: Shooter | None = None  # set once the models are loaded (BoothService.start)
         self.record: SessionRecord | None = None  # stored session on screen, until the booth is idle
         self._record_ended = False  # end_session was called for record
@@ -354,6 +356,8 @@ class SessionRunner:
             self._shooter().reset_hold()
         elif isinstance(action, SessionEnded) and action.stored:
             self.end_record(action.outcome)
+        elif isinstance(action, StateChanged) and action.new is State.REVIEW:
+            self._photos_final()  # the cloud link goes on the review screen, while the sitter is there
         elif isinstance(action, StateChanged) and action.new in (State.IDLE, State.WELCOME):
             self._forget()  # idle, or the next sitter: nothing of the last session shows
 
@@ -407,10 +411,17 @@ class SessionRunner:
             log.warning("session %d not closed in storage (%s)", self.record.id, err)
             return
         if outcome is State.DELIVERED:
-            try:
-                self._on_delivered(self.record.id)
-            except Exception:  # the photos are stored; a delivery that cannot be queued is logged, not fatal
-                log.exception("session %d: its cloud delivery could not be queued", self.record.id)
+            self._photos_final()
+
+    def _photos_final(self) -> None:
+        """Hand the stored session to the cloud delivery (idempotent; never raises). A session that kept
+        no photo has nothing to deliver: no empty gallery goes to the bucket."""
+        if self.record is None or self.last_shot is None:
+            return
+        try:
+            self._on_photos_final(self.record.id)
+        except Exception:  # the photos are stored; a delivery that cannot be queued is logged, not fatal
+            log.exception("session %d: its cloud delivery could not be queued", self.record.id)
 
     def stop_mid_session(self) -> None:
         """A clean shutdown mid-session: close it now rather than leave it to the next start's recovery."""

@@ -207,12 +207,16 @@ class BoothStatus:
             "shutter": self.shutter.to_json(),
             "plan_summary": {"looks": self.plan_summary[0], "seconds": self.plan_summary[1]},
             "paused": self.paused,
-            "delivery": (
-                {"enabled": True, **dataclasses.asdict(self.delivery)}
-                if self.delivery
-                else {"enabled": False}
-            ),
+            "delivery": self._delivery_json(trusted),
         }
+
+    def _delivery_json(self, trusted: bool) -> dict[str, Any]:
+        """The outbox's counts for anyone; the bucket's last error (it may name an object key, the only
+        secret of a public-read gallery) for the kiosk and the operator only."""
+        data = {"enabled": self.delivery is not None, **_asdict(self.delivery)}
+        if not trusted:
+            data.pop("error", None)
+        return data
 
 
 def face_json(subject: Face | None) -> dict[str, Any] | None:

@@ -7,7 +7,16 @@ import numpy as np
 
 from booth.best_frame import Candidate
 from booth.config import SessionSettings
-from booth.service.status import BoothStatus, CameraStatus, LiveFields, ShotRef, StorageStatus, build_status
+from booth.service.status import (
+    BoothStatus,
+    CameraStatus,
+    DeliveryStatus,
+    LinkStatus,
+    LiveFields,
+    ShotRef,
+    StorageStatus,
+    build_status,
+)
 from booth.session import Session, SessionConfig, State, Trigger
 
 LIVE = LiveFields(CameraStatus("replay", True, None, 10, 30.0), {"factory": "mock", "is_mock": True}, 2)
@@ -32,6 +41,7 @@ def status_of(session: Session, record: tuple[int, str] | None = None, **kw) -> 
         live=LIVE,
         analysis_fps=29.97,
         storage=STORAGE,
+        **kw,
     )
 
 
@@ -67,6 +77,22 @@ def test_json_keeps_the_tokens_for_the_trusted_only():
     assert "tok" not in repr(public)
     assert full["state"] == "welcome" and full["camera"]["kind"] == "replay" and full["gpio"]["is_mock"]
     assert full["storage"] == {"free_bytes": 10_000, "retention_days": 30.0, "sessions": 4}
+
+
+def test_the_cloud_link_and_the_buckets_error_are_for_the_trusted_only():
+    session = Session(session_config())
+    session.handle(Trigger.START, 0.0)
+    link = LinkStatus("pending", "https://bucket/booth/SECRETFOLDER/index.html")
+    error = "bucket answered 500 while checking booth/SECRETFOLDER/00001-approachable.jpg"
+    status = status_of(
+        session, record=(7, "tok"), delivery=DeliveryStatus(3, 1, 10, error), link=link, paused="lunch"
+    )
+    full, public = status.to_json(), status.to_json(trusted=False)
+    assert full["session"]["link"]["link"] == link.link and full["delivery"]["error"] == error
+    assert full["delivery"] == {"enabled": True, "pending": 3, "failing": 1, "done": 10, "error": error}
+    assert public["delivery"] == {"enabled": True, "pending": 3, "failing": 1, "done": 10}
+    assert "SECRETFOLDER" not in repr(public) and public["paused"] == "lunch"
+    assert status_of(session).to_json(trusted=False)["delivery"] == {"enabled": False}
 
 
 def test_live_fields_are_replaced_whole():
