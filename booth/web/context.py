@@ -168,19 +168,25 @@ def require_booth_control(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def request_port() -> str | None:
-    """The port this page was asked on (from the Host header, else the server's)."""
+def request_port(own: bool) -> str | None:
+    """The port this page was asked on: the Host header's when the Host is one of the booth's names
+    (``own``), else the server's own."""
     tail = request.host.rsplit(":", 1)
-    if len(tail) == 2 and tail[1].isdigit():
+    if own and len(tail) == 2 and tail[1].isdigit():
         return tail[1]
     return request.environ.get("SERVER_PORT")
 
 
 def reach() -> Reachability:
-    """Where this booth's gallery links point, and whether a phone can open them (:mod:`booth.web.links`)."""
+    """Where this booth's gallery links point, and whether a phone can open them (:mod:`booth.web.links`).
+
+    The page's Host goes in only when it is one of the booth's own names (:func:`own_host`): the header is
+    the client's to choose, and the link it shapes is drawn into the QR code on the kiosk's screen."""
     host, port = current_app.extensions.get(LISTEN_KEY, (None, None))
+    own = own_host()
     settings = booth_service().settings
-    return reachability(settings.web.public_url, settings.hotspot, host, port or request_port(), request.host)
+    asked = request.host if own else None
+    return reachability(settings.web.public_url, settings.hotspot, host, port or request_port(own), asked)
 
 
 def fleet_state(service: BoothPort) -> Any:

@@ -15,7 +15,8 @@ the shot), so a better crop rule later applies to every photo ever taken.
 (files, rows and, through the storage's outbox, the copies uploaded to the studio's bucket). It asks first
 on a page of its own (``GET .../delete``), so it works without JavaScript, and the deletion itself is a POST
 carrying the CSRF token like every other. A session still running or still on the booth's screen is not
-deleted: the answer is the booth's one line saying so.
+deleted (the sitter, or whoever holds the phone beside them, would pull the photos from under the end
+screen); the answer says when it can be.
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ bp = Blueprint("gallery", __name__, url_prefix="/g")
 
 VIEW_SIZE = 1200  # longest side of the in-page images; downloads are full size
 DELETE_REASON = "deleted by the client from the gallery link"
+#: The answer to a client deleting a session the booth still runs or shows (the sitter at the booth).
+BUSY_ANSWER = (
+    "These photos are still on the booth's screen. Press Done there, or try again in a minute once the "
+    "booth is back to its start screen."
+)
 #: The crops the gallery offers, in the order of its buttons (each must be a :data:`booth.crops.ASPECTS`).
 ASPECT_LABELS = {"4x5": "4:5", "1x1": "1:1"}
 
@@ -225,14 +231,15 @@ def confirm_delete(token: str) -> str:
 
 @bp.post("/<token>/delete")
 def delete(token: str) -> ResponseReturnValue:
+    """The deletion itself: the link is the key (see the module docstring), the CSRF token proves the form."""
     record = _session(token)
     try:
         booth_service().delete_session(record.id, reason=DELETE_REASON)
     except SessionNotFound:
         abort(404, "No such gallery. Check the link you were given.")
-    except SessionBusy as err:
-        message = str(err)
-        abort(409, f"{message[0].upper()}{message[1:]}.")
+    except SessionBusy as err:  # the service's line is the operator's; the client gets their own
+        log.info("gallery delete of session %d refused: %s", record.id, err)
+        abort(409, BUSY_ANSWER)
     except StorageError as err:
         log.error("gallery delete of session %d failed: %s", record.id, err)
         abort(503, "The photos could not be deleted just now; try again in a minute, or ask the studio.")

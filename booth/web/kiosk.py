@@ -79,8 +79,8 @@ def qr(token: str) -> Response:
     record = _record(token)
     cloud = cloud_link(record)
     link = cloud["link"] if cloud else lan_link(token)
-    if link is None:
-        abort(404, "No link a phone can open: " + reach().warning())
+    if link is None:  # why (the booth's addresses, the fix) is the operator's: the page and the log say it
+        abort(404, "This booth has no link a phone can open; the operator page says why.")
     return Response(qr_svg(link), mimetype="image/svg+xml", headers=NO_STORE)
 
 

@@ -8,8 +8,11 @@ both at once, from what the booth listens on (``create_app``'s ``listen_host``, 
 
 * the hotspot on: the booth's address on its own Wi-Fi (the phone joins it first, by the Wi-Fi QR code);
 * ``web.public_url`` set: that (the studio's own name for the booth, or a proxy in front of it);
-* listening on every address (0.0.0.0, ::): the page's own address when it is a network one, else the
-  booth's address on its default route (:func:`lan_address`);
+* listening on every address (0.0.0.0, ::): the name the page was asked by when it is one of the booth's
+  own and a phone can resolve it (an address, or a dotted name such as ``booth.local``), else the booth's
+  address on its default route (:func:`lan_address`). The caller passes the page's Host only when it is
+  one of the booth's names (:func:`booth.web.context.reach`): a Host header is the client's to choose, and
+  a QR code must not name whatever host a request claimed;
 * listening on one network address: that address;
 * listening on loopback only: no link a phone can open. The operator page and the log say so, with the
   address the QR code would need and the fix; the kiosk then shows no QR code at all.
@@ -42,7 +45,11 @@ log = logging.getLogger(__name__)
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 #: What a booth listening on loopback only must change; said on the operator page and in the log.
-LOOPBACK_FIX = "start it with --host 0.0.0.0 (make run HOST=0.0.0.0) or set web.public_url"
+#: (``web.public_url`` alone changes nothing: only a proxy on the booth that listens for phones does.)
+LOOPBACK_FIX = (
+    "start it with --host 0.0.0.0 (make run HOST=0.0.0.0), or set web.public_url to a proxy on the booth "
+    "that phones can reach"
+)
 #: The characters the ``WIFI:`` format takes literally only behind a backslash.
 WIFI_SPECIAL = '\\;,:"'
 #: WPA2's passphrase length: a file holding anything else is not a passphrase a phone can join with.
@@ -98,6 +105,16 @@ def _loopback(host: str) -> bool:
     return host == "localhost" or host.endswith(".localhost") or is_loopback(host)
 
 
+def _phone_resolvable(host: str) -> bool:
+    """Can a phone find ``host``? An IP literal or a dotted name (``booth.local``, ``booth.studio.lan``);
+    a bare machine name (``raspberrypi``) resolves only where the network's DNS says so, rarely on a phone."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return "." in host
+    return True
+
+
 def _is_wildcard(host: str) -> bool:
     try:
         return host in WILDCARDS or ipaddress.ip_address(host).is_unspecified
@@ -115,9 +132,12 @@ def reachability(
     """Where the QR code's link points and whether a phone can open it (see the module docstring).
 
     ``port`` is the port the booth listens on (else the page's own); ``request_host`` the Host header of
-    the page asking (None at start, when no page asks: the booth's network address stands in for it).
+    the page asking, only when it names the booth (None at start, when no page asks, or when the Host is
+    not one of the booth's names: the booth's network address stands in for it).
     """
     asked = host_name(request_host) if request_host else ""
+    if asked and not _phone_resolvable(asked):
+        asked, request_host = "", None
     if hotspot.enabled:
         base = _base(hotspot.address, port)
         if listen_host is None or _is_wildcard(listen_host) or listen_host == hotspot.address:

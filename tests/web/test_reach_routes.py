@@ -6,7 +6,9 @@ kiosk screen and the operator only. Mocked only at the hardware boundaries (see 
 
 from __future__ import annotations
 
+import html
 import logging
+import socket
 
 import pytest
 from test_routes import STRANGER, seed_session
@@ -34,7 +36,9 @@ def test_a_booth_on_loopback_only_offers_no_qr_code_and_says_so_once_at_start(se
     record, _ = seed_session(service)
     assert client.get(f"/kiosk/link/{record.token}").json == {"lan": None, "cloud": None, "wifi": False}
     qr = client.get(f"/kiosk/qr/{record.token}.svg")
-    assert qr.status_code == 404 and "listens on 127.0.0.1 only" in qr.get_data(as_text=True)
+    said = html.unescape(qr.get_data(as_text=True))
+    assert qr.status_code == 404 and "no link a phone can open; the operator page says why" in said
+    assert LAN not in said  # the booth's addresses and the fix are the operator's, not the token holder's
 
     login(client)
     page = client.get("/operator").get_data(as_text=True)
@@ -51,10 +55,18 @@ def test_a_booth_on_every_address_links_to_its_network_address(service, caplog):
     link = f"http://{LAN}:8181/g/{record.token}"
     assert client.get(f"/kiosk/link/{record.token}").json == {"lan": link, "cloud": None, "wifi": False}
     assert client.get(f"/kiosk/qr/{record.token}.svg").data == qr_svg(link)
-    # A phone asking by the booth's address gets links under the name it used.
-    asked_as = "http://192.168.9.9:8181"
-    phone = client.get(f"/kiosk/link/{record.token}", base_url=asked_as, environ_base=STRANGER)
-    assert phone.json["lan"] == f"http://192.168.9.9:8181/g/{record.token}"
+    # Asked by one of the booth's own names a phone can resolve: links under that name.
+    local = socket.gethostname().lower().split(".", 1)[0] + ".local"
+    phone = client.get(f"/kiosk/link/{record.token}", base_url=f"http://{local}:8181", environ_base=STRANGER)
+    assert phone.json["lan"] == f"http://{local}:8181/g/{record.token}"
+    # A Host that is not the booth's (any client may send any), or a bare machine name a phone cannot
+    # resolve: the booth's network address, never the name the request claimed.
+    for foreign in ("http://192.0.2.99:8181", "http://evil.example:9999", "http://raspberrypi-unknown"):
+        asked = client.get(f"/kiosk/link/{record.token}", base_url=foreign, environ_base=STRANGER)
+        assert asked.json["lan"] == link, foreign
+    bare = socket.gethostname().lower().split(".", 1)[0]
+    asked = client.get(f"/kiosk/link/{record.token}", base_url=f"http://{bare}:8181", environ_base=STRANGER)
+    assert asked.json["lan"] == link
     login(client)
     assert 'id="reach-warning"' not in client.get("/operator").get_data(as_text=True)
 
