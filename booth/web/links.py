@@ -216,9 +216,16 @@ def wifi_text(hotspot: HotspotSettings) -> str | None:
     return None if passphrase is None else wifi_join_text(hotspot.ssid, passphrase)
 
 
+#: Longer than this (a presigned cloud link is about 450 characters), a QR code drops to the lowest error
+#: correction: a code on a clean screen needs little, and two versions fewer means modules a phone
+#: resolves from further away. The kiosk also draws such a code larger (``data-dense``).
+DENSE_TEXT = 120
+
+
 def qr_svg(text: str) -> bytes:
     """A QR code of ``text`` as a standalone SVG (a single path, scales to any size)."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=10)
+    level = qrcode.constants.ERROR_CORRECT_L if len(text) > DENSE_TEXT else qrcode.constants.ERROR_CORRECT_M
+    qr = qrcode.QRCode(error_correction=level, border=2, box_size=10)
     qr.add_data(text)
     qr.make(fit=True)
     image = qr.make_image(image_factory=qrcode.image.svg.SvgPathFillImage)

@@ -7,6 +7,7 @@ the server listens on, so tested on their own. The booth's network address is th
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -127,3 +128,16 @@ def test_wifi_text_reads_the_passphrase_file_and_logs_once_when_it_cannot(tmp_pa
     with caplog.at_level(logging.ERROR, logger="booth.web.links"):
         assert wifi_text(HotspotSettings(enabled=True, password_file=short)) is None
     assert "8 to 63" in caplog.records[0].getMessage()
+
+
+def test_a_long_cloud_link_gets_a_coarser_code_than_a_short_link_would() -> None:
+    """A presigned link (about 450 characters) at the lowest error correction: version 15 (77 modules and
+    the 2-module border) rather than 17 (85), so each module is drawn larger on the same screen."""
+
+    def modules(svg: bytes) -> int:
+        match = re.search(rb'viewBox="0 0 (\d+) \d+"', svg)
+        assert match
+        return int(match.group(1))
+
+    assert modules(qr_svg("https://b.example/" + "x" * 450)) == 77 + 4
+    assert modules(qr_svg("http://192.168.1.20:8080/g/" + "t" * 32)) <= 37 + 4  # short links keep level M

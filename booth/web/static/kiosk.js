@@ -199,6 +199,8 @@
     const wifi = mode === "lan" && Boolean(linkInfo.wifi);
     const waiting = cloud && cloud.state !== "done";
     $("qr-card").hidden = mode !== "cloud" && mode !== "lan";
+    // A presigned cloud link makes a dense code: drawn larger, so a phone reads it from arm's length.
+    $("qr-card").dataset.dense = String(mode === "cloud" && cloud.link.length > 120);
     $("wifi-card").hidden = !wifi;
     $("qr-cards").dataset.count = String(($("qr-card").hidden ? 0 : 1) + (wifi ? 1 : 0));
     $("no-link").hidden = mode !== "saved";
