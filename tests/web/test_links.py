@@ -16,6 +16,7 @@ from booth.web.links import (
     LOOPBACK_FIX,
     Reachability,
     lan_address,
+    qr_svg,
     reachability,
     wifi_escape,
     wifi_join_text,
