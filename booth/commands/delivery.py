@@ -1,11 +1,16 @@
 """``booth delivery check|setup|queue``: try the bucket, prepare it once, and see what is waiting to go up.
 
-* ``check`` runs what the uploader needs, one line per step, and stops at the first that fails: the keys
-  are readable, the bucket answers, and a probe object can be put, read back and deleted. Exit 1 on a failure.
+* ``check`` runs every kind of request the uploader makes, one line per step, and stops at the first that
+  fails: the keys are readable, the bucket answers, and a probe object can be put, found by a HEAD with its
+  sha256 metadata, read back, listed and deleted with a folder delete (a session's deletion). Exit 1 on a
+  failure. Why all of them: a studio's keys often may put but not list, and the folder delete then fails
+  only when a client asks to be forgotten.
 * ``setup`` is the studio's one-off preparation of the bucket, run with the studio's admin keys
   (``--credentials FILE``; the booth's own keys usually may not change bucket settings): a lifecycle rule
   expiring the prefix after ``delivery.expire_days``, and in public mode a bucket policy letting anyone read
-  objects under the prefix (never list them). It prints what it wrote.
+  objects under the prefix (never list them). It prints what it wrote, one line per step; a step the provider
+  does not offer (R2, B2 and Garage have no bucket policies) says what to do in its console instead, and
+  the other steps still run. Exit 1 when a step failed.
 * ``queue`` prints the outbox from the data folder's database: pending, failing with the reason, done.
   It only reads, so it runs beside the live booth.
 
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import secrets
 import time
 from pathlib import Path
@@ -29,7 +35,7 @@ from booth.secrets_file import credentials
 if TYPE_CHECKING:
     from booth.config import Settings
     from booth.config.outbound import DeliverySettings
-    from booth.delivery.s3 import Bucket
+    from booth.delivery.s3 import Bucket, BucketError
     from booth.storage import OutboxSummary
 
 
@@ -103,19 +109,23 @@ def run_check(args: argparse.Namespace) -> int:
     except ConfigError as err:
         return _fail("keys", err)
     _step("keys", f"read from {source}")
-    probe = f"{delivery.prefix + '/' if delivery.prefix else ''}.booth-probe-{secrets.token_hex(6)}"
+    folder = f"{delivery.prefix + '/' if delivery.prefix else ''}.booth-probe-{secrets.token_hex(6)}"
+    probe = f"{folder}/probe.txt"
     body = f"headshot booth probe {time.time():.0f}\n".encode()
+    digest = hashlib.sha256(body).hexdigest()
     steps = (
         ("bucket", lambda: bucket.check_bucket(), f"{bucket.name} answers at {bucket.endpoint}"),
-        ("put", lambda: bucket.put(probe, body, "text/plain", ""), f"{probe} ({len(body)} bytes)"),
+        ("put", lambda: bucket.put(probe, body, "text/plain", digest), f"{probe} ({len(body)} bytes)"),
+        ("head", lambda: _head_back(bucket, probe, digest), f"{probe} found with its sha256"),
         ("get", lambda: _read_back(bucket, probe, body), f"{probe} read back intact"),
-        ("delete", lambda: bucket.delete(probe), f"{probe} deleted"),
+        ("list", lambda: _listed(bucket, folder, probe), f"{folder}/ lists the probe"),
+        ("delete", lambda: _folder_gone(bucket, folder), f"{folder}/ deleted as a session's folder is"),
     )
     for name, act, detail in steps:
         try:
             act()
         except BoothError as err:
-            if name in ("get", "delete"):
+            if name != "bucket":
                 _cleanup(bucket, probe)
             if not getattr(err, "fix", True):  # a bucket error with only a cause: say where to look
                 return _fail(name, f"{err}; check delivery.endpoint_url and that the server is up")
@@ -123,6 +133,18 @@ def run_check(args: argparse.Namespace) -> int:
         _step(name, detail)
     print(f"delivery check passed: links will be {delivery.link}", flush=True)
     return 0
+
+
+def _head_back(bucket: Bucket, key: str, digest: str) -> None:
+    from booth.delivery.s3 import BucketError
+
+    there = bucket.head(key)
+    if there is None or there.sha256 != digest:
+        found = "nothing" if there is None else f"sha256 {there.sha256 or '(none)'}"
+        raise BucketError(
+            f"a HEAD of {key} found {found}, not its sha256 metadata",
+            "the server must keep x-amz-meta-* metadata: the booth relies on it not to upload twice",
+        )
 
 
 def _read_back(bucket: Bucket, key: str, body: bytes) -> None:
@@ -135,28 +157,71 @@ def _read_back(bucket: Bucket, key: str, body: bytes) -> None:
         )
 
 
+def _listed(bucket: Bucket, folder: str, key: str) -> None:
+    from booth.delivery.s3 import BucketError
+
+    if bucket.keys(folder) != [key]:
+        raise BucketError(
+            f"listing {folder}/ did not show {key}", "the booth's keys need the right to list the prefix"
+        )
+
+
+def _folder_gone(bucket: Bucket, folder: str) -> None:
+    from booth.delivery.s3 import BucketError
+
+    if bucket.delete_folder(folder) != 1 or bucket.keys(folder):
+        raise BucketError(f"{folder}/ is still there after deleting it", "check the keys' delete right")
+
+
 def _cleanup(bucket: Bucket, key: str) -> None:
     with contextlib.suppress(BoothError):  # the failure that matters is already reported
         bucket.delete(key)
 
 
+#: What to do by hand when a provider has no lifecycle rules or bucket policies over the S3 API.
+_BY_HAND = {
+    "lifecycle": "add a rule expiring the prefix in the provider's console (B2: the bucket's lifecycle)",
+    "policy": "make the prefix readable in the provider's console (R2: a public bucket or custom domain;"
+    " B2: a public bucket; Garage: website access) and set delivery.public_url",
+}
+
+
 def run_setup(args: argparse.Namespace) -> int:
+    from booth.delivery.s3 import BucketError
+
     delivery = _settings(args)[0].delivery
     bucket, source = _bucket(delivery, args.credentials)
     where = f"{bucket.name}/{delivery.prefix + '/' if delivery.prefix else ''}"
     print(f"setting up {where} at {bucket.endpoint} with the keys from {source}", flush=True)
     bucket.check_bucket()
-    bucket.set_expiry(delivery.prefix, delivery.expire_days)
-    print(f"lifecycle: objects under {where} expire after {delivery.expire_days} days (rule booth-expire)")
-    if delivery.link == "public":
-        statement = bucket.allow_public_read(delivery.prefix)
-        print(
-            f"policy: anyone may read {statement['Resource']} (statement {statement['Sid']});"
-            " listing stays private"
-        )
-    else:
+    failed = 0
+    try:
+        bucket.set_expiry(delivery.prefix, delivery.expire_days)
+        days = delivery.expire_days
+        print(f"lifecycle: objects under {where} expire after {days} days (rule booth-expire)")
+    except BucketError as err:
+        failed = _fail("lifecycle", _setup_error(err, "lifecycle"))
+    if delivery.link != "public":
         print("policy: unchanged (presigned links: the bucket stays private)")
-    return 0
+        return failed
+    try:
+        statement = bucket.allow_public_read(delivery.prefix)
+    except BucketError as err:
+        return _fail("policy", _setup_error(err, "policy"))
+    readable, sid = statement["Resource"], statement["Sid"]
+    print(f"policy: anyone may read {readable} (statement {sid}); listing stays private")
+    return failed
+
+
+def _setup_error(err: BucketError, step: str) -> str:
+    """The step's one line: the provider lacking the feature, or AWS's public-access block, says the fix."""
+    from booth.delivery.s3 import BucketRefused, BucketUnsupported
+
+    if isinstance(err, BucketUnsupported):
+        return f"{err.cause}; {_BY_HAND[step]}"
+    if isinstance(err, BucketRefused) and step == "policy":
+        return f"{err.cause}; use admin keys, and on AWS allow bucket policies in Block Public Access"
+    return str(err)
 
 
 def run_queue(args: argparse.Namespace) -> int:

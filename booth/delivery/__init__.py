@@ -12,7 +12,10 @@ Presigned or public links, the trade-off the operator chooses with ``delivery.li
 * **presigned** (the default): the bucket stays private; the QR code and every image on the page carry a
   SigV4 signature that expires after ``link_days`` (7 at most, SigV4's limit). Nothing to set up beyond the
   keys, and nobody can read the bucket without a link; but a client who comes back after a week finds a dead
-  link.
+  link. The days count from the delivery, not from the upload (the QR code is shown at once): a booth
+  offline for longer than ``link_days`` uploads photos behind a link that has already expired, and a booth
+  whose clock is wrong signs links that expire early. Each link also carries the booth's access key id
+  (never the secret), as every presigned URL does.
 * **public**: ``booth delivery setup`` grants anonymous GET on the prefix (never listing) and a lifecycle
   rule removes the photos after ``expire_days``. Links are short and last as long as the photos do; the
   folder's 192 random bits are then the only secret, and the studio must allow a public policy on the bucket.
@@ -125,6 +128,9 @@ class Delivery:
             record = self.storage.deliver(session_id, folder, link, plans)
         except (StorageError, BucketError) as err:
             log.error("delivery of session %d not queued: %s", session_id, err)
+            return None
+        except Exception:  # this runs on the analysis thread, which must carry on whatever happens here
+            log.exception("delivery of session %d not queued: unexpected error", session_id)
             return None
         self._changed(refresh=False)
         self.uploader.wake()

@@ -7,6 +7,9 @@ MinIO, SeaweedFS and Garage. The client is built with:
 * ``signature_version="s3v4"``: the only signature every provider accepts, and what presigning needs;
 * ``request_checksum_calculation="when_required"``: botocore's newer default adds CRC32 trailers that
   several S3-compatible servers reject; the booth checks its own sha256 instead;
+* a ``Content-MD5`` on the few requests S3 requires a checksum for (DeleteObjects, the lifecycle rule,
+  the bucket policy): botocore 1.36 and later send only a CRC32 there, which MinIO before 2025, Ceph and
+  several other S3-compatible servers refuse (``MissingContentMD5``); AWS accepts both together;
 * short timeouts and **no retries**: a failed request fails at once, and the persistent queue retries it
   with its own backoff (so a booth without internet is never stuck inside one request).
 
@@ -16,6 +19,8 @@ wrong, with the endpoint) and ``fix`` the operator's next step, if there is one.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -45,6 +50,10 @@ POLICY_SID = "BoothPublicRead"
 
 _NO_CAP = TokenBucket(0.0)
 _ACCESS_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "Forbidden"}
+#: The operations S3 wants a body checksum on, given a Content-MD5 as well as botocore's CRC32.
+_MD5_OPERATIONS = ("DeleteObjects", "PutBucketLifecycleConfiguration", "PutBucketPolicy")
+#: What a server that has no such feature answers (Cloudflare R2, Backblaze B2 and Garage: bucket policies).
+_UNSUPPORTED_CODES = {"NotImplemented", "MethodNotAllowed", "UnsupportedOperation"}
 
 
 class BucketError(BoothError, OSError):
@@ -54,6 +63,14 @@ class BucketError(BoothError, OSError):
         super().__init__(f"{cause}; {fix}" if fix else cause)
         self.cause = cause
         self.fix = fix
+
+
+class BucketRefused(BucketError):
+    """The keys may not do this (403): wrong keys, too few rights, or a public-access block on a policy."""
+
+
+class BucketUnsupported(BucketError):
+    """The provider has no such feature over its S3 API (501 NotImplemented and kin)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class Bucket:
         self._throttle = throttle
         self._cancel = cancel
         self._client.meta.events.register("before-send.s3.PutObject", self._throttle_body)
+        for operation in _MD5_OPERATIONS:
+            self._client.meta.events.register(f"before-sign.s3.{operation}", _add_content_md5)
 
     @classmethod
     def from_settings(
@@ -324,13 +343,20 @@ class Bucket:
             status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
             if code in ("404", "NoSuchKey", "NotFound", "NoSuchLifecycleConfiguration", "NoSuchBucketPolicy"):
                 return _Missing(f"nothing at {where} while {doing}")
+            if code == "RequestTimeTooSkewed":
+                return BucketError(
+                    f"{where} refused the request while {doing}: the booth's clock is off",
+                    "set the clock (NTP: timedatectl set-ntp true); signatures hold for 15 minutes",
+                )
+            if code in _UNSUPPORTED_CODES or status == 501:
+                return BucketUnsupported(f"{where} does not support {doing} ({code or status})")
             if code == "NoSuchBucket":
                 return BucketError(
                     f"bucket {self.name} does not exist at {self.endpoint}",
                     "create it, or fix delivery.bucket",
                 )
             if code in _ACCESS_CODES or status in (401, 403):
-                return BucketError(
+                return BucketRefused(
                     f"{where} refused the booth's keys while {doing} ({code or status})",
                     "check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY and what they may do",
                 )
@@ -342,6 +368,16 @@ class Bucket:
         if isinstance(err, bex.NoCredentialsError):
             return BucketError("no S3 keys", "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
         return BucketError(f"{doing} at {where} failed: {_first_line(err)}")
+
+
+def _add_content_md5(request: Any, **_: Any) -> None:
+    """botocore's before-sign hook: the body's Content-MD5, as botocore sent it before 1.36 (see above)."""
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    if isinstance(body, bytes | bytearray) and "Content-MD5" not in request.headers:
+        digest = hashlib.md5(body, usedforsecurity=False).digest()
+        request.headers["Content-MD5"] = base64.b64encode(digest).decode("ascii")
 
 
 class _Missing(BucketError):

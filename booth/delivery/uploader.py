@@ -81,9 +81,11 @@ class Uploader:
     # -- life cycle ------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start the thread; a thread that outlived an earlier :meth:`stop` (stuck in one request) is
+        told to carry on rather than joined by a second one working the same outbox."""
+        self._stop.clear()
         if self._thread is not None and self._thread.is_alive():
             return
-        self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="booth-uploader", daemon=True)
         self._thread.start()
 
@@ -94,7 +96,8 @@ class Uploader:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 log.warning("the uploader did not stop within %.0f s; it ends with the process", timeout)
-            self._thread = None
+            else:
+                self._thread = None
 
     def wake(self) -> None:
         """Look at the outbox now (a delivery was just queued)."""
@@ -107,6 +110,8 @@ class Uploader:
     def _run(self) -> None:
         _lower_priority()
         while not self._stop.is_set():
+            # Cleared before looking, so a wake() that lands while this pass looks is not lost.
+            self._wake.clear()
             try:
                 if not self.run_once():
                     self._sleep()
@@ -121,12 +126,15 @@ class Uploader:
         due = self.storage.next_outbox_due()
         wait = IDLE_S if due is None else min(IDLE_S, max(MIN_SLEEP_S, due - self._clock()))
         self._wake.wait(wait)
-        self._wake.clear()
 
     # -- one job ---------------------------------------------------------------------------------------
 
     def run_once(self) -> bool:
-        """Do the next due job, if any; False when there was none. Raises only :class:`StorageError`."""
+        """Do the next due job, if any; False when there was none. Raises only :class:`StorageError`.
+
+        Whatever else one job raises is that job's failure, retried with backoff like any other: left
+        to escape, the same job would come back first at every pass and hold up the whole queue.
+        """
         job = self.storage.next_outbox_job(self._clock())
         if job is None:
             return False
@@ -146,6 +154,12 @@ class Uploader:
             if self.storage.delivery(job.session_id or 0) is not None:
                 self._failed(job, f"{err}; the upload is retried")
             # else: the session went while the job waited; its rows went with it
+        except StorageError:
+            raise
+        except Exception as err:
+            log.error("uploader: %s failed unexpectedly", job.key, exc_info=job.attempts == 0)
+            why = f"unexpected {type(err).__name__}: {_first_line(err)}"
+            self._failed(job, f"{why}; the {job.kind} is retried")
         self._on_change()
         return True
 
@@ -192,3 +206,8 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, tid, max(current, NICENESS))
     except (OSError, AttributeError) as err:
         log.debug("uploader: priority left as is (%s)", err)
+
+
+def _first_line(err: Exception) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else "no message"

@@ -73,7 +73,9 @@ MIGRATIONS: tuple[str, ...] = (
     # v4 (cloud delivery): the outbox. A delivered session's remote folder and link, one upload job per
     # object it needs in the bucket, and a delete job per folder whose session is gone. Upload jobs go
     # with their session (CASCADE); delete jobs have no session to go with (it was deleted: that is why
-    # they exist), so they carry the folder itself. See booth/storage/outbox.py.
+    # they exist), so they carry the folder itself. uploads_by_shot serves the shots(id) cascade: without
+    # it every deleted shot scans the whole uploads table inside the writer's transaction. See
+    # booth/storage/outbox.py.
     """
     CREATE TABLE deliveries (
         session_id INTEGER PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
@@ -100,6 +102,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX uploads_due ON uploads(done, next_at);
     CREATE INDEX uploads_by_session ON uploads(session_id, done);
+    CREATE INDEX uploads_by_shot ON uploads(shot_id);
     CREATE TABLE remote_deletes (
         id INTEGER PRIMARY KEY,
         folder TEXT NOT NULL,

@@ -64,7 +64,7 @@ def test_check_passes_step_by_step_and_leaves_no_probe(seaweed, config, tmp_path
     code, lines = booth(capsys, "delivery", "check", "--config", str(config()), "--data", str(tmp_path / "d"))
     assert code == 0, lines
     steps = [line.split()[:2] for line in lines[:-1]]
-    assert steps == [["ok", "keys"], ["ok", "bucket"], ["ok", "put"], ["ok", "get"], ["ok", "delete"]]
+    assert steps == [["ok", name] for name in ("keys", "bucket", "put", "head", "get", "list", "delete")]
     assert lines[-1] == "delivery check passed: links will be presigned"
     assert not [k for k in seaweed.keys("cli/") if ".booth-probe" in k]
 
@@ -159,3 +159,14 @@ def test_queue_prints_pending_and_failing_jobs_with_their_reason(config, tmp_pat
     assert failing[0].endswith(
         f"bucket unreachable at http://127.0.0.1:{port}: connection refused; the upload is retried"
     )
+
+
+def test_a_setup_step_the_provider_lacks_says_what_to_do_instead():
+    from booth.commands.delivery import _setup_error
+    from booth.delivery.s3 import BucketRefused, BucketUnsupported
+
+    lacking = _setup_error(BucketUnsupported("r2 does not support writing the bucket policy (501)"), "policy")
+    assert lacking.startswith("r2 does not support") and "delivery.public_url" in lacking
+    refused = BucketRefused("aws refused the booth's keys (AccessDenied)", "check keys")
+    blocked = _setup_error(refused, "policy")
+    assert "Block Public Access" in blocked and "\n" not in blocked

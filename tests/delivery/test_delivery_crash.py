@@ -56,7 +56,12 @@ def test_a_sigkill_mid_upload_leaves_every_object_once_after_restart(
     assert reader.delivery(session.id).done_at is None
 
     second = child(data, delivery_settings(), session.id, "--resume")
-    out, err = second.communicate(timeout=120)
+    try:
+        out, err = second.communicate(timeout=150)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.communicate()
     assert second.returncode == 0, f"restarted uploader failed: {out}\n{err}"
     assert "done" in out
 

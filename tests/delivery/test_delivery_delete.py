@@ -43,3 +43,34 @@ def test_deleting_a_session_removes_its_folder_retried_while_the_server_is_down(
     finally:
         delivery.stop()
     assert client.get_object(Bucket=bucket, Key=neighbour)["Body"].read() == b"another client's photo"
+
+
+def test_a_session_deleted_while_its_object_is_on_the_wire_leaves_nothing_behind(
+    seaweed, bucket, delivery_settings, seeded, caplog
+):
+    """The delete lands between the HEAD and the end of the PUT (made certain here: the first PUT deletes
+    the session before it sends): the object reaches the bucket for a session that is gone, its done mark
+    finds no job, and the folder delete queued with the deletion removes it."""
+    storage, session, _ = seeded
+    delivery = Delivery.from_settings(delivery_settings(), storage, 92)
+    real_put, put_keys = delivery.bucket.put, []
+
+    def put_after_deleting(key: str, body: bytes, content_type: str, sha256: str) -> None:
+        if not put_keys:
+            assert storage.delete_session(session.id, "client asked")
+        put_keys.append(key)
+        real_put(key, body, content_type, sha256)
+
+    delivery.bucket.put = put_after_deleting  # type: ignore[method-assign]
+    record = delivery.deliver(session.id)
+    assert record is not None
+    caplog.set_level("INFO", logger="booth.delivery")
+    delivery.start()
+    try:
+        wait_for(lambda: put_keys and delivery.summary().backlog == 0, what="the folder delete to be done")
+    finally:
+        delivery.stop()
+    assert put_keys == [put_keys[0]] and put_keys[0].startswith(record.folder + "/")
+    assert "was put for a session deleted meanwhile" in caplog.text
+    assert seaweed.keys(record.folder + "/", bucket) == []
+    assert storage.delivery(session.id) is None

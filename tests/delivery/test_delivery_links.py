@@ -43,6 +43,7 @@ def test_presigned_links_work_anonymously_and_unsigned_ones_do_not(
     assert "X-Amz-Signature=" in record.link and "X-Amz-Expires=172800" in record.link
     status, page = seaweed.anonymous_get(record.link)
     assert status == 200
+    assert b"These links work until" in page  # the client is told when the signatures run out
     urls = image_urls(page, record.link)
     assert len(urls) == 4 + 3 * 2  # every original and crop is on the page
     client = seaweed.client()
@@ -83,6 +84,7 @@ def test_public_links_work_after_setup_and_the_rest_stays_private(
 
     status, page = seaweed.anonymous_get(record.link)
     assert status == 200
+    assert b"removed after 9 days" in page
     urls = image_urls(page, record.link)
     assert len(urls) == 4 + 3 * 2
     for url in urls:

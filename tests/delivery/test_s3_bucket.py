@@ -121,3 +121,47 @@ def test_head_put_list_and_delete_folder(seaweed, bucket, prefix):
     assert mine.delete_folder(f"{prefix}/f") == 2
     assert mine.keys(f"{prefix}/f") == [] and mine.delete_folder(f"{prefix}/f") == 0
     assert mine.keys(f"{prefix}/fg") == [f"{prefix}/fg/c.jpg"]
+
+
+@pytest.mark.s3
+def test_requests_s3_wants_a_checksum_on_carry_a_content_md5(seaweed, bucket, prefix):
+    """botocore 1.36+ sends only a CRC32 on DeleteObjects; servers that insist on Content-MD5 (older MinIO,
+    Ceph...) would refuse every folder delete. The header must be there and right."""
+    import base64
+    import hashlib
+
+    mine = Bucket(
+        bucket=bucket,
+        access_key=seaweed.access_key,
+        secret_key=seaweed.secret_key,
+        endpoint_url=seaweed.endpoint,
+    )
+    seen: list[tuple[str, bytes]] = []
+
+    def capture(request, **_):
+        header = request.headers.get("Content-MD5", b"")  # the prepared request's headers are bytes
+        seen.append((header.decode() if isinstance(header, bytes) else header, request.body))
+
+    mine._client.meta.events.register("before-send.s3.DeleteObjects", capture)
+    mine.put(f"{prefix}/md5/a.jpg", b"abc", "image/jpeg", "")
+    assert mine.delete_folder(f"{prefix}/md5") == 1
+    assert len(seen) == 1
+    header, body = seen[0]
+    assert header == base64.b64encode(hashlib.md5(body).digest()).decode()
+
+
+def test_a_skewed_clock_is_named_as_such_not_as_wrong_keys():
+    from botocore.exceptions import ClientError
+
+    mine = Bucket(bucket="photos", access_key="k", secret_key="s", endpoint_url="http://127.0.0.1:9")
+    skewed = ClientError(
+        {"Error": {"Code": "RequestTimeTooSkewed"}, "ResponseMetadata": {"HTTPStatusCode": 403}}, "PutObject"
+    )
+    err = mine._translate(skewed, "putting booth/x.jpg")
+    assert "clock is off" in str(err) and "NTP" in err.fix and "keys" not in str(err)
+    unsupported = ClientError(
+        {"Error": {"Code": "NotImplemented"}, "ResponseMetadata": {"HTTPStatusCode": 501}}, "PutBucketPolicy"
+    )
+    assert "does not support writing the bucket policy" in str(
+        mine._translate(unsupported, "writing the bucket policy")
+    )

@@ -123,7 +123,11 @@ class SeaweedServer:
             )
         finally:
             log.close()
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.kill()  # never leave a half-started weed holding its ports behind a failed test
+            raise
 
     def _identities(self) -> dict[str, object]:
         return {
