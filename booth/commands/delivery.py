@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from booth.commands.run import DEFAULT_DATA, load_settings, settings_files
+from booth.commands import options
+from booth.commands.run import load_settings, settings_files
 from booth.errors import BoothError, ConfigError
 from booth.secrets_file import credentials
 
@@ -48,19 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     queue = actions.add_parser("queue", help="what is waiting to go up, and what failed")
     for sub in (check, setup, queue):
-        sub.add_argument(
-            "--config",
-            type=Path,
-            metavar="FILE",
-            help="settings file (default: $BOOTH_CONFIG, else /etc/booth/booth.toml)",
-        )
-        sub.add_argument(
-            "--data",
-            type=Path,
-            default=DEFAULT_DATA,
-            metavar="DIR",
-            help="the booth's data folder (default ./var)",
-        )
+        options.add_config(sub)
+        options.add_data(sub)
     for sub in (check, setup):
         sub.add_argument(
             "--credentials",

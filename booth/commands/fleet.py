@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from booth import config
+from booth.commands import options
 from booth.commands.config import resolve_config_path
 from booth.config.outbound import TOPIC_PART, FleetSettings
 from booth.errors import ConfigError
@@ -45,12 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--once", action="store_true", help="print the table once and exit")
     parser.add_argument("--prefix", metavar="P", help="first topic level(s) of the booths (default: [fleet])")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="settings file (default: $BOOTH_CONFIG, else /etc/booth/booth.toml)",
-    )
+    options.add_config(parser)
     parser.add_argument(
         "--credentials",
         type=Path,

@@ -12,27 +12,16 @@ Settings: the same files as ``booth run`` (``--config``, else ``$BOOTH_CONFIG``,
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from booth.commands.run import DEFAULT_DATA, load_settings, settings_files
+from booth.commands import options
+from booth.commands.run import load_settings, settings_files
 from booth.storage import Storage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("retention", help="delete sessions past the retention period")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="settings file (default: $BOOTH_CONFIG, else /etc/booth/booth.toml)",
-    )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        metavar="DIR",
-        help="the booth's data folder (default ./var)",
-    )
+    options.add_config(parser)
+    options.add_data(parser)
     parser.set_defaults(func=run)
 
 

@@ -36,6 +36,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from booth import config, sdnotify
+from booth.commands import options
 from booth.commands.config import resolve_config_path
 from booth.paths import ensure_data_dir
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATA = Path("var")
+DEFAULT_DATA = options.DEFAULT_DATA
 LOCAL_CONFIG = config.CHANGES_FILE
 
 
