@@ -31,3 +31,13 @@ def wait_until(predicate: Callable[[], Any], seconds: float = 10.0, what: str = 
             return value
         time.sleep(0.05)
     raise AssertionError(f"{what} within {seconds} s")
+
+
+class Clock:
+    """Wall-clock seconds that stand still until a test moves them (``clock.now += 86400``)."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

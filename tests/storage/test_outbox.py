@@ -8,36 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import Clock
 
-from booth.assets import media_path
 from booth.config import StorageSettings
 from booth.errors import SessionNotFound
-from booth.media import load_image
 from booth.storage import MIGRATIONS, SCHEMA_VERSION, Storage, UploadPlan
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def face() -> np.ndarray:
-    return load_image(media_path("single_face.jpg"))
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock):
-    with Storage(tmp_path / "store", StorageSettings(jpeg_quality=85), clock=clock) as s:
-        yield s
 
 
 def _delivered(store: Storage, face: np.ndarray, shots: int = 2) -> tuple[int, list[UploadPlan]]:

@@ -19,38 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from support import Clock
 
-from booth.assets import media_path
 from booth.config import StorageSettings
 from booth.errors import BoothError, DiskFullError, StorageError
-from booth.media import load_image
 from booth.storage import MB, MIGRATIONS, SCHEMA_VERSION, Storage, is_temp_name, migrate
 
 DAY = 86400.0
-
-
-class Clock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def face() -> np.ndarray:
-    return load_image(media_path("single_face.jpg"))
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(tmp_path: Path, clock: Clock):
-    with Storage(tmp_path / "store", StorageSettings(jpeg_quality=85), clock=clock) as s:
-        yield s
 
 
 def _temp_files(root: Path) -> list[Path]:
