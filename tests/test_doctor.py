@@ -548,7 +548,7 @@ def test_command_runs_every_check_even_with_a_broken_config(tmp_path, capsys):
     assert "FAIL  config" in out
     assert "not valid TOML" in out
     rows = [line.split()[1] for line in out.splitlines() if line.startswith(("ok ", "FAIL "))]
-    assert rows == ["config", "pi", "models", "gpio", "disk", "clock", "service"]
+    assert rows == ["config", "pi", "models", "gpio", "disk", "clock", "service", "delivery", "fleet"]
     # PATH holds neither systemctl nor timedatectl: those two checks fail, they do not crash.
     assert "FAIL  service" in out
     assert "FAIL  clock" in out

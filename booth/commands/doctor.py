@@ -1,7 +1,9 @@
 """``booth doctor``: check this machine is ready to be the booth; a table with a fix per failure.
 
 Exit code 0 only when every check passes, so provisioning, a monitoring script or an operator over SSH can
-rely on it. ``--skip`` leaves a check out (say ``service`` while developing on a PC).
+rely on it (a WARN row, something to act on before it bites, does not fail it). ``--skip`` leaves a check
+out (say ``service`` while developing on a PC). ``delivery`` and ``fleet`` (:mod:`booth.doctor.outbound`)
+pass as "off" unless their section is enabled.
 
 ``--data`` is the booth's data folder with the default ``booth run`` has (``./var``), so the disk check
 measures the disk the photos would be written to, and the page's changes (``<data>/booth.toml``) are read
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 from booth import doctor
 from booth.commands.config import resolve_config_path
 from booth.commands.run import DEFAULT_DATA
+from booth.doctor import outbound
 from booth.errors import BoothError
 
 if TYPE_CHECKING:
@@ -27,12 +30,24 @@ if TYPE_CHECKING:
 
 Check = Callable[[], doctor.CheckResult]
 
-CHECKS = ("config", "pi model", "models", "tflite", "gpio", "camera", "disk", "clock", "service")
+CHECKS = (
+    "config",
+    "pi model",
+    "models",
+    "tflite",
+    "gpio",
+    "camera",
+    "disk",
+    "clock",
+    "service",
+    "delivery",
+    "fleet",
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "doctor", help="check the Pi, camera, models, GPIO, disk, clock and service"
+        "doctor", help="check the Pi, camera, models, GPIO, disk, clock, service, delivery and fleet"
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml"
@@ -107,6 +122,8 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, Check]]:
         "disk": functools.partial(doctor.check_disk, data, int(args.min_free_gb * 1024**3)),
         "clock": doctor.check_clock,
         "service": doctor.check_service,
+        "delivery": functools.partial(outbound.check_delivery, settings.delivery, data),
+        "fleet": functools.partial(outbound.check_fleet, settings.fleet),
     }
     return [(name, check) for name, check in checks.items() if name not in args.skip]
 

@@ -4,7 +4,8 @@ Each check is a small function returning a :class:`CheckResult` (name, ok, detai
 touches (a path, a command runner, the camera factory, a clock) is a parameter with the real thing as its
 default, so the tests make each check fail without a Pi. :func:`run_checks` turns a check that raises into a
 failed result: the doctor is what an operator runs when things are already wrong, so it must never be the
-thing that crashes. Who may read a file, for the models check, is :mod:`booth.doctor.access`.
+thing that crashes. Who may read a file, for the models check, is :mod:`booth.doctor.access`; the checks of
+cloud delivery and the fleet link are :mod:`booth.doctor.outbound`.
 """
 
 from __future__ import annotations
@@ -45,12 +46,18 @@ Runner = Callable[..., subprocess.CompletedProcess]
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One line of the doctor's table; ``fix`` says what to do when ``ok`` is false."""
+    """One line of the doctor's table; ``fix`` says what to do when ``ok`` is false or ``warn`` is set.
+
+    ``warn`` marks a check that passes but found something to act on before it bites (uploads that keep
+    failing, a booth id every cloned card shares): it shows as WARN with its fix and, being no failure,
+    leaves the exit code at 0.
+    """
 
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False
 
 
 def _first_line(text: str) -> str:
@@ -441,13 +448,16 @@ def run_checks(checks: Iterable[tuple[str, Callable[[], CheckResult]]]) -> list[
 
 
 def format_table(results: Sequence[CheckResult]) -> str:
-    """One row per check; under each failure, its fix."""
+    """One row per check; under each failure and each warning, its fix."""
     width = max((len(r.name) for r in results), default=0)
     lines = []
     for result in results:
-        lines.append(f"{'ok' if result.ok else 'FAIL':4}  {result.name:{width}}  {result.detail}")
-        if not result.ok and result.fix:
+        mark = "FAIL" if not result.ok else "WARN" if result.warn else "ok"
+        lines.append(f"{mark:4}  {result.name:{width}}  {result.detail}")
+        if (not result.ok or result.warn) and result.fix:
             lines.append(f"{'':4}  {'':{width}}  fix: {result.fix}")
     passed = sum(r.ok for r in results)
-    lines.append(f"{passed} of {len(results)} checks passed")
+    warned = sum(r.ok and r.warn for r in results)
+    warnings = f", {warned} with a warning" if warned else ""
+    lines.append(f"{passed} of {len(results)} checks passed{warnings}")
     return "\n".join(lines)
