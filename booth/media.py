@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from booth.errors import MediaError
+from booth.imaging import MAX_PIXELS
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,6 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm"})
 #: Longest side handed to the models; the detector sees 128 px and the landmark crop 256 px, so more
 #: resolution only costs memory and time.
 MAX_SIDE = 1920
-#: Refuse images whose header claims more pixels than this before decoding anything (decompression bombs).
-#: Below Pillow's own hard limit; Pillow's warning is silenced because this check replaces it.
-MAX_PIXELS = 150_000_000
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,9 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from PIL import Image
-
 from booth.atomic import fsync_dir
 from booth.errors import DiskFullError, StorageError
-from booth.imaging import encode_jpeg
+from booth.imaging import cut_jpeg, open_photo
 from booth.storage.faults import is_disk_full
 from booth.storage.layout import EXPORTS_DIR, export_name
 from booth.storage.records import EXPORT_FORMAT, Box, SessionRecord, ShotRecord
@@ -131,7 +129,6 @@ def export_shot(
         zf.writestr(f"originals/{photo.with_suffix('.json').name}", json.dumps(sidecar, indent=1))
     if not crops:
         return
-    with Image.open(photo) as image:
-        image.load()
+    with open_photo(photo) as image:  # decoded once for every crop
         for name, box in crops.items():
-            zf.writestr(f"crops/{photo.stem}-{name}.jpg", encode_jpeg(image.crop(box), quality))
+            zf.writestr(f"crops/{photo.stem}-{name}.jpg", cut_jpeg(image, box, quality=quality))

@@ -110,7 +110,7 @@ class UploadPlan:
     """One object a delivery wants in the bucket (planned by :mod:`booth.delivery.plan`)."""
 
     shot_id: int | None  # None: the session's gallery page
-    variant: str  # "original", "4x5", "1x1" or "page"
+    variant: str  # "view", "original", "4x5", "1x1" or "page"
     key: str  # the full object key, under the delivery's folder
     content_type: str
 

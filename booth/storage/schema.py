@@ -88,7 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY,
         session_id INTEGER NOT NULL REFERENCES deliveries(session_id) ON DELETE CASCADE,
         shot_id INTEGER REFERENCES shots(id) ON DELETE CASCADE,
-        variant TEXT NOT NULL CHECK (variant IN ('original', '4x5', '1x1', 'page')),
+        variant TEXT NOT NULL CHECK (variant IN ('view', 'original', '4x5', '1x1', 'page')),
         key TEXT NOT NULL UNIQUE,
         content_type TEXT NOT NULL,
         sha256 TEXT NOT NULL DEFAULT '',

@@ -27,11 +27,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
-from PIL import Image
 
 from booth.crops import ASPECTS
 from booth.errors import SessionBusy, SessionNotFound, StorageError
-from booth.imaging import encode_jpeg
+from booth.imaging import render_jpeg
 from booth.storage import SessionRecord, ShotRecord
 from booth.web.context import booth_service
 from booth.web.links import valid_token
@@ -157,14 +156,9 @@ def page(token: str) -> str:
 def _render(shot: ShotRecord, aspect: str | None, view: bool) -> bytes:
     path = booth_service().storage.path_of(shot)
     quality = booth_service().settings.storage.jpeg_quality
+    box = None if aspect is None else shot.crops[aspect]
     try:
-        with Image.open(path) as image:
-            image.load()
-            if aspect is not None:
-                image = image.crop(tuple(shot.crops[aspect]))
-            if view:
-                image.thumbnail((VIEW_SIZE, VIEW_SIZE))
-            return encode_jpeg(image, min(quality, 85) if view else quality)
+        return render_jpeg(path, box, VIEW_SIZE if view else None, min(quality, 85) if view else quality)
     except OSError as err:
         log.error("shot %d: cannot read %s (%s)", shot.id, path, err)
         abort(404, "This photo cannot be read; ask the studio.")

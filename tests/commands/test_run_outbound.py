@@ -142,15 +142,16 @@ def test_a_delivered_session_reaches_the_bucket_and_its_link_works_from_anywhere
         wait_until(done, 60, "the upload done")
         status, page = s3.anonymous_get(link["link"])
         assert status == 200 and b"<img" in page
-        # Every photo the booth kept is in the bucket once, byte for byte, with its two crops.
+        # Every photo the booth kept is in the bucket once, byte for byte, with its view and two crops.
         shots = _shots_of(tmp_path / "data", token)
         keys = s3.keys(prefix)
-        assert len(keys) == len(set(keys)) == 3 * len(shots) + 1
+        assert len(keys) == len(set(keys)) == 4 * len(shots) + 1
         for shot in shots:
             original = [k for k in keys if k.endswith(Path(shot["path"]).name)]
             assert len(original) == 1
             body = s3.client().get_object(Bucket=s3.bucket, Key=original[0])["Body"].read()
             assert hashlib.sha256(body).hexdigest() == shot["sha256"]
+
         # The fleet's retained status counts the day's photos and an empty backlog.
         def fleet_status() -> dict | None:
             status = watcher.last_json(STATUS)
@@ -192,7 +193,7 @@ def test_the_bucket_down_during_a_delivery_holds_the_queue_until_it_returns(serv
         wait_until(lambda: (d := kiosk.status()["delivery"])["pending"] + d["failing"] == 0, 90, "drained")
         shots = _shots_of(tmp_path / "data", delivered["session"]["token"])
         keys = s3.keys(prefix)
-        assert len(keys) == len(set(keys)) == 3 * len(shots) + 1
+        assert len(keys) == len(set(keys)) == 4 * len(shots) + 1
     finally:
         _stop(proc)
 

@@ -24,7 +24,8 @@ def test_deleting_a_session_removes_its_folder_retried_while_the_server_is_down(
         record = delivery.deliver(session.id)
         assert record is not None
         wait_for(lambda: delivery.link_state(session.id).state == "done", what="the upload to finish")
-        assert len(seaweed.keys(record.folder + "/", bucket)) == record.pending == 11
+        # four views and originals, three shots' two crops, the page
+        assert len(seaweed.keys(record.folder + "/", bucket)) == record.pending == 15
 
         seaweed.kill()
         assert storage.delete_session(session.id, "client asked")

@@ -47,18 +47,21 @@ def test_each_variant_is_named_after_the_photo():
     assert plan.object_key("f", path, "original") == "f/00012-confident.jpg"
     assert plan.object_key("f", path, "4x5") == "f/00012-confident-4x5.jpg"
     assert plan.object_key("f", path, "1x1") == "f/00012-confident-1x1.jpg"
+    assert plan.object_key("f", path, "view") == "f/00012-confident-view.jpg"
     assert plan.page_key("f") == "f/index.html"
     with pytest.raises(ValueError, match="variant"):
         plan.file_name(path, "16x9")
 
 
-def test_a_session_plans_originals_and_crops_then_the_page_last():
+def test_a_session_plans_views_originals_and_crops_then_the_page_last():
     shots = [shot(1, "confident"), shot(2, "warm_smile", crops={}), shot(3, "playful", status="missing")]
     plans = plan.plan_session("booth/abc", shots)
     assert [(p.shot_id, p.variant) for p in plans] == [
+        (1, "view"),
         (1, "original"),
         (1, "4x5"),
         (1, "1x1"),
+        (2, "view"),
         (2, "original"),
         (None, "page"),
     ]

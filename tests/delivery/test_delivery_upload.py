@@ -42,7 +42,7 @@ def test_a_delivered_session_is_uploaded_whole_and_its_link_works(
         delivery.stop()
     check_folder(seaweed, bucket, storage, session.id, record.folder)
     planned = plan_session(record.folder, shots)
-    assert len(planned) == 4 + 3 * 2 + 1  # four originals, three shots with two crops, the page
+    assert len(planned) == 4 * 2 + 3 * 2 + 1  # four views and originals, three shots with two crops, the page
     summary = delivery.summary()
     assert (summary.pending, summary.failing, summary.done) == (0, 0, len(planned))
     status, body = seaweed.anonymous_get(record.link)
