@@ -92,7 +92,7 @@ class FleetLink:
         self.settings, self.port = settings, port
         self.broker = Broker.parse(settings.broker)
         self.topics = Topics(settings.prefix, booth_id)
-        self.identity = Identity(booth_id, version)
+        self.identity = Identity(booth_id, version, settings.status_every_s)
         self._clock = clock
         self._reconnected = threading.Event()
         self.commands_on, why_off = _commands_allowed(settings, login)

@@ -103,6 +103,9 @@ def backlog(summary: OutboxSummary | None) -> dict[str, Any] | None:
 class Identity:
     booth_id: str
     version: str
+    #: How often the booth publishes its status: a viewer tells a booth that went silent while its
+    #: connection stayed up (``booth fleet`` shows it as "silent") from one that is merely idle.
+    every_s: float = 10.0
 
 
 def status_payload(
@@ -133,6 +136,7 @@ def status_payload(
         ),
         "version": identity.version,
         "at": round(now, 3),
+        "every_s": identity.every_s,
     }
 
 

@@ -61,11 +61,23 @@ def ago(seconds: float) -> str:
     return f"{seconds // 86400:.0f} d"
 
 
+#: A status older than this many of the booth's own publishing intervals (plus a margin for clocks) means
+#: the booth stopped publishing although its connection is up: its link's thread hung, or its clock jumped.
+SILENT_AFTER = 3
+SILENT_MARGIN_S = 30.0
+
+
+def _silent(age: float, every: float) -> bool:
+    return age > SILENT_AFTER * every + SILENT_MARGIN_S
+
+
 def _state(status: Mapping[str, Any], online: str | None, now: float) -> str:
     state = str(status.get("state", "?"))
+    at, every = status.get("at"), status.get("every_s")
     if online == "offline" or state == "offline":
-        at = status.get("at")
         return f"offline {ago(now - float(at))}" if isinstance(at, int | float) else "offline"
+    if isinstance(at, int | float) and isinstance(every, int | float) and _silent(now - at, every):
+        return f"silent {ago(now - at)} (last: {state})"
     if status.get("paused"):
         state = f"{state} (paused)"
     block = status.get("faults")

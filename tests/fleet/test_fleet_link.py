@@ -29,6 +29,7 @@ def wait_for(predicate, seconds: float = 30.0, what: str = "condition met"):
 
 FIELDS = {
     "booth_id",
+    "every_s",
     "state",
     "paused",
     "analysis_fps",

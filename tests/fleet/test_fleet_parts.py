@@ -175,6 +175,19 @@ def test_table_rows():
     assert table.decode_status(b"[1]") is None and table.decode_status(b"\xff") is None
 
 
+def test_a_booth_online_whose_status_stopped_coming_shows_as_silent():
+    """Its connection is up (paho answers the broker's pings), but no status came for three of its own
+    intervals: the table says so rather than show the last state as if it were live."""
+    now = 10_000.0
+    fresh = {"state": "idle", "at": now - 20, "every_s": 10.0}
+    stale = {"state": "shooting", "at": now - 600, "every_s": 10.0}
+    old_booth = {"state": "idle", "at": now - 600}  # a status without every_s (an older booth): as it was
+    rows = {r.booth: r for r in table.rows({"f": fresh, "s": stale, "o": old_booth}, {}, now)}
+    assert rows["f"].state == "idle"
+    assert rows["s"].state == "silent 10 min (last: shooting)"
+    assert rows["o"].state == "idle"
+
+
 def test_discovery_configs_name_the_status_topic():
     configs = discovery.configs(Topics("booths", "b1"), "homeassistant", "0.1")
     topics = [topic for topic, _ in configs]
