@@ -153,9 +153,10 @@ def test_queue_prints_pending_and_failing_jobs_with_their_reason(config, tmp_pat
     code, lines = booth(capsys, "delivery", "queue", "--config", str(path), "--data", str(data))
     assert code == 0
     assert lines[0].startswith("delivery off: http://127.0.0.1:")
-    assert lines[1] == "pending 10, failing 1, done 0"
+    # Four photos (a view, the original, and the crops of the three that have them) and the page: 15 jobs.
+    assert lines[1] == "pending 14, failing 1, done 0"
     failing = [line for line in lines if line.strip().startswith("failing ")]
-    assert len(failing) == 1 and "00001-approachable.jpg (tried 1x)" in failing[0]
+    assert len(failing) == 1 and "00001-approachable-view.jpg (tried 1x)" in failing[0]
     assert failing[0].endswith(
         f"bucket unreachable at http://127.0.0.1:{port}: connection refused; the upload is retried"
     )
