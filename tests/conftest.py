@@ -1,4 +1,6 @@
-"""Shared fixtures: real models and real face media (fetched by `make`), loaded once per test session."""
+"""Shared fixtures: real models and real face media (fetched by `make`), loaded once per test session; the
+real servers the delivery and fleet tests talk to (SeaweedFS, one for the whole run; a Mosquitto broker per
+test); and the quick booth service those tests drive."""
 
 from __future__ import annotations
 
@@ -76,3 +78,58 @@ def shared_models() -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="session")
+def seaweed_server(tmp_path_factory):
+    """One real SeaweedFS S3 server for the whole run (each test writes under its own prefix)."""
+    from servers.seaweed import SeaweedServer
+
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture
+def seaweed(seaweed_server):
+    """The running S3 server: started again if an earlier test took it down (the fault tests do)."""
+    seaweed_server.start()
+    return seaweed_server
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A real Mosquitto broker on 127.0.0.1 for this test (logins and the firmware's ACL)."""
+    from servers.mosquitto import Mosquitto
+
+    server = Mosquitto(tmp_path / "broker").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def quick_service(tmp_path, models, media):
+    """A started booth service on the replayed clip (the camera) with gpiozero's mock pins (the GPIO) and
+    the quick one-look shot list of :data:`support.QUICK`; stopped after the test."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+    from support import QUICK
+
+    from booth import config
+    from booth.hardware import Hardware
+    from booth.service import BoothService
+
+    settings = config.validate(QUICK)
+    hardware = Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin))
+    svc = BoothService(
+        settings,
+        tmp_path / "data",
+        hardware=hardware,
+        models=models,
+        camera_spec=f"replay:{media('single_face.mp4')}",
+    )
+    svc.start()
+    yield svc
+    svc.stop()

@@ -14,7 +14,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from servers.mosquitto import USERS, Mosquitto, credentials_file, free_port
-from servers.seaweed import SeaweedServer
 
 from booth.commands import doctor as doctor_command
 from booth.config.outbound import DeliverySettings, FleetSettings
@@ -55,23 +53,6 @@ def test_both_checks_pass_as_off_when_their_section_is_not_enabled(tmp_path):
 
 
 # --- delivery --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def seaweed_server(tmp_path_factory) -> Iterator[SeaweedServer]:
-    server = SeaweedServer(tmp_path_factory.mktemp("seaweed"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
-
-
-@pytest.fixture
-def seaweed(seaweed_server) -> SeaweedServer:
-    """The running server (started again if the bucket-down test stopped it)."""
-    seaweed_server.start()
-    return seaweed_server
 
 
 @pytest.fixture
@@ -191,13 +172,6 @@ def test_delivery_warns_about_failing_uploads_beside_a_live_booth(delivery, seaw
 
 
 # --- fleet -----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    server = Mosquitto(tmp_path / "broker").start()
-    yield server
-    server.stop()
 
 
 def fleet(broker: Mosquitto, folder: Path, booth_id: str = "booth-a", **overrides: Any) -> FleetSettings:

@@ -8,7 +8,6 @@ import socket
 from pathlib import Path
 
 import pytest
-from servers.seaweed import SeaweedServer
 
 from booth.cli import main
 from booth.config.outbound import DeliverySettings
@@ -16,16 +15,6 @@ from booth.delivery import Delivery
 from booth.storage import Storage
 
 pytestmark = pytest.mark.s3
-
-
-@pytest.fixture(scope="module")
-def seaweed(tmp_path_factory):
-    server = SeaweedServer(tmp_path_factory.mktemp("seaweed-cli"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 def write_config(path: Path, **delivery) -> Path:

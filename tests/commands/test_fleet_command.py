@@ -11,16 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
-from servers.mosquitto import Mosquitto, Watcher, credentials_file, free_port
-from support import QUICK, wait_until
+from servers.mosquitto import Watcher, credentials_file, free_port
+from support import wait_until
 
-from booth import config
 from booth.cli import main
 from booth.config.outbound import FleetSettings
 from booth.fleet import FleetLink
-from booth.hardware import Hardware
-from booth.service import BoothService
 
 pytestmark = pytest.mark.mqtt
 
@@ -29,26 +25,8 @@ BOOTH = [sys.executable, "-m", "booth"]
 
 
 @pytest.fixture
-def broker(tmp_path):
-    server = Mosquitto(tmp_path / "broker").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def service(tmp_path, models, media):
-    settings = config.validate(QUICK)
-    hardware = Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin))
-    svc = BoothService(
-        settings,
-        tmp_path / "data",
-        hardware=hardware,
-        models=models,
-        camera_spec=f"replay:{media('single_face.mp4')}",
-    )
-    svc.start()
-    yield svc
-    svc.stop()
+def service(quick_service):
+    return quick_service
 
 
 @pytest.fixture

@@ -38,18 +38,10 @@ BOOTH_ID = "booth-a"
 STATUS = f"booths/{BOOTH_ID}/status"
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    root = tmp_path_factory.mktemp("outbound")
-    s3 = SeaweedServer(root / "s3")
-    s3.start()
-    broker = Mosquitto(root / "mqtt")
-    broker.start()
-    try:
-        yield s3, broker
-    finally:
-        broker.stop()
-        s3.kill()
+@pytest.fixture
+def servers(seaweed, broker):
+    """The run's one S3 server (its own prefix per test) and this test's broker."""
+    return seaweed, broker
 
 
 class Kiosk:

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers.seaweed import SeaweedServer
 
 from booth.config.outbound import DeliverySettings
 from booth.storage import SessionRecord, ShotRecord, Storage
@@ -23,23 +22,6 @@ from booth.storage import SessionRecord, ShotRecord, Storage
 # The gallery tests' seeded session (real face photos with crop boxes) is reused here as it is.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "web"))
 from gallery_seed import seed_gallery
-
-
-@pytest.fixture(scope="session")
-def seaweed_server(tmp_path_factory) -> Iterator[SeaweedServer]:
-    server = SeaweedServer(tmp_path_factory.mktemp("seaweed"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
-
-
-@pytest.fixture
-def seaweed(seaweed_server) -> SeaweedServer:
-    """The running server (started again if an earlier test stopped it)."""
-    seaweed_server.start()
-    return seaweed_server
 
 
 @pytest.fixture

@@ -12,24 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 from servers.mosquitto import Mosquitto, Watcher, credentials_file
-from support import QUICK
 
-from booth import config
 from booth.config.outbound import FleetSettings
 from booth.fleet import FleetLink
-from booth.hardware import Hardware
 from booth.service import BoothService
 
 VERSION = "9.9.9-test"  # what the links say they run
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[Mosquitto]:
-    server = Mosquitto(tmp_path / "broker").start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -48,21 +37,9 @@ def watch(broker: Mosquitto) -> Iterator[Callable[..., Watcher]]:
 
 
 @pytest.fixture
-def service(tmp_path: Path, models, media) -> Iterator[BoothService]:
+def service(quick_service: BoothService) -> BoothService:
     """A started booth on the replayed clip with mock pins and the quick one-look shot list."""
-    settings = config.validate(QUICK)
-    factory = MockFactory(pin_class=MockPWMPin)
-    hardware = Hardware(settings.pins, pin_factory=factory)
-    svc = BoothService(
-        settings,
-        tmp_path / "data",
-        hardware=hardware,
-        models=models,
-        camera_spec=f"replay:{media('single_face.mp4')}",
-    )
-    svc.start()
-    yield svc
-    svc.stop()
+    return quick_service
 
 
 @pytest.fixture
