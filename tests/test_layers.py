@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "booth.crops",
             "booth.sdnotify",
             "booth.secrets_file",
+            "booth.durations",
         ),
     ),
     ("settings and models on disk", ("booth.config", "booth.assets")),

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from booth.commands import options
 from booth.commands.run import load_settings, settings_files
+from booth.durations import ago
 from booth.errors import BoothError, ConfigError
 from booth.secrets_file import credentials
 
@@ -231,22 +232,12 @@ def summary_lines(summary: OutboxSummary, now: float) -> list[str]:
     """The outbox as lines for a terminal: counts, then each failing job with its reason, then the latest."""
     lines = [f"pending {summary.pending}, failing {summary.failing}, done {summary.done}"]
     if summary.oldest_pending_at is not None:
-        lines.append(f"oldest waiting for {_ago(now - summary.oldest_pending_at)}")
+        lines.append(f"oldest waiting for {ago(now - summary.oldest_pending_at)}")
     if summary.next_retry_at is not None:
-        lines.append(f"next retry in {_ago(max(0.0, summary.next_retry_at - now))}")
+        lines.append(f"next retry in {ago(max(0.0, summary.next_retry_at - now))}")
     for job in summary.failures:
         what = job.key if job.kind == "upload" else f"delete {job.key}/"
         lines.append(f"  failing  {what} (tried {job.attempts}x): {job.last_error}")
     for session_id, key, done_at in summary.recent:
-        lines.append(f"  done     {key} (session {session_id}, {_ago(now - done_at)} ago)")
+        lines.append(f"  done     {key} (session {session_id}, {ago(now - done_at)} ago)")
     return lines
-
-
-def _ago(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"

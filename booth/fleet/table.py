@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from booth.durations import ago
+
 HEADERS = ("booth", "state", "fps", "free disk", "today", "backlog", "version")
 MAX_CELL = 40
 
@@ -47,18 +49,6 @@ def decode_status(payload: bytes) -> dict[str, Any] | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def ago(seconds: float) -> str:
-    """A short duration: "45 s", "3 min", "2 h", "4 d"."""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds // 60:.0f} min"
-    if seconds < 86400:
-        return f"{seconds // 3600:.0f} h"
-    return f"{seconds // 86400:.0f} d"
 
 
 #: A status older than this many of the booth's own publishing intervals (plus a margin for clocks) means

@@ -171,7 +171,7 @@ def test_table_rows():
     assert rows["d"].state == "online" and rows["d"].fps == ""
     text = table.render(list(rows.values()))
     assert text.splitlines()[0].split()[:2] == ["booth", "state"] and len(text.splitlines()) == 5
-    assert table.ago(45) == "45 s" and table.ago(86400 * 3) == "3 d"
+    assert table.ago(45) == "45 s" and table.ago(86400 * 3) == "3 d" and table.ago(-5) == "0 s"
     assert table.decode_status(b"[1]") is None and table.decode_status(b"\xff") is None
 
 
