@@ -117,22 +117,11 @@ say() { printf '==> %s\n' "$*"; }
 # The passphrase as it appears in printed commands: a dry run never reads the file, so never shows it.
 PSK_SHOWN="<passphrase:$PSK_FILE>"
 
-# Every command that changes the system goes through run: printed (shell-quoted) in a dry run.
-run() {
-    if ((DRY_RUN)); then
-        local arg line="+"
-        for arg in "$@"; do
-            if [[ "$arg" =~ ^[][A-Za-z0-9_./=:,@%+*-]+$ || "$arg" == "$PSK_SHOWN" ]]; then
-                line+=" $arg"
-            else
-                line+=" $(printf '%q' "$arg")"
-            fi
-        done
-        printf '%s\n' "$line"
-    else
-        "$@"
-    fi
-}
+# Every command that changes the system goes through run (firmware/dry_run.sh): printed in a dry run.
+# shellcheck disable=SC2034  # read by run() in dry_run.sh
+DRY_RUN_VERBATIM="$PSK_SHOWN"
+# shellcheck source=firmware/dry_run.sh disable=SC1091
+source "$([[ "${BASH_SOURCE[0]}" == */* ]] && echo "${BASH_SOURCE[0]%/*}" || echo .)/dry_run.sh"
 
 # nmcli first, so the message is the useful one whoever runs it; a dry run and show-psk need no nmcli.
 if ((!DRY_RUN)) && [[ "$COMMAND" != show-psk ]] && ! command -v nmcli >/dev/null 2>&1; then

@@ -96,22 +96,9 @@ done
 
 say() { printf '==> %s\n' "$*"; }
 
-# Every command that changes the system goes through run: printed (shell-quoted) in a dry run.
-run() {
-    if ((DRY_RUN)); then
-        local arg line="+"
-        for arg in "$@"; do
-            if [[ "$arg" =~ ^[][A-Za-z0-9_./=:,@%+*-]+$ ]]; then
-                line+=" $arg"
-            else
-                line+=" $(printf '%q' "$arg")"
-            fi
-        done
-        printf '%s\n' "$line"
-    else
-        "$@"
-    fi
-}
+# Every command that changes the system goes through run (firmware/dry_run.sh): printed in a dry run.
+# shellcheck source=firmware/dry_run.sh disable=SC1091
+source "$([[ "${BASH_SOURCE[0]}" == */* ]] && echo "${BASH_SOURCE[0]%/*}" || echo .)/dry_run.sh"
 
 if ((!DRY_RUN)) && ((EUID != 0)); then
     echo "provision: must run as root: sudo $0 $*" >&2

@@ -132,7 +132,7 @@ def test_kiosk_and_retention_units():
 
 
 @needs_shellcheck
-@pytest.mark.parametrize("script", ["provision.sh", "kiosk.sh"])
+@pytest.mark.parametrize("script", ["provision.sh", "kiosk.sh", "dry_run.sh"])
 def test_scripts_are_shellcheck_clean(script):
     proc = subprocess.run(["shellcheck", str(FIRMWARE / script)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout
