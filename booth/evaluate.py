@@ -110,6 +110,9 @@ class Report:
     calibrations: list[str] = field(default_factory=list)
     #: (labelled expression, the booth's called look) -> frames.
     expressions: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    #: Every call the booth made on a labelled attribute, as "media#frame attribute" -> the call (for
+    #: comparing two perception set-ups frame by frame, see :mod:`booth.evaluate_mesh`).
+    calls: dict[str, object] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [f"{'attribute':10} {'n':>4} {'accuracy':>9} {'precision':>10} {'recall':>7}"]
@@ -220,6 +223,7 @@ def _judge(
     ``votes`` holds each gaze vote's own lens calibration (None: uncalibrated)."""
     face = _pick(faces, item.get("at"))
     # Every labelled face is a face; face=false marks frames that must have none.
+    report.calls[f"{where} face"] = face is not None
     report.counts["face"].add(item.get("face", True), face is not None)
     if face is None:
         if item.get("face", True):
@@ -234,10 +238,12 @@ def _judge(
     }
     for name, value in said.items():
         if name in item:
+            report.calls[f"{where} {name}"] = value
             report.counts[name].add(item[name], value)
             if item[name] != value:
                 report.misses.append(f"{where}: {name} labelled {item[name]}, booth said {value}")
     if "look" in item:
+        report.calls[f"{where} look"] = _called_look(result, thresholds)
         report.confusion[(item["look"], _called_look(result, thresholds))] += 1
     if "expression" in item:  # every look at or over its threshold: two may fire together
         firing = [n for n, v in result.scores.items() if v >= thresholds.for_look(n)] or ["none"]
@@ -275,15 +281,19 @@ def _judge_votes(
 
 
 def evaluate(
-    items: list[dict], models: Models | None = None, calibrate: list[MediaSpan] | None = None
+    items: list[dict],
+    models: Models | None = None,
+    calibrate: list[MediaSpan] | None = None,
+    tracking: str | None = None,
 ) -> Report:
     """Read each labelled media file once and count the booth's calls against the labels.
 
     Perception, thresholds and face size are the defaults (a booth without a config file), so the figures
     describe the booth as shipped. ``calibrate`` names spans of labelled clips to calibrate their sitter
-    from; those frames are not counted.
+    from; those frames are not counted. ``tracking`` overrides the landmark tracking ("light" or "full").
     """
-    params = VisionParams.from_settings(VisionSettings.model_validate({"max_faces": MAX_FACES}))
+    vision = {"max_faces": MAX_FACES} | ({"tracking": tracking} if tracking else {})
+    params = VisionParams.from_settings(VisionSettings.model_validate(vision))
     policy = PolicySettings.model_validate({})
     thresholds = looks.Thresholds.from_settings(policy)
     models = models or Models.load(params)

@@ -114,6 +114,8 @@ class Shooter:
         self.book = book
         self._policy = TriggerPolicy(policy)
         self._scorer = LookScorer(book, policy.thresholds, policy.min_face_size)
+        self._near_threshold = False  # the last frame's target score was near its threshold
+        self._reads_emotions = book.reads_emotions()  # else the live frames skip the emotion model
 
     @classmethod
     def from_settings(cls, settings: Any, book: LookBook, models: Models | None = None) -> Shooter:
@@ -133,6 +135,7 @@ class Shooter:
     def set_book(self, book: LookBook) -> None:
         """New look recipes (the operator's looks file changed between sessions)."""
         self.book = book
+        self._reads_emotions = book.reads_emotions()
         self._scorer.set_book(book)
 
     def set_policy(self, params: PolicyParams) -> None:
@@ -154,6 +157,7 @@ class Shooter:
     def reset(self) -> None:
         """A new clip: tracking, smoothing's faces and the policy all start afresh."""
         self.pipeline.reset()
+        self._near_threshold = False
         self._policy.reset()
 
     def step(
@@ -169,12 +173,15 @@ class Shooter:
         """Analyse one frame and decide for ``target``. The decision's time is ``now``, or ``clock()`` read
         after the analysis (so ``decided_at - peak_timestamp`` includes the time the models took).
         ``may_fire`` false: judge for the live view only (no session is shooting)."""
-        readings = self.pipeline.analyze(pixels)
+        readings = self.pipeline.analyze(pixels, precise=self._near_threshold, emotions=self._reads_emotions)
         faces = tuple((r, self._scorer.score(r, timestamp, target)) for r in readings)
         observation = Observation(timestamp, sequence, tuple(subject_score(r, res) for r, res in faces))
         if now is None:
             now = clock() if clock is not None else timestamp
         decision = self._policy.update(observation, now, target, may_fire)
+        # While a shot could be decided soon, the next frame is read with the full mesh: the light one
+        # tracks between, but the frames the trigger weighs are read as precisely as the booth can.
+        self._near_threshold = may_fire and decision.score >= decision.threshold - self.vision.full_near
         return FrameResult(sequence, timestamp, faces, decision)
 
     def manual(self, last: FrameResult | None, target: str, now: float) -> Decision:

@@ -126,7 +126,7 @@ def test_an_unreadable_model_is_one_line_with_its_mode_and_fix_not_a_traceback(s
     assert "(mode 0000, owner " in line
     assert f"sudo chmod a+r {path}" in line and "firmware/provision.sh" in line
     if action == "verify":
-        assert "model: 4 of 5 verified" in proc.stdout
+        assert "model: 6 of 7 verified" in proc.stdout
 
 
 def test_fetch_into_a_folder_it_may_not_write_is_one_line_naming_the_folder(model_copy, monkeypatch):

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "booth.sdnotify",
             "booth.secrets_file",
             "booth.durations",
+            "booth.cpu_ledger",
         ),
     ),
     ("settings and models on disk", ("booth.config", "booth.assets")),
@@ -45,7 +46,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("front ends", ("booth.web", "booth.fleet")),
     (
         "entry points",
-        ("booth.commands", "booth.cli", "booth.__main__", "booth.bench", "booth.evaluate", "booth.doctor"),
+        (
+            "booth.commands",
+            "booth.cli",
+            "booth.__main__",
+            "booth.bench",
+            "booth.bench_booth",
+            "booth.evaluate",
+            "booth.evaluate_mesh",
+            "booth.doctor",
+        ),
     ),
 ]
 

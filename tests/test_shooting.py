@@ -6,6 +6,7 @@ Mocked only at the hardware boundary: gpiozero's MockFactory stands in for the p
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from booth import config, looks
 from booth.camera import open_camera
 from booth.hardware import Hardware
 from booth.imaging import encode_jpeg
+from booth.media import iter_video
 from booth.shooting import Shooter
 
 
@@ -120,3 +122,39 @@ def test_simulate_calibrates_the_sitter_from_named_frames(media, tmp_path):
 def test_simulate_rejects_an_unknown_look(media):
     proc = run_simulate("--target", "grumpy", str(media("single_face.mp4")))
     assert proc.returncode == 2 and "grumpy" in proc.stderr
+
+
+def test_a_book_that_reads_no_emotion_skips_the_model_on_live_frames(models, media):
+    book = looks.load()
+    plain = looks.recipes.Recipe(
+        "calm", "Calm", "Imagine calm.", (looks.recipes.Term("squint", 1.0, 0.0, 0.3),)
+    )
+    quiet = dataclasses.replace(
+        book, looks={"calm": plain}, dead_gaze=dataclasses.replace(book.dead_gaze, recipe=plain)
+    )
+    frames = [f.pixels for f in iter_video(media("single_face.mp4"))][:3]
+    shooter = Shooter.from_settings(config.Settings(), quiet, models)
+    readings = [shooter.step(px, i / 30, i, "calm", i / 30).faces[0][0] for i, px in enumerate(frames)]
+    assert all(r.emotions == {} for r in readings)
+    shooter.set_book(book)  # the operator's looks file now reads emotions again
+    assert shooter.step(frames[0], 1.0, 9, "approachable", 1.0).faces[0][0].emotions
+
+
+def test_the_next_frame_is_read_precisely_only_near_the_threshold_while_shooting(media):
+    """With light tracking: near the target's threshold the shooter asks for FaceMesh v2 next frame."""
+    settings = config.Settings.model_validate({"vision": {"tracking": "light", "full_every": 60}})
+    shooter = Shooter.from_settings(settings, looks.load())
+    meshes: dict[bool, list[tuple[str, bool]]] = {True: [], False: []}
+    for may_fire in (False, True):
+        shooter.reset()
+        last_near = False
+        for i, frame in enumerate(iter_video(media("single_face.mp4"))):
+            result = shooter.step(frame.pixels, i / 30, i, "approachable", i / 30, may_fire=may_fire)
+            if 1 < i < 60:  # frame 60 is the periodic full one (full_every)
+                meshes[may_fire].append((result.faces[0][0].mesh, last_near))
+            d = result.decision
+            last_near = d.score >= d.threshold - settings.vision.full_near
+    assert all(mesh == "light" for mesh, _ in meshes[False])  # the live view only: never precise
+    near = [mesh for mesh, was_near in meshes[True] if was_near]
+    assert near and all(mesh == "full" for mesh in near)
+    assert any(mesh == "light" for mesh, was_near in meshes[True] if not was_near)

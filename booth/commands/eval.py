@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="VIDEO@FROM-TO",
         help="calibrate that clip's sitter from these frames (left out of the counts); repeatable",
     )
+    parser.add_argument(
+        "--mesh",
+        action="store_true",
+        help="instead, hold the light tracking mesh against FaceMesh v2 on the labelled clips: landmark and "
+        "blendshape differences, changed calls and trigger peaks (booth.evaluate_mesh)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,6 +41,12 @@ def run(args: argparse.Namespace) -> int:
         if span.first is None:
             # Without a range the whole clip would calibrate and then be left out of every count.
             raise MediaError(f"--calibrate {span}: name the frames, as VIDEO@FROM-TO")
+    if args.mesh:
+        from booth.evaluate_mesh import mesh_report
+
+        report = mesh_report(args.labels, [_resolved(s) for s in spans])
+        print("\n".join(report.lines()))
+        return 0
     models = None
     for path in args.labels:
         items = load_labels(path)

@@ -30,6 +30,26 @@ class VisionSettings(Section):
         30, ge=1, description="While tracking, run the face detector anyway every N frames to find new faces"
     )
     emotions: bool = Field(True, description="Run the emotion model (needed by looks that use emotions)")
+    tracking: Literal["full", "light"] = Field(
+        "full",
+        description="full: FaceMesh v2 on every frame; light: between full frames, track with FaceMesh v1 "
+        "and the iris model (about 60 % of v2's time), corrected toward v2 on each full frame. Light is "
+        "faster but not at parity with v2 on the test clips (booth eval --mesh): for a slow Pi only",
+    )
+    full_every: int = Field(
+        6,
+        ge=1,
+        le=60,
+        description="With light tracking, read FaceMesh v2 every N frames (also at a track's start, on "
+        "stills, and while the look is near its threshold)",
+    )
+    full_near: float = Field(
+        0.15,
+        ge=0,
+        le=1,
+        description="With light tracking, read FaceMesh v2 while the target look's score is within this "
+        "much below its threshold, or above it",
+    )
 
 
 class CameraSettings(Section):

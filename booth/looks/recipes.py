@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from booth.errors import ConfigError
-from booth.looks.signals import known_signals, signal_range
+from booth.looks.signals import FROM_EMOTIONS, known_signals, signal_range
 
 DEFAULT_FILE = "default_looks.toml"
 #: What a look score says, for the page, the docs and the threshold warnings.
@@ -90,6 +90,10 @@ class Recipe:
                 score = min(score, gate.cap)
         return score
 
+    def signals(self) -> frozenset[str]:
+        """Every signal the recipe reads (its terms and its gates)."""
+        return frozenset({t.signal for t in self.terms} | {g.signal for g in self.gates})
+
     def ceiling(self) -> float:
         """The highest score this recipe can give on any face: each signal set, within its range and the
         gates on it, to the value its terms like best.
@@ -142,6 +146,13 @@ class LookBook:
 
     looks: dict[str, Recipe]
     dead_gaze: DeadGazeRecipe
+
+    def reads_emotions(self) -> bool:
+        """Whether any look or the dead-gaze recipe reads what the emotion model gives: an ``emotion.*``
+        signal, or one derived from it (:data:`booth.looks.signals.FROM_EMOTIONS`). If none does, the
+        booth skips the model (about 0.5 ms a frame here)."""
+        read = set().union(*(r.signals() for r in (*self.looks.values(), self.dead_gaze.recipe)))
+        return any(name.startswith("emotion.") or name in FROM_EMOTIONS for name in read)
 
 
 def _line_of(text: str, pattern: str, after: int = 0) -> int:

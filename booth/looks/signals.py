@@ -43,6 +43,8 @@ GEOMETRY = (
 )  # fmt: skip
 #: Yes/no calls (0 or 1), made on the raw reading and never rescaled by the baseline.
 CALLS = ("smiling",)
+#: Derived signals that read the emotion model's scores (the smile call's crying check reads sad and happy).
+FROM_EMOTIONS = frozenset({"warm_smile", "smiling"})
 #: The range each non-0..1 signal can take, for :func:`signal_range`.
 _RANGES = {
     "head.yaw": (-90.0, 90.0), "head.pitch": (-90.0, 90.0), "head.roll": (-90.0, 90.0),

@@ -20,11 +20,24 @@ EYE_LINE = (33, 263)
 
 @dataclass(frozen=True)
 class Landmarks:
+    """One read of the 478 points, by FaceMesh v2 (``mesh`` "full") or the light tracking mesh ("light",
+    :mod:`booth.vision.light_mesh`)."""
+
     points: np.ndarray  # 478 x 3, frame pixels (z scaled like x)
     presence: float  # face-presence probability of the crop
-    crop: np.ndarray  # the 256 x 256 x 3 uint8 crop the model saw (for sharpness)
+    crop: np.ndarray  # the square uint8 crop the model saw (256 px for v2, 192 for v1: for sharpness)
     image: Image.Image  # the same crop as an image (later crops are cut from it, not the frame)
     matrix: np.ndarray  # crop-to-frame 2 x 3 matrix
+    roi: RotatedRect  # the frame region the crop shows
+    mesh: str = "full"
+    #: Multiplies the crop's Laplacian variance so a light read's sharpness matches the full read's scale
+    #: (their crops differ in size; measured on the track's last full frame).
+    sharpness_gain: float = 1.0
+
+    @property
+    def size(self) -> int:
+        """Side of the crop in pixels."""
+        return int(self.crop.shape[0])
 
 
 def roi_from_landmarks(points: np.ndarray) -> RotatedRect:
@@ -43,6 +56,11 @@ def roi_from_landmarks(points: np.ndarray) -> RotatedRect:
     return RotatedRect(cx, cy, float(u.max() - u.min()), float(v.max() - v.min()), angle).scaled(1.5)
 
 
+def presence_of(logit: float) -> float:
+    """The face-presence probability from a landmark model's logit (both meshes give one)."""
+    return 1.0 / (1.0 + math.exp(-max(-100.0, min(100.0, logit))))
+
+
 class LandmarkModel:
     def __init__(self, model: Model) -> None:
         if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
@@ -56,5 +74,5 @@ class LandmarkModel:
         outputs = self.model.run()
         raw = self.model.output_named(outputs, (1, 1, 1, 1434)).reshape(478, 3)
         logit = float(self.model.output_named(outputs, (1, 1, 1, 1)).ravel()[0])
-        presence = 1.0 / (1.0 + math.exp(-max(-100.0, min(100.0, logit))))
-        return Landmarks(to_frame(raw, matrix), presence, pixels, patch, matrix)
+        presence = presence_of(logit)
+        return Landmarks(to_frame(raw, matrix), presence, pixels, patch, matrix, roi)

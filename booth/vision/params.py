@@ -28,17 +28,30 @@ class VisionSource(Protocol):
     @property
     def emotions(self) -> bool: ...
 
+    @property
+    def tracking(self) -> str: ...
+
+    @property
+    def full_every(self) -> int: ...
+
+    @property
+    def full_near(self) -> float: ...
+
 
 @dataclass(frozen=True)
 class VisionParams:
-    """Model loading (``threads``, ``runtime``, ``emotions``) and per-frame work (``max_faces``,
-    ``detect_every``); see ``booth.config.VisionSettings`` for each field's meaning and default."""
+    """Model loading (``threads``, ``runtime``, ``emotions``, ``tracking``) and per-frame work
+    (``max_faces``, ``detect_every``, ``full_every``, ``full_near``); see ``booth.config.VisionSettings``
+    for each field's meaning and default."""
 
     threads: int
     runtime: str  # "auto", or the TFLite runtime to try first
     max_faces: int
     detect_every: int
     emotions: bool
+    tracking: str = "full"  # "full": FaceMesh v2 on every frame; "light": v1 + iris between full frames
+    full_every: int = 6
+    full_near: float = 0.15
 
     @classmethod
     def from_settings(cls, s: VisionSource) -> VisionParams:
@@ -48,4 +61,7 @@ class VisionParams:
             max_faces=s.max_faces,
             detect_every=s.detect_every,
             emotions=s.emotions,
+            tracking=s.tracking,
+            full_every=s.full_every,
+            full_near=s.full_near,
         )

@@ -66,6 +66,7 @@ class FaceReading:
     sharpness: float  # variance of the Laplacian of the face crop (grey levels squared)
     frame_size: tuple[int, int]  # width, height of the analysed frame
     track_id: int = 0
+    mesh: str = "full"  # which landmark read: "full" (FaceMesh v2) or "light" (v1 + iris, corrected)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     @property

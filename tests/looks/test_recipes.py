@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,17 @@ def test_bias_and_full_are_checked(tmp_path):
     )
     with pytest.raises(ConfigError, match="not both"):
         recipes.load(path)
+
+
+def test_a_book_knows_whether_it_reads_the_emotion_model():
+    book = recipes.load()
+    assert book.reads_emotions()  # the shipped looks read emotion.* and the smile call
+    plain = recipes.Recipe("calm", "Calm", "Imagine calm.", (recipes.Term("squint", 1.0, 0.0, 0.3),))
+    smiling = recipes.Recipe("s", "S", "Imagine.", (), (recipes.Gate("smiling", 0.5),))
+    without = dataclasses.replace(
+        book,
+        looks={"calm": plain},
+        dead_gaze=dataclasses.replace(book.dead_gaze, recipe=plain),
+    )
+    assert not without.reads_emotions()
+    assert dataclasses.replace(without, looks={"calm": plain, "s": smiling}).reads_emotions()

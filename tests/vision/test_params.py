@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from booth.config import VisionSettings
@@ -11,13 +12,18 @@ from booth.vision import FacePipeline, Models, VisionParams
 
 
 def test_params_carry_every_vision_setting():
-    settings = VisionSettings(
-        threads=2, runtime="tflite_runtime", max_faces=5, detect_every=7, emotions=False
+    chosen = dict(
+        threads=2,
+        runtime="tflite_runtime",
+        max_faces=5,
+        detect_every=7,
+        emotions=False,
+        tracking="light",
+        full_every=4,
+        full_near=0.2,
     )
-    params = VisionParams.from_settings(settings)
-    assert params == VisionParams(
-        threads=2, runtime="tflite_runtime", max_faces=5, detect_every=7, emotions=False
-    )
+    params = VisionParams.from_settings(VisionSettings(**chosen))
+    assert params == VisionParams(**chosen)
     # One field per setting: a new vision setting that vision never hears of fails here.
     assert {f.name for f in dataclasses.fields(VisionParams)} == set(VisionSettings.model_fields)
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -39,3 +45,22 @@ def test_models_without_emotions_read_no_emotions(vision_params, photo):
     (face,) = FacePipeline(models=models, params=params).analyze(photo("single_face.jpg"), track=False)
     assert face.emotions == {} and face.blendshapes["mouthSmileLeft"] > 0.5
     assert "gaze_engaged" not in face.to_json()  # perception reports angles; looks judge engagement
+
+
+def test_more_threads_overlap_the_emotion_model_and_read_the_same(vision_params, models, photo):
+    """Two interpreter threads: the emotion model runs on the helper thread, and what is read is the same
+    (XNNPACK's threaded kernels may round differently in the last bits)."""
+    params = dataclasses.replace(vision_params, threads=2)
+    threaded = Models.load(params)
+    assert threaded.helper is not None and models.helper is None
+    pixels = photo("single_face.jpg")
+    (one,) = FacePipeline(models=models, params=vision_params).analyze(pixels, track=False)
+    (two,) = FacePipeline(models=threaded, params=params).analyze(pixels, track=False)
+    assert np.abs(one.landmarks - two.landmarks).max() < 0.05
+    assert all(abs(one.emotions[k] - two.emotions[k]) < 1e-3 for k in one.emotions)
+    assert two.timings_ms["emotion"] >= 0
+
+
+def test_emotions_can_be_skipped_per_frame(pipeline, photo):
+    (face,) = pipeline.analyze(photo("single_face.jpg"), track=False, emotions=False)
+    assert face.emotions == {} and face.blendshapes["mouthSmileLeft"] > 0.5

@@ -1,0 +1,165 @@
+"""``booth eval --mesh``: light tracking held against FaceMesh v2 on the same frames.
+
+The light mesh (:mod:`booth.vision.light_mesh`) is accepted only while it reads like v2 on the test
+material. Four measures, each against the same pipeline with ``tracking = "full"``:
+
+* landmarks: the mean distance between the two pipelines' 478 points, over the inter-ocular distance (the
+  irises' centres, 468 and 473, as v2 reads them), averaged over every frame both saw a face in;
+* blendshapes: the mean absolute difference of the 52 scores;
+* calls: every labelled frame's face, eyes, engaged, smile and look call (:func:`booth.evaluate.evaluate`
+  run both ways), each of which must be the same;
+* the trigger: the peak frame of every shot the policy decides on the test clips, for each look of the
+  shot list, which must be the same frames.
+
+Full frames are part of a light pipeline's run (a track's first frame, every ``full_every``-th, and near
+the threshold in the trigger), so they count in the means as the booth would see them; how many frames
+were light is reported beside each figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from booth import assets, config, looks
+from booth.evaluate import evaluate
+from booth.media import MediaSpan, iter_video
+from booth.shooting import Shooter
+from booth.vision import FacePipeline, Models, VisionParams
+
+#: The acceptance limits (issue 17): landmarks within 1.5 % of the IOD, blendshapes within 0.02.
+MAX_LANDMARK_IOD = 0.015
+MAX_BLENDSHAPE_MAD = 0.02
+CLIPS = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
+LOOKS = ("approachable", "confident", "intense", "vulnerable", "playful")
+
+
+@dataclass(frozen=True)
+class ClipParity:
+    clip: str
+    frames: int  # frames both pipelines found a face in
+    light_frames: int  # of those, read by the light mesh
+    landmark_iod: float  # mean landmark distance over the IOD
+    blendshape_mad: float
+
+
+@dataclass
+class MeshReport:
+    clips: list[ClipParity] = field(default_factory=list)
+    calls_compared: int = 0
+    changed_calls: list[str] = field(default_factory=list)
+    #: (clip, look) -> (full's peak frames, light's peak frames)
+    peaks: dict[tuple[str, str], tuple[list[int], list[int]]] = field(default_factory=dict)
+
+    def landmark_iod(self) -> float:
+        return _weighted(self.clips, "landmark_iod")
+
+    def blendshape_mad(self) -> float:
+        return _weighted(self.clips, "blendshape_mad")
+
+    def changed_peaks(self) -> list[str]:
+        return [f"{c} {look}: full {f}, light {li}" for (c, look), (f, li) in self.peaks.items() if f != li]
+
+    def passed(self) -> bool:
+        return (
+            self.landmark_iod() <= MAX_LANDMARK_IOD
+            and self.blendshape_mad() <= MAX_BLENDSHAPE_MAD
+            and not self.changed_calls
+            and not self.changed_peaks()
+        )
+
+    def lines(self) -> list[str]:
+        out = [f"{'clip':28} {'frames':>6} {'light':>6} {'landmarks %IOD':>15} {'blendshapes MAD':>16}"]
+        for c in self.clips:
+            out.append(
+                f"{c.clip:28} {c.frames:6d} {c.light_frames:6d} {100 * c.landmark_iod:15.2f} "
+                f"{c.blendshape_mad:16.4f}"
+            )
+        out.append(
+            f"{'all':28} {sum(c.frames for c in self.clips):6d} {sum(c.light_frames for c in self.clips):6d} "
+            f"{100 * self.landmark_iod():15.2f} {self.blendshape_mad():16.4f}"
+            f"   (limits {100 * MAX_LANDMARK_IOD:.1f} and {MAX_BLENDSHAPE_MAD})"
+        )
+        out.append(f"labelled calls: {len(self.changed_calls)} of {self.calls_compared} changed")
+        out += [f"changed: {line}" for line in self.changed_calls]
+        fires = sum(len(f) for f, _ in self.peaks.values())
+        out.append(
+            f"trigger peaks: {len(self.changed_peaks())} of {len(self.peaks)} clip-looks changed "
+            f"({fires} fires)"
+        )
+        out += [f"changed: {line}" for line in self.changed_peaks()]
+        out.append(
+            f"mesh: landmarks_iod_pct={100 * self.landmark_iod():.2f} "
+            f"blendshape_mad={self.blendshape_mad():.4f} "
+            f"changed_calls={len(self.changed_calls)} changed_peaks={len(self.changed_peaks())} "
+            f"{'PASS' if self.passed() else 'FAIL'}"
+        )
+        return out
+
+
+def _weighted(clips: list[ClipParity], name: str) -> float:
+    frames = sum(c.frames for c in clips)
+    return sum(getattr(c, name) * c.frames for c in clips) / frames if frames else float("nan")
+
+
+def vision_params(tracking: str) -> VisionParams:
+    return replace(VisionParams.from_settings(config.VisionSettings()), tracking=tracking)
+
+
+def compare_clip(clip: str, models: Models) -> ClipParity:
+    """Both pipelines over every frame of ``clip``, side by side (each tracks on its own)."""
+    full = FacePipeline(models, vision_params("full"))
+    light = FacePipeline(models, vision_params("light"))
+    errors, mads, light_frames = [], [], 0
+    for frame in iter_video(assets.media_path(clip)):
+        a, b = full.analyze(frame.pixels), light.analyze(frame.pixels)
+        if not a or not b:
+            continue
+        ra, rb = a[0], b[0]
+        iod = float(np.linalg.norm(ra.landmarks[468, :2] - ra.landmarks[473, :2]))
+        errors.append(float(np.linalg.norm(ra.landmarks[:, :2] - rb.landmarks[:, :2], axis=1).mean()) / iod)
+        mads.append(float(np.mean([abs(ra.blendshapes[k] - rb.blendshapes[k]) for k in ra.blendshapes])))
+        light_frames += rb.mesh == "light"
+    return ClipParity(clip, len(errors), light_frames, float(np.mean(errors)), float(np.mean(mads)))
+
+
+def trigger_peaks(clip: str, look: str, tracking: str, models: Models, book: looks.LookBook) -> list[int]:
+    """The peak frame of every shot the booth's default policy decides on ``clip`` for ``look``."""
+    settings = config.Settings.model_validate({"vision": {"tracking": tracking}})
+    shooter = Shooter.from_settings(settings, book, models)
+    peaks = []
+    for position, frame in enumerate(iter_video(assets.media_path(clip))):
+        sequence = frame.index if frame.index is not None else position
+        decision = shooter.step(frame.pixels, frame.timestamp, sequence, look, frame.timestamp).decision
+        if decision.fire and decision.peak_sequence is not None:
+            peaks.append(decision.peak_sequence)
+    return peaks
+
+
+def mesh_report(
+    label_files: list[Path], calibrate: list[MediaSpan] | None = None, models: Models | None = None
+) -> MeshReport:
+    """Every measure above, on the clips the labels name (and :data:`CLIPS` for the trigger)."""
+    from booth.evaluate import load_labels
+
+    models = models or Models.load(vision_params("light"))
+    report = MeshReport()
+    items = [item for path in label_files for item in load_labels(path)]
+    clips = sorted({i["media"] for i in items if i["media"].endswith((".mp4", ".mov"))} | set(CLIPS))
+    report.clips = [compare_clip(clip, models) for clip in clips]
+    full = evaluate(items, models, calibrate, tracking="full").calls
+    light = evaluate(items, models, calibrate, tracking="light").calls
+    report.calls_compared = len(full)
+    report.changed_calls = [
+        f"{k}: full {full[k]}, light {light.get(k)}" for k in full if light.get(k) != full[k]
+    ]
+    book = looks.load()
+    for clip in CLIPS:
+        for look in LOOKS:
+            report.peaks[(clip, look)] = (
+                trigger_peaks(clip, look, "full", models, book),
+                trigger_peaks(clip, look, "light", models, book),
+            )
+    return report
