@@ -130,7 +130,7 @@ def test_check_prints_the_one_line_error_and_exits_2(tmp_path, booth, capsys):
 
 
 def test_check_uses_booth_config_from_the_environment(tmp_path, booth, capsys, monkeypatch):
-    path = write(tmp_path, "[vision]\nthreads = 0\n")
+    path = write(tmp_path, "[vision]\nthreads = -1\n")
     monkeypatch.setenv("BOOTH_CONFIG", str(path))
     assert booth("config", "check") == 2
     assert "vision.threads" in capsys.readouterr().err
@@ -270,7 +270,7 @@ def test_a_number_that_is_not_finite_is_refused_in_a_file_and_in_toml_out(tmp_pa
 
 
 def test_the_first_error_says_how_many_more_there_are(tmp_path):
-    path = write(tmp_path, "[vision]\nthreads = 0\nmax_faces = 0\n[camera]\nfps = -1\n")
+    path = write(tmp_path, "[vision]\nthreads = -1\nmax_faces = 0\n[camera]\nfps = -1\n")
     with pytest.raises(ConfigError) as info:
         config.load(path)
     assert str(info.value).endswith("(+2 more; booth config check lists every one)")
@@ -278,8 +278,8 @@ def test_the_first_error_says_how_many_more_there_are(tmp_path):
 
 
 def test_salvage_leaves_out_only_the_wrong_keys():
-    settings = config.salvage({"vision": {"threads": 0, "max_faces": 3}, "pins": {"shutter": 23}})
-    assert settings is not None and settings.vision.max_faces == 3 and settings.vision.threads == 1
+    settings = config.salvage({"vision": {"threads": -1, "max_faces": 3}, "pins": {"shutter": 23}})
+    assert settings is not None and settings.vision.max_faces == 3 and settings.vision.threads == 0
     assert settings.pins == config.PinSettings()  # a clash is the section's: its defaults
 
 

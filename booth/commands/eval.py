@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if args.mesh:
         from booth.evaluate_mesh import mesh_report
 
-        report = mesh_report(args.labels, [_resolved(s) for s in spans])
-        print("\n".join(report.lines()))
+        print("\n".join(mesh_report(args.labels, [_resolved(s) for s in spans]).lines()))
         return 0
     models = None
     for path in args.labels:

@@ -21,7 +21,14 @@ from booth.config.outbound import DeliverySettings, FleetSettings, HotspotSettin
 
 
 class VisionSettings(Section):
-    threads: int = Field(1, ge=1, le=8, description="TFLite interpreter threads per model")
+    threads: int = Field(
+        0,
+        ge=0,
+        le=8,
+        description="TFLite interpreter threads per model; more than 1 also overlaps the emotion model. "
+        "0 = auto: 2 on a machine with 4 or more cores (a Pi 4 or 5: the others convert camera frames, "
+        "encode the preview and serve the page), else 1",
+    )
     runtime: Literal["auto", "ai_edge_litert", "tflite_runtime"] = Field(
         "auto", description="TFLite runtime to prefer; auto tries ai_edge_litert, then tflite_runtime"
     )

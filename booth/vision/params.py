@@ -6,8 +6,22 @@ attribute instead, so adding a vision setting means one field here and one in ``
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Protocol
+
+#: With this many cores or more, ``threads = 0`` (auto) gives the models two interpreter threads.
+AUTO_THREADS_FROM_CORES = 4
+
+
+def auto_threads() -> int:
+    """Interpreter threads for ``threads = 0``: 2 when the process may use 4 or more cores, else 1.
+
+    Two, not all: on a Pi the analysis thread shares the cores with the camera's conversion, the preview's
+    JPEG encoding and the page; ``make bench`` shows what a second thread buys on this machine.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if cores >= AUTO_THREADS_FROM_CORES else 1
 
 
 class VisionSource(Protocol):
@@ -56,7 +70,7 @@ class VisionParams:
     @classmethod
     def from_settings(cls, s: VisionSource) -> VisionParams:
         return cls(
-            threads=s.threads,
+            threads=s.threads or auto_threads(),
             runtime=s.runtime,
             max_faces=s.max_faces,
             detect_every=s.detect_every,

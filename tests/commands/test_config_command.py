@@ -87,13 +87,13 @@ def test_check_with_the_data_folder_checks_the_pages_changes_over_the_base(tmp_p
     base = write(tmp_path / "etc" / "booth.toml", "[policy]\nmin_frames = 5\n")
     data = tmp_path / "data"
     changes = write(
-        data / config.CHANGES_FILE, "[policy.thresholds]\nconfidant = 0.5\n[vision]\nthreads = 0\n"
+        data / config.CHANGES_FILE, "[policy.thresholds]\nconfidant = 0.5\n[vision]\nthreads = -1\n"
     )
     assert booth("config", "check", str(base)) == 0
     assert capsys.readouterr().out == f"OK {base}\n"
     assert booth("config", "check", "--data", str(data), str(base)) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"booth: {changes} (over {base}): vision.threads: Input should be greater than or equal to 1 (got 0)",
+        f"booth: {changes} (over {base}): vision.threads: Input should be greater than or equal to 0 (got -1)",
         f"booth: {changes} (over {base}): policy.thresholds: unknown look 'confidant'; did you mean "
         "'confident'?",
     ]

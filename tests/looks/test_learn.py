@@ -49,14 +49,14 @@ def test_a_look_learned_on_one_sitter_reads_the_other(grin, clip_faces):
     assert np.mean(smiles) >= 0.8 and min(smiles) >= 0.6, smiles
     assert np.mean(crying) <= 0.1 and np.mean(distressed) <= 0.1
     assert max(crying + distressed) < 0.6
-    # Not only the learned gate on the booth's smile call (whose crying rule was read off these frames):
-    # the fitted terms alone keep her crying under the threshold, and most of her distress.
+    # What keeps her crying out is the learned gate on the booth's smile call (whose crying rule was read
+    # off these frames): the fitted terms alone (a smile and pressed lips) take a crying mouth's raised
+    # corners for a grin. Which terms the fit picks moves with small changes in perception; the gate is
+    # learned because every positive example smiles.
+    assert [(g.signal, g.min) for g in grin.recipe.gates] == [("smiling", 0.5)]
     ungated = dataclasses.replace(grin.recipe, gates=())
     alone = {i: ungated.score(rest.signals_of(f)) for i, _, f in clip_faces("WolfgangLanger_Pexels.mp4") if f}
     crying_alone = [alone[int(i)] for i, label in labels.items() if label.get("expression") == "crying"]
-    distress_alone = [alone[int(i)] for i, label in labels.items() if label.get("expression") == "distressed"]
-    assert max(crying_alone) < 0.6 and np.mean(crying_alone) < 0.3
-    assert np.mean(distress_alone) < 0.4 and np.mean([a >= 0.6 for a in distress_alone]) < 0.1
     assert np.mean([alone[i] for i in range(398, 424)]) >= 0.9
 
 

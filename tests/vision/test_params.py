@@ -64,3 +64,15 @@ def test_more_threads_overlap_the_emotion_model_and_read_the_same(vision_params,
 def test_emotions_can_be_skipped_per_frame(pipeline, photo):
     (face,) = pipeline.analyze(photo("single_face.jpg"), track=False, emotions=False)
     assert face.emotions == {} and face.blendshapes["mouthSmileLeft"] > 0.5
+
+
+def test_auto_threads_gives_two_from_four_cores(monkeypatch):
+    from booth.vision import params as params_module
+
+    settings = VisionSettings()
+    assert settings.threads == 0  # auto
+    monkeypatch.setattr(params_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert VisionParams.from_settings(settings).threads == 2
+    monkeypatch.setattr(params_module.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert VisionParams.from_settings(settings).threads == 1
+    assert VisionParams.from_settings(VisionSettings(threads=3)).threads == 3  # a studio's own choice stands
