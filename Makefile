@@ -15,6 +15,8 @@ export MALLOC_MMAP_THRESHOLD_ ?= 33554432
 export MALLOC_TRIM_THRESHOLD_ ?= 67108864
 # Two malloc arenas, as systemd/booth.service sets: the web threads' freed memory is not stranded.
 export MALLOC_ARENA_MAX ?= 2
+# numpy's linear algebra here is 3x3 and smaller: OpenBLAS's worker threads only spin (measured by make bench).
+export OPENBLAS_NUM_THREADS ?= 1
 
 .PHONY: help venv install models media setup run test bench lint eval clean
 

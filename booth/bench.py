@@ -1,11 +1,16 @@
-"""``make bench``: per-stage latency of the perception pipeline against MediaPipe, measured in the same run.
+"""``make bench``: per-stage latency of the perception pipeline against MediaPipe, measured in the same run,
+then the trigger's latency and the whole booth's CPU per camera frame.
 
-Both run on one core (the process is pinned) over the same decoded frames of the real test clips: ours in
-tracking mode, MediaPipe's FaceLandmarker in VIDEO mode with blendshapes. Passes alternate between the two so
-a busy machine slows both alike; ratios, not absolute milliseconds, are the result. MediaPipe is a test/bench
+Perception runs over the same decoded frames of the real test clips: ours in tracking mode (landmarks,
+blendshapes, emotions and geometry: everything the booth reads), MediaPipe's FaceLandmarker in VIDEO mode
+with blendshapes. First on one core (the process pinned, one interpreter thread each, as the booth's
+analysis thread runs on a Pi), then on every core the process may use (ours with that many interpreter
+threads and the emotion model overlapped, MediaPipe as shipped). Passes alternate between the two so a busy
+machine slows both alike; ratios, not absolute milliseconds, are the result. MediaPipe is a test/bench
 dependency only and is imported here lazily.
 
-Further sections (trigger latency) are added by the parts of the booth they measure.
+The last section replays a clip through ``booth run``'s own loop in a child process
+(:mod:`booth.bench_booth`). The last three lines are the figures scripts read.
 """
 
 from __future__ import annotations
@@ -30,10 +35,20 @@ CLIPS = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
 STAGES = ("detect", "landmarks", "blendshapes", "emotion", "geometry", "models", "total")
 
 
-def pin_to_one_core() -> None:
-    """Run on one core, as the booth's analysis thread does on the Pi."""
+def pin_to_one_core() -> set[int]:
+    """Run on one core, as the booth's analysis thread does on the Pi; return the cores allowed before."""
+    if not hasattr(os, "sched_setaffinity"):
+        return set(range(os.cpu_count() or 1))
+    allowed = set(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {min(allowed)})
+    return allowed
+
+
+def unpin(cores: set[int]) -> None:
+    """Allow ``cores`` again. Threads started from now on may use them; threads started while pinned stay
+    pinned, so the all-core passes load their models (and MediaPipe its graph) after this."""
     if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+        os.sched_setaffinity(0, cores)
 
 
 def load_frames(every: int = 1) -> list[np.ndarray]:
@@ -41,17 +56,19 @@ def load_frames(every: int = 1) -> list[np.ndarray]:
 
 
 @functools.cache
-def our_pipeline() -> FacePipeline:
-    """One pipeline for every pass (models load once), with the booth's default vision settings."""
+def our_pipeline(threads: int = 1, tracking: str = "full") -> FacePipeline:
+    """One pipeline per set-up for every pass (models load once), else the booth's default vision settings."""
     from booth import config
     from booth.vision import FacePipeline, Models, VisionParams
 
-    params = VisionParams.from_settings(config.VisionSettings())
+    params = VisionParams.from_settings(config.VisionSettings(threads=threads, tracking=tracking))
     return FacePipeline(Models.load(params), params)
 
 
-def run_ours(frames: list[np.ndarray]) -> tuple[list[float], dict[str, list[float]]]:
-    pipeline = our_pipeline()
+def run_ours(
+    frames: list[np.ndarray], threads: int = 1, tracking: str = "full"
+) -> tuple[list[float], dict[str, list[float]]]:
+    pipeline = our_pipeline(threads, tracking)
     pipeline.reset()
     per_frame, stages = [], defaultdict(list)
     for pixels in frames:
@@ -121,34 +138,34 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="booth.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--passes", type=int, default=3, help="alternating passes of each (default 3)")
-    parser.add_argument("--no-mediapipe", action="store_true", help="skip the reference")
-    args = parser.parse_args(argv)
-
-    pin_to_one_core()
-    frames = [np.ascontiguousarray(f) for f in load_frames()]
-    reference = None if args.no_mediapipe else make_mediapipe()
-    run_ours(frames[:30])  # warm up: first invocations allocate
+def alternate(
+    frames: list[np.ndarray],
+    passes: int,
+    threads: int,
+    reference: Callable[[list[np.ndarray]], list[float]] | None,
+    tracking: str = "full",
+) -> tuple[list[float], dict[str, list[float]], list[float]]:
+    """``passes`` of ours and of the reference in turn, after a warm-up of each (first calls allocate)."""
+    run_ours(frames[:30], threads, tracking)
     if reference:
         reference(frames[:30])
-
-    ours_frames: list[float] = []
-    ours_stages: dict[str, list[float]] = defaultdict(list)
+    ours: list[float] = []
+    stages: dict[str, list[float]] = defaultdict(list)
     theirs: list[float] = []
-    for _ in range(args.passes):
-        per_frame, stages = run_ours(frames)
-        ours_frames += per_frame
-        for stage, values in stages.items():
-            ours_stages[stage] += values
+    for _ in range(passes):
+        per_frame, by_stage = run_ours(frames, threads, tracking)
+        ours += per_frame
+        for stage, values in by_stage.items():
+            stages[stage] += values
         if reference:
             theirs += reference(frames)
+    return ours, stages, theirs
 
-    print(f"perception over {len(frames)} frames of {', '.join(CLIPS)}, {args.passes} passes, one core")
+
+def print_stages(stages: dict[str, list[float]]) -> None:
     print(f"{'stage':14} {'p50 ms':>8} {'p90 ms':>8}")
     for stage in STAGES:
-        values = ours_stages.get(stage, [])
+        values = stages.get(stage, [])
         if stage == "detect":
             ran = [v for v in values if v > 0]
             print(
@@ -157,23 +174,68 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         print(f"{stage:14} {pct(values, 50):8.3f} {pct(values, 90):8.3f}")
-    outside = [t - m for t, m in zip(ours_stages["total"], ours_stages["models"], strict=True)]
-    print(f"{'outside models':14} {pct(outside, 50):8.3f} {pct(outside, 90):8.3f}   (budget 1.5 ms)")
-    ours_p50 = pct(ours_frames, 50)
-    print(
-        f"{'ours per frame':14} {ours_p50:8.3f} {pct(ours_frames, 90):8.3f}   {1000 / ours_p50:6.1f} frames/s"
+    outside = [t - m for t, m in zip(stages["total"], stages["models"], strict=True)]
+    print(f"{'outside models':14} {pct(outside, 50):8.3f} {pct(outside, 90):8.3f}   (budget 1.0 ms)")
+
+
+def per_frame_row(name: str, values: list[float]) -> str:
+    p50 = pct(values, 50)
+    return (
+        f"{name:22} p50 {p50:7.3f}  p90 {pct(values, 90):7.3f}  mean {float(np.mean(values)):7.3f} ms"
+        f"   {1000 / p50:6.1f} frames/s"
     )
+
+
+def summary(key: str, ours: list[float], theirs: list[float]) -> str:
+    """The figure line: p50 per-frame latency of each and their ratio."""
+    ours_p50 = pct(ours, 50)
+    theirs_p50 = pct(theirs, 50) if theirs else float("nan")
+    return f"{key}: ours_ms={ours_p50:.2f} mediapipe_ms={theirs_p50:.2f} ratio={ours_p50 / theirs_p50:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="booth.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--passes", type=int, default=3, help="alternating passes of each (default 3)")
+    parser.add_argument("--no-mediapipe", action="store_true", help="skip the reference")
+    parser.add_argument(
+        "--soak-frames", type=int, default=10_000, help="camera frames of the booth's soak (0: skip it)"
+    )
+    args = parser.parse_args(argv)
+
+    cores = pin_to_one_core()
+    frames = [np.ascontiguousarray(f) for f in load_frames()]
+    reference = None if args.no_mediapipe else make_mediapipe()
+    ours, stages, theirs = alternate(frames, args.passes, 1, reference)
+    light, _, _ = alternate(frames, 1, 1, None, tracking="light")
+    print(f"perception over {len(frames)} frames of {', '.join(CLIPS)}, {args.passes} passes, one core")
+    print_stages(stages)
+    print(per_frame_row("ours per frame", ours))
+    print(per_frame_row("ours, light tracking", light) + "   (opt-in; not at parity: booth eval --mesh)")
+    if theirs:
+        print(per_frame_row("mediapipe", theirs))
+    one_core = summary("bench", ours, theirs)
+
+    unpin(cores)
+    threads = len(cores)
+    ours_all, stages_all, theirs_all = alternate(frames, args.passes, threads, reference)
+    print(f"perception on {threads} cores: ours with {threads} interpreter threads, MediaPipe as shipped")
+    print_stages(stages_all)
+    print(per_frame_row("ours per frame", ours_all))
+    if theirs_all:
+        print(per_frame_row("mediapipe", theirs_all))
+    all_cores = summary("bench_all_cores", ours_all, theirs_all)
+
     trigger_latency(frames_by_clip=CLIPS)
-    if reference:
-        theirs_p50 = pct(theirs, 50)
-        print(
-            f"{'mediapipe':14} {theirs_p50:8.3f} {pct(theirs, 90):8.3f}   {1000 / theirs_p50:6.1f} frames/s"
-        )
-        print(
-            f"bench: ours_ms={ours_p50:.2f} mediapipe_ms={theirs_p50:.2f} ratio={ours_p50 / theirs_p50:.2f}"
-        )
-    else:
-        print(f"bench: ours_ms={ours_p50:.2f} mediapipe_ms=nan ratio=nan")
+    booth_lines: list[str] = []
+    if args.soak_frames:
+        from booth import bench_booth
+
+        booth_lines = bench_booth.run_in_child(args.soak_frames)
+        print("\n".join(booth_lines[:-1]))
+    print(one_core)
+    print(all_cores)
+    if booth_lines:
+        print(booth_lines[-1])
     return 0
 
 

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "booth.secrets_file",
             "booth.durations",
             "booth.cpu_ledger",
+            "booth.memory",
         ),
     ),
     ("settings and models on disk", ("booth.config", "booth.assets")),

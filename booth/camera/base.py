@@ -10,6 +10,10 @@ themselves when the source comes back.
 Threads: one capture thread per camera writes; any thread may read ``latest()``, ``wait_frame()``,
 ``preview_jpeg()``, ``still()`` and ``state``. Frames are immutable (read-only arrays) so they are shared
 without copies.
+
+CPU: each camera owns a :class:`booth.cpu_ledger.CpuLedger` (:attr:`Camera.cpu`), charged with what its
+capture thread computes per frame (``_grab`` and publishing: a decode and resize for a replay, the YUV to
+RGB conversion for a Pi camera) and with each real preview encoding; it counts the frames delivered.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 
 from booth.camera.ring import FrameRing
 from booth.config import CameraSettings
+from booth.cpu_ledger import CONVERSION, PREVIEW, CpuLedger
 from booth.errors import BoothError
 from booth.imaging import encode_jpeg
 
@@ -110,6 +115,8 @@ class Camera(ABC):
         self._focus_dirty = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        #: CPU of this camera's capture (conversion) and preview encoding, and its frames delivered.
+        self.cpu = CpuLedger()
 
     # -- what a source implements ------------------------------------------------------------------
 
@@ -193,7 +200,8 @@ class Camera(ABC):
         with self._jpeg_lock:
             if self._jpeg is not None and self._jpeg[:2] == (frame.sequence, quality):
                 return self._jpeg[2]
-            self._jpeg = (frame.sequence, quality, encode_jpeg(frame.pixels, quality))
+            with self.cpu.measure(PREVIEW):
+                self._jpeg = (frame.sequence, quality, encode_jpeg(frame.pixels, quality))
             return self._jpeg[2]
 
     def still(self, at: float) -> CameraFrame | None:
@@ -285,17 +293,25 @@ class Camera(ABC):
             if self._focus_dirty.is_set():
                 self._focus_dirty.clear()
                 self._apply_focus(self.focus)
-            try:
-                grab = self._grab(self.settings.stall_seconds)
-            except TimeoutError:
-                return self._stall_text()
-            except BoothError as err:
-                return str(err)
-            except Exception as err:  # an unplugged device surfaces as any driver error
-                log.debug("camera %s: grab failed", self.kind, exc_info=True)
-                return f"{self.source}: lost ({type(err).__name__}: {err}); check the connection, retrying"
-            if grab is not None:
-                self._publish(grab)
+            with self.cpu.measure(CONVERSION):  # waiting for the frame is free: thread CPU only
+                fault = self._grab_and_publish()
+            if fault is not None:
+                return fault
+        return None
+
+    def _grab_and_publish(self) -> str | None:
+        """One frame from the source to the readers; the fault's one line if the source failed."""
+        try:
+            grab = self._grab(self.settings.stall_seconds)
+        except TimeoutError:
+            return self._stall_text()
+        except BoothError as err:
+            return str(err)
+        except Exception as err:  # an unplugged device surfaces as any driver error
+            log.debug("camera %s: grab failed", self.kind, exc_info=True)
+            return f"{self.source}: lost ({type(err).__name__}: {err}); check the connection, retrying"
+        if grab is not None:
+            self._publish(grab)
         return None
 
     def _publish(self, grab: Grab) -> None:
@@ -311,6 +327,7 @@ class Camera(ABC):
             self._progress_at = now
             recovered, self._fault = self._fault, None
             self._new_frame.notify_all()
+        self.cpu.count_frame()
         if grab.full is None:
             self._ring.push(now, (frame.sequence, pixels), pixels.nbytes)
         else:

@@ -111,7 +111,18 @@ class _Later:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the booth: settings, then the port, then everything that writes or claims hardware.
+    """Start the booth (:func:`build`) and serve it until SIGTERM or Ctrl-C (:func:`serve`)."""
+    if not faulthandler.is_enabled():  # a SIGBUS in C (the WAL's mapped -shm) still leaves journal lines
+        faulthandler.enable(all_threads=True)
+    server, service, stopping = build(args)
+    serve(args, server, service, stopping)
+    return 0
+
+
+def build(args: argparse.Namespace) -> tuple[Any, BoothService, threading.Event]:
+    """The server, the booth service (not started yet) and the event that ends the streams; in this order:
+    settings, then the port, then everything that writes or claims hardware. ``booth run`` and the
+    service's benchmark (:mod:`booth.bench_booth`) start a booth this one way.
 
     The port is bound before anything is written or opened, so a start that fails on a busy port leaves
     the data folder as it was (no secret key, no setup code, no lock) and never claims the camera or pins.
@@ -119,8 +130,6 @@ def run(args: argparse.Namespace) -> int:
     from booth.web import create_app
     from booth.web.serve import make_server
 
-    if not faulthandler.is_enabled():  # a SIGBUS in C (the WAL's mapped -shm) still leaves journal lines
-        faulthandler.enable(all_threads=True)
     data_dir = args.data.expanduser().resolve()
     base, changes = settings_files(args.config, data_dir)
     settings = load_settings(base, changes, args.pins)
@@ -135,8 +144,7 @@ def run(args: argparse.Namespace) -> int:
             service.stop()  # releases the camera and the pins it claimed
         server.close()
         raise
-    _serve(args, server, service, app.extensions["booth.stopping"])
-    return 0
+    return server, service, app.extensions["booth.stopping"]
 
 
 def _prepare(
@@ -184,7 +192,7 @@ def _wire_outbound(service: BoothService, settings: config.Settings) -> None:
         service.fleet = FleetLink.from_settings(settings.fleet, service, __version__)
 
 
-def _serve(args: argparse.Namespace, server: Any, service: BoothService, stopping: threading.Event) -> None:
+def serve(args: argparse.Namespace, server: Any, service: BoothService, stopping: threading.Event) -> None:
     """Start the booth and serve until SIGTERM or Ctrl-C; then stop everything (see the module docstring)."""
     watchdog = sdnotify.Watchdog.from_environment(lambda: service.health().frames)
 

@@ -6,6 +6,8 @@ runner; the page's threads only read :meth:`BoothService.status`, subscribe to e
 the analysis thread builds the status (:func:`booth.service.status.build_status`) every
 :data:`STATUS_EVERY` seconds and after each action and publishes it whole, so no reader sees half of one
 state. Nothing here imports Flask: :mod:`booth.web` wraps this service through its ``BoothPort``.
+CPU per stage (:mod:`booth.cpu_ledger`): :attr:`BoothService.cpu` holds analysis and events, the camera its
+own conversion and preview; :meth:`BoothService.cpu_split` adds them up.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booth import config, settings_check
+from booth import config, memory, settings_check
 from booth.camera import Camera, CameraFrame, open_camera
 from booth.config import Settings
+from booth.cpu_ledger import ANALYSIS, EVENTS, CpuLedger, CpuSplit
 from booth.errors import SessionBusy, SessionNotFound
 from booth.hardware import Hardware
 from booth.looks import LookBook
@@ -148,6 +151,9 @@ class BoothService:
         self._thread: threading.Thread | None = None
         self._analysis_fps = 0.0
         self._frames_analysed = 0
+        self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
+        self._cpu_lock = threading.Lock()
+        self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
         #: The operator page's "Teach a look" (:mod:`booth.service.teaching`), run on the analysis thread.
         self.teaching = Teaching(self, lambda action: self._actions.call(action, ACTION_TIMEOUT), clock)
 
@@ -220,6 +226,11 @@ class BoothService:
 
     def subscribe(self) -> Subscription:
         return self.events.subscribe()
+
+    def cpu_split(self) -> CpuSplit:
+        """CPU seconds by stage and camera frames since the start (subtract two for a window's split)."""
+        with self._cpu_lock:
+            return self.cpu.snapshot() + self._retired_cpu + self.camera.cpu.snapshot()
 
     def looks(self) -> list[dict[str, str]]:
         return [{"name": n, "title": r.title, "scenario": r.scenario} for n, r in self.book.looks.items()]
@@ -363,7 +374,9 @@ class BoothService:
         old = self.camera
         log.info("camera source changed: %s -> %s", old.state.kind, self.settings.camera.source)
         old.stop()
-        self.camera = camera.start()
+        with self._cpu_lock:
+            self._retired_cpu += old.cpu.snapshot()
+            self.camera = camera.start()
         if self.runner.shooter is not None:
             # The new source's clock and frames have nothing to do with the old.
             self.runner.shooter.reset_hold()
@@ -381,6 +394,7 @@ class BoothService:
         :meth:`SessionRunner.guarded`); the loop carries on with the next frame."""
         runner = self.runner
         last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
+        last_trim = fps_start
         camera = self.camera
         while not self._stop.is_set():
             self._actions.drain(lambda: runner.guarded("publishing the status", self._publish_status))
@@ -406,6 +420,9 @@ class BoothService:
             if now - last_status > STATUS_EVERY:
                 runner.guarded("publishing the status", self._publish_status)
                 last_status = now
+            if now - last_trim > memory.TRIM_EVERY_S:  # resident memory stays flat (booth.memory)
+                memory.trim_free_heap()
+                last_trim = now
 
     def _analyse(self, frame: CameraFrame) -> FrameResult | None:
         """One frame through the shooter for the session's target look; None if the analysis failed."""
@@ -413,14 +430,15 @@ class BoothService:
         if shooter is None:
             return None
         try:
-            result = shooter.step(
-                frame.pixels,
-                frame.timestamp,
-                frame.sequence,
-                self.session.target_look,
-                clock=self.clock,
-                may_fire=self.session.state is State.SHOOTING,
-            )
+            with self.cpu.measure(ANALYSIS):
+                result = shooter.step(
+                    frame.pixels,
+                    frame.timestamp,
+                    frame.sequence,
+                    self.session.target_look,
+                    clock=self.clock,
+                    may_fire=self.session.state is State.SHOOTING,
+                )
         except Exception:  # a bad frame must not stop the booth
             log.exception("analysis failed on frame %d", frame.sequence)
             return None
@@ -472,7 +490,8 @@ class BoothService:
 
     def _publish_status(self) -> None:
         """Build the status on the analysis thread (which owns what it reads) and publish it whole."""
-        status = self._build_status()
-        with self._snapshot_lock:
-            self._snapshot = status
-        self.events.publish(Event("status", status.to_json(), status.to_json(trusted=False)))
+        with self.cpu.measure(EVENTS):
+            status = self._build_status()
+            with self._snapshot_lock:
+                self._snapshot = status
+            self.events.publish(Event("status", status.to_json(), status.to_json(trusted=False)))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from booth.config import Settings
+from booth.cpu_ledger import CpuLedger
 from booth.service import BoothStatus, Health, Subscription
 from booth.service.teaching import Teaching
 from booth.storage import OutboxSummary, Storage
@@ -40,6 +41,7 @@ class BoothPort(Protocol):
     data_dir: Path
     storage: Storage
     teaching: Teaching
+    cpu: CpuLedger  # the streams charge their serialization to it
 
     @property
     def paused(self) -> str | None: ...  # why the booth starts no session; None: it does

@@ -23,6 +23,9 @@ a server notices that a viewer has gone only when it writes, and a silent stream
 slot until it is recycled. Why memory stays flat for a slow viewer: while the last frame (or status
 event) sent is still queued in the server for the client, newer ones are skipped rather than queued, so a
 viewer on a weak link gets fewer frames, not a growing backlog of old ones.
+
+What the streams cost is charged to the service's CPU ledger (:mod:`booth.cpu_ledger`): each listener's
+serialization of an event as events, each multipart frame as preview (the JPEG itself is the camera's).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from PIL import Image
 
+from booth.cpu_ledger import EVENTS, PREVIEW
 from booth.imaging import encode_jpeg
 from booth.web.context import (
     booth_service,
@@ -168,6 +172,11 @@ def preview() -> Response:
     period = 1.0 / settings.preview_fps
     ends = time.monotonic() + settings.stream_recycle_s
     quality = settings.preview_quality
+    ledger = service.cpu
+
+    def part(jpeg: bytes) -> bytes:
+        with ledger.measure(PREVIEW):
+            return _part(jpeg)
 
     def frames() -> Iterator[bytes]:
         last = -1
@@ -180,13 +189,13 @@ def preview() -> Response:
             elif (latest := service.preview_jpeg(quality)) is not None and latest[0] != last:
                 last, jpeg = latest
                 sent_at = started
-                yield _part(jpeg)
+                yield part(jpeg)
             elif started - sent_at >= KEEPALIVE_S:
                 # No new frame (camera stalled or not started): write anyway, or a viewer who left
                 # would hold its slot until the stream is recycled, as the server notices a closed
                 # connection only when it writes to it.
                 sent_at = started
-                yield _part(jpeg if jpeg is not None else placeholder_jpeg())
+                yield part(jpeg if jpeg is not None else placeholder_jpeg())
             stopping.wait(max(0.0, period - (time.monotonic() - started)))
 
     return _streaming(
@@ -222,10 +231,15 @@ def events() -> Response:
         slots.release(address)
         raise
     first = for_client({"type": "status", **service.status().to_json(trusted)}, preview)
+    ledger = service.cpu
+
+    def serialized(payload: dict[str, Any]) -> bytes:
+        with ledger.measure(EVENTS):  # this listener's own copy of the event, as SSE
+            return sse(payload)
 
     def stream() -> Iterator[bytes]:
         yield b"retry: 2000\n\n"
-        yield sse(first)
+        yield serialized(first)
         quiet_since = time.monotonic()
         held: dict[str, Any] | None = None
         while not stopping.is_set() and time.monotonic() < ends:
@@ -234,13 +248,13 @@ def events() -> Response:
             event = subscription.get(timeout=min(1.0, heartbeat))
             if event is not None and event.kind != "status":
                 quiet_since = time.monotonic()
-                yield sse(event.for_listener(trusted))
+                yield serialized(event.for_listener(trusted))
                 continue
             if event is not None:
                 held = for_client(event.for_listener(trusted), preview)
             if held is not None and not unsent():
                 quiet_since = time.monotonic()
-                yield sse(held)
+                yield serialized(held)
                 held = None
             elif time.monotonic() - quiet_since >= heartbeat:
                 quiet_since = time.monotonic()

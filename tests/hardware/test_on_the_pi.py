@@ -8,6 +8,7 @@ the camera's remote cable unplugged (the shutter line is pulsed).
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -66,6 +67,76 @@ def test_analysis_keeps_up_on_this_pi(camera):
     fps = 1.0 / float(np.median(times))
     print(f"analysis on {pi_model()}: {fps:.1f} frames/s (median {1000 * np.median(times):.1f} ms)")
     assert fps >= 15
+
+
+def watch_streams(app, paths: tuple[str, ...]) -> list[threading.Thread]:
+    """One reader per stream, each on its own thread as a server worker would be, until the app stops."""
+
+    def read(path: str) -> None:
+        response = app.test_client().get(path, buffered=False)
+        try:
+            for _ in response.response:
+                pass
+        finally:
+            response.close()
+
+    threads = [threading.Thread(target=read, args=(path,), daemon=True) for path in paths]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def moment(service) -> tuple:
+    """What the booth had spent by now: its CPU split, the process's CPU, analysed frames, the time."""
+    return service.cpu_split(), time.process_time(), service.health().frames, time.monotonic()
+
+
+def service_split(camera, data_dir, seconds: float = 10.0) -> str:
+    """The running booth on ``camera`` with mock pins, a preview viewer and an event stream (the kiosk's,
+    through the page's own views): its frame rates and CPU per camera frame by stage over ``seconds``."""
+    from booth.cpu_ledger import STAGES
+    from booth.hardware import mock_pin_factory
+    from booth.service import BoothService
+    from booth.web import create_app
+
+    settings = config.Settings()
+    hardware = Hardware(settings.pins, pin_factory=mock_pin_factory())
+    service = BoothService(settings, data_dir, camera=camera, hardware=hardware)
+    service.start()
+    app = create_app(service, {"TESTING": True})
+    readers: list[threading.Thread] = []
+    try:
+        assert camera.wait_frame(0, timeout=30) is not None, camera.state.fault
+        readers = watch_streams(app, ("/stream.mjpg", "/api/events"))
+        time.sleep(3)  # warm-up: the models' first runs, the streams' first frames
+        split0, cpu0, analysed0, t0 = moment(service)
+        time.sleep(seconds)
+        split1, cpu1, analysed1, t1 = moment(service)
+    finally:
+        app.extensions["booth.stopping"].set()
+        service.stop()
+    for reader in readers:
+        reader.join(10)
+    window, wall = split1 - split0, t1 - t0
+    assert window.frames > 0 and all(window.seconds(stage) > 0 for stage in STAGES), window
+    ms = window.ms_per_frame()
+    total = 1000 * (cpu1 - cpu0) / window.frames  # the two readers' small share is in "other"
+    other = total - sum(ms.values())
+    split = ", ".join(f"{stage} {ms[stage]:.2f}" for stage in STAGES)
+    analysed = (analysed1 - analysed0) / wall
+    rates = f"camera {window.frames / wall:.1f} frames/s, analysed {analysed:.1f} frames/s"
+    return f"{rates}; CPU ms per camera frame: {split}, other {other:.2f}, total {total:.2f}"
+
+
+def test_the_service_loop_on_the_pi_camera_prints_its_cpu_split(tmp_path):
+    """Issue 17: the booth as it runs (camera, analysis thread, preview and events) on the real camera;
+    prints the analysed frames per second and the CPU split per camera frame (``-s`` shows it)."""
+    from booth.camera.picam import PicameraCamera, list_cameras
+
+    if not list_cameras():
+        pytest.skip("no Pi camera connected")
+    line = service_split(PicameraCamera(config.CameraSettings()), tmp_path / "data")
+    print(f"service on {pi_model()}: {line}")
 
 
 def test_real_pins_open_and_the_shutter_sequence_runs(monkeypatch):

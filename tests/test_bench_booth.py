@@ -1,0 +1,57 @@
+"""``make bench``'s service line (issue 17): ``booth run``'s own loop in a child process, a short soak, and
+its last line parsed. No timing thresholds: only that every figure is there, finite and positive.
+
+Mocked only at the hardware boundaries: the bench itself replays a real clip and uses mock pins.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+
+from booth import bench_booth
+
+LAST = re.compile(r"^booth: (?:\w+=\S+ )*cpu_ms_per_frame=(\S+) rss_growth_pct=(\S+)$")
+
+
+def fields_of(line: str) -> dict[str, float]:
+    return {key: float(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
+
+
+@pytest.mark.slow
+def test_a_short_soak_reports_the_split_and_the_memory_last():
+    lines = bench_booth.run_in_child(90, "--warmup", "30", "--fps", "30")
+    assert lines and LAST.match(lines[-1]), "\n".join(lines)
+    found = fields_of(lines[-1])
+    assert list(found)[-2:] == ["cpu_ms_per_frame", "rss_growth_pct"]
+    for stage in ("conversion", "analysis", "preview", "events", "other"):
+        assert math.isfinite(found[f"{stage}_ms"]) and found[f"{stage}_ms"] > 0, (stage, lines)
+    assert found["camera_fps"] > 0 and found["analysed_fps"] > 0
+    assert math.isfinite(found["cpu_ms_per_frame"]) and found["cpu_ms_per_frame"] > 0
+    assert math.isfinite(found["rss_growth_pct"])
+    staged = sum(found[f"{stage}_ms"] for stage in ("conversion", "analysis", "preview", "events", "other"))
+    assert staged == pytest.approx(found["cpu_ms_per_frame"], abs=0.05)  # the parts make the total
+    table = "\n".join(lines[:-1])
+    assert "camera conversion" in table and "preview JPEG" in table and "memory: RSS" in table
+
+
+def test_a_clip_that_is_not_there_is_one_line_and_a_failure():
+    done = subprocess.run(
+        [sys.executable, "-m", "booth.bench_booth", "--soak-frames", "10", "--clip", "no-such-clip.mp4"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("booth bench: ") and "no-such-clip.mp4" in line
+
+
+def test_a_failed_child_ends_with_its_reason():
+    lines = bench_booth.run_in_child(10, "--clip", "no-such-clip.mp4")
+    assert len(lines) == 1 and lines[0].startswith("booth: not measured (booth bench: ")
