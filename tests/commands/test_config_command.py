@@ -93,7 +93,8 @@ def test_check_with_the_data_folder_checks_the_pages_changes_over_the_base(tmp_p
     assert capsys.readouterr().out == f"OK {base}\n"
     assert booth("config", "check", "--data", str(data), str(base)) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"booth: {changes} (over {base}): vision.threads: Input should be greater than or equal to 0 (got -1)",
+        f"booth: {changes} (over {base}): vision.threads: Input should be greater than or equal to 0 "
+        "(got -1)",
         f"booth: {changes} (over {base}): policy.thresholds: unknown look 'confidant'; did you mean "
         "'confident'?",
     ]

@@ -57,6 +57,7 @@ def test_a_look_learned_on_one_sitter_reads_the_other(grin, clip_faces):
     ungated = dataclasses.replace(grin.recipe, gates=())
     alone = {i: ungated.score(rest.signals_of(f)) for i, _, f in clip_faces("WolfgangLanger_Pexels.mp4") if f}
     crying_alone = [alone[int(i)] for i, label in labels.items() if label.get("expression") == "crying"]
+    assert np.mean(crying_alone) > np.mean(crying) + 0.1  # the gate is doing real work
     assert np.mean([alone[i] for i in range(398, 424)]) >= 0.9
 
 
