@@ -51,7 +51,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CLIP = "single_face.mp4"
 DEFAULT_SOAK = 10_000
-DEFAULT_WARMUP = 300
+#: One minute at 30 fps: one-time allocations, the models' first runs and the first heap trim
+#: (:mod:`booth.memory`) are behind the soak's start; before that resident memory is still settling.
+DEFAULT_WARMUP = 1800
+#: Resident memory is sampled about once a second over the soak. The heap trim (:mod:`booth.memory`) makes
+#: it a sawtooth of about 20 MB with a one-minute period, so start and end are each the mean over a
+#: minute's frames (one period) at that end of the soak, not one sample that may fall before or after a trim.
+RSS_EVERY_S = 1.0
+RSS_WINDOW_FRAMES = 1800
+#: How many points of the series the table prints.
+RSS_SHOWN = 11
 #: Resident memory may grow this much over the soak.
 RSS_BUDGET_PCT = 5.0
 #: Seconds the booth may take to deliver its first camera frame (the models load first).
@@ -174,6 +183,7 @@ class Result:
     clip: str
     fps: float
     warmup: int
+    rss_samples: tuple[tuple[int, int], ...] = ()  # (camera frames, kB) about once a second over the soak
 
     @property
     def frames(self) -> int:
@@ -193,11 +203,25 @@ class Result:
         total = 1000.0 * booth_cpu / window.frames if window.frames else math.nan
         return {**split, "other": total - sum(split.values()), "total": total}
 
+    def rss_ends_kb(self) -> tuple[float, float]:
+        """Mean resident memory over the soak's first and last :data:`RSS_WINDOW_FRAMES` camera frames
+        (the marks' own samples when the soak is too short to have any between them)."""
+        first = self.start.split.frames + RSS_WINDOW_FRAMES
+        last = self.end.split.frames - RSS_WINDOW_FRAMES
+        head = [kb for frames, kb in self.rss_samples if frames <= first] or [self.start.rss_kb]
+        tail = [kb for frames, kb in self.rss_samples if frames >= last] or [self.end.rss_kb]
+        return sum(head) / len(head), sum(tail) / len(tail)
+
     @property
     def rss_growth_pct(self) -> float:
-        if self.start.rss_kb <= 0:
-            return math.nan
-        return 100.0 * (self.end.rss_kb - self.start.rss_kb) / self.start.rss_kb
+        start, end = self.rss_ends_kb()
+        return 100.0 * (end - start) / start if start > 0 else math.nan
+
+    def rss_series_mb(self) -> list[float]:
+        """:data:`RSS_SHOWN` evenly spaced samples of the series, in MB."""
+        points = [kb for _, kb in self.rss_samples] or [self.start.rss_kb, self.end.rss_kb]
+        step = max(1, len(points) // (RSS_SHOWN - 1))
+        return [kb / 1024 for kb in (points[::step] + points[-1:])[:RSS_SHOWN]]
 
     def lines(self) -> list[str]:
         """The table, then the ``booth:`` line ``make bench`` ends with."""
@@ -217,9 +241,10 @@ class Result:
             out.append(f"  {label:<34}{ms[key]:>8.2f}{share:>7.1f} %")
         out += [
             f"  {'total':<34}{ms['total']:>8.2f}",
-            f"  memory: RSS {self.start.rss_kb / 1024:.1f} MB at the soak's start, "
-            f"{self.end.rss_kb / 1024:.1f} MB at its end: {growth:+.1f} % ({verdict}; "
+            f"  memory: RSS {self.rss_ends_kb()[0] / 1024:.1f} MB over the soak's first minute, "
+            f"{self.rss_ends_kb()[1] / 1024:.1f} MB over its last: {growth:+.1f} % ({verdict}; "
             f"budget {RSS_BUDGET_PCT:g} %)",
+            "  RSS over the soak, MB: " + " ".join(f"{mb:.0f}" for mb in self.rss_series_mb()),
         ]
         fields = " ".join(f"{key}_ms={ms[key]:.2f}" for key in (*LABELS, "other"))
         out.append(
@@ -235,6 +260,7 @@ class Soak:
     def __init__(self, service: BoothService, port: int, finished: threading.Event) -> None:
         self.service, self.port, self.finished = service, port, finished
         self.clients: list[StreamClient] = []
+        self.rss_samples: list[tuple[int, int]] = []  # (camera frames, kB) from the start to the end mark
 
     def mark(self) -> Mark:
         bench_cpu = time.thread_time() + sum(thread_cpu(c.thread) for c in self.clients)
@@ -267,8 +293,15 @@ class Soak:
         try:
             self.wait_frames(self.service.cpu_split().frames + warmup)
             start = self.mark()
-            self.wait_frames(start.split.frames + soak)
+            done = start.split.frames + soak
+            per_sample = max(1, round(RSS_EVERY_S * self.service.settings.camera.fps))
+            self.rss_samples.append((start.split.frames, start.rss_kb))
+            for frames in range(start.split.frames + per_sample, done, per_sample):
+                self.wait_frames(frames)
+                self.rss_samples.append((self.service.cpu_split().frames, rss_kb()))
+            self.wait_frames(done)
             end = self.mark()
+            self.rss_samples.append((end.split.frames, end.rss_kb))
         finally:
             for client in self.clients:
                 client.stop()
@@ -296,12 +329,13 @@ def bench(clip: Path, folder: Path, fps: float, warmup: int, soak: int) -> Resul
     server, service, stopping = run_command.build(args)  # a busy port or a bad folder: its one line
     finished = threading.Event()
     outcome: list[tuple[Mark, Mark] | BaseException] = []
+    soaker = Soak(service, server.effective_port, finished)
     main_thread = threading.main_thread().ident
     assert main_thread is not None
 
     def measure() -> None:
         try:
-            outcome.append(Soak(service, server.effective_port, finished).run(warmup, soak))
+            outcome.append(soaker.run(warmup, soak))
         except BaseException as err:  # handed to the main thread, which reports it
             outcome.append(err)
         if not finished.is_set():
@@ -322,7 +356,7 @@ def bench(clip: Path, folder: Path, fps: float, warmup: int, soak: int) -> Resul
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     start, end = outcome[0]
-    return Result(start, end, clip.name, fps, warmup)
+    return Result(start, end, clip.name, fps, warmup, tuple(soaker.rss_samples))
 
 
 def use_every_core() -> None:
@@ -348,7 +382,9 @@ def clip_path(name: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="booth.bench_booth", description=__doc__.splitlines()[0])
     parser.add_argument("--soak-frames", type=int, default=DEFAULT_SOAK, metavar="N", help="default 10000")
-    parser.add_argument("--warmup", type=int, default=DEFAULT_WARMUP, metavar="N", help="default 300")
+    parser.add_argument(
+        "--warmup", type=int, default=DEFAULT_WARMUP, metavar="N", help=f"default {DEFAULT_WARMUP}"
+    )
     parser.add_argument("--clip", default=DEFAULT_CLIP, metavar="NAME", help=f"default {DEFAULT_CLIP}")
     parser.add_argument(
         "--fps",

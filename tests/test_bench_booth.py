@@ -55,3 +55,21 @@ def test_a_clip_that_is_not_there_is_one_line_and_a_failure():
 def test_a_failed_child_ends_with_its_reason():
     lines = bench_booth.run_in_child(10, "--clip", "no-such-clip.mp4")
     assert len(lines) == 1 and lines[0].startswith("booth: not measured (booth bench: ")
+
+
+def test_memory_growth_compares_a_minute_at_each_end_not_two_samples():
+    """The heap trim makes resident memory a sawtooth; one sample at each end could land on either side of
+    a trim. A flat sawtooth reads flat, a real slope reads as growth."""
+    from booth.cpu_ledger import CpuSplit
+
+    def mark(frames: int, kb: int) -> bench_booth.Mark:
+        return bench_booth.Mark(0.0, CpuSplit(frames=frames), 0.0, 0.0, frames, kb)
+
+    window = bench_booth.RSS_WINDOW_FRAMES
+    saw = [(f, 180_000 + (f % window) * 20_000 // window) for f in range(0, 10 * window, 30)]
+    # the marks alone, one just after a trim and one just before, would say +11 %
+    flat = bench_booth.Result(mark(0, 180_000), mark(10 * window, 200_000), "c", 30.0, 0, tuple(saw))
+    assert abs(flat.rss_growth_pct) < 1
+    slope = tuple((f, 180_000 + f) for f, _ in saw)
+    rising = bench_booth.Result(mark(0, 180_000), mark(10 * window, 198_000), "c", 30.0, 0, slope)
+    assert rising.rss_growth_pct > 8
