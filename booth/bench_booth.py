@@ -11,7 +11,9 @@ what is measured is what it costs to watch all day.
 What it reports, over ``--soak-frames`` camera frames after ``--warmup`` frames (one-time allocations and
 the models' first runs are done by then): the CPU per camera frame of each stage
 (:mod:`booth.cpu_ledger`: camera conversion, analysis, preview JPEG, events), "other" (the process's CPU
-that no stage claims: the server's socket writes, storage, the session runner), their total, the camera's
+that no stage claims: the server's socket writes, storage, the session runner, and with more than one
+interpreter thread the models' own worker threads and the emotion model's helper thread, whose CPU is not
+the analysis thread's), their total, the camera's
 and the analysis's frames per second, and the resident memory at the start and the end of the soak, which
 must stay flat within :data:`RSS_BUDGET_PCT`. The bench's own threads (the two clients and the one that
 measures) are left out of the process's CPU: their thread clocks are read and subtracted.
@@ -236,7 +238,7 @@ class Result:
             f"camera {camera_fps:.1f} frames/s, analysed {analysed_fps:.1f} frames/s",
             f"  {'CPU per camera frame':<34}{'ms':>8}{'share':>9}",
         ]
-        for key, label in [*LABELS.items(), ("other", "other (server, storage, runner)")]:
+        for key, label in [*LABELS.items(), ("other", "other (server, storage, runner, model workers)")]:
             share = 100.0 * ms[key] / ms["total"] if ms["total"] else math.nan
             out.append(f"  {label:<34}{ms[key]:>8.2f}{share:>7.1f} %")
         out += [
@@ -415,7 +417,9 @@ def run_in_child(soak_frames: int = DEFAULT_SOAK, *extra: str) -> list[str]:
     When the child fails, its one-line reason comes last, as ``booth: not measured (...)``.
     """
     command = [sys.executable, "-m", "booth.bench_booth", "--soak-frames", str(soak_frames), *extra]
-    limit = STARTUP_S + 60 + soak_frames / 5  # generous: a loaded machine replays slower, never faster
+    limit = (
+        STARTUP_S + 60 + (soak_frames + DEFAULT_WARMUP) / 5
+    )  # generous: a loaded machine replays slower, never faster
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=limit, check=False)
     except subprocess.TimeoutExpired:

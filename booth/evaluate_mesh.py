@@ -11,9 +11,10 @@ material. Four measures, each against the same pipeline with ``tracking = "full"
 * the trigger: the peak frame of every shot the policy decides on the test clips, for each look of the
   shot list, which must be the same frames.
 
-Full frames are part of a light pipeline's run (a track's first frame, every ``full_every``-th, and near
-the threshold in the trigger), so they count in the means as the booth would see them; how many frames
-were light is reported beside each figure.
+Full frames are part of a light pipeline's run (a track's first frame and every ``full_every``-th), so
+they count in the means as the booth would see them; how many frames were light is reported beside each
+figure. The means and the calls are read without the shooter's near-threshold hint (no look is being
+shot for); the trigger measure has it, as the booth does.
 """
 
 from __future__ import annotations

@@ -179,8 +179,8 @@ class Shooter:
         if now is None:
             now = clock() if clock is not None else timestamp
         decision = self._policy.update(observation, now, target, may_fire)
-        # While a shot could be decided soon, the next frame is read with the full mesh: the light one
-        # tracks between, but the frames the trigger weighs are read as precisely as the booth can.
+        # While a shot could be decided soon, the next frame is read with the full mesh (with light tracking;
+        # one frame late: the frame whose score first comes near is still read light).
         self._near_threshold = may_fire and decision.score >= decision.threshold - self.vision.full_near
         return FrameResult(sequence, timestamp, faces, decision)
 

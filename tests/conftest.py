@@ -22,11 +22,12 @@ os.environ.setdefault("GPIOZERO_PIN_FACTORY", "mock")
 
 @pytest.fixture(scope="session")
 def vision_params():
-    """The booth's default vision parameters (the defaults live once, in booth.config)."""
+    """The booth's default vision parameters (the defaults live once, in booth.config), on one interpreter
+    thread whatever the machine's cores (``threads = 0``, auto, gives 2 from four cores)."""
     from booth.config import VisionSettings
     from booth.vision import VisionParams
 
-    return VisionParams.from_settings(VisionSettings())
+    return VisionParams.from_settings(VisionSettings(threads=1))
 
 
 @pytest.fixture(scope="session")

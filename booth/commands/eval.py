@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if args.mesh:
         from booth.evaluate_mesh import mesh_report
 
-        print("\n".join(mesh_report(args.labels, [_resolved(s) for s in spans]).lines()))
-        return 0
+        mesh = mesh_report(args.labels, [_resolved(s) for s in spans])
+        print("\n".join(mesh.lines()))
+        return 0 if mesh.passed() else 1
     models = None
     for path in args.labels:
         items = load_labels(path)

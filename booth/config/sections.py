@@ -40,8 +40,9 @@ class VisionSettings(Section):
     tracking: Literal["full", "light"] = Field(
         "full",
         description="full: FaceMesh v2 on every frame; light: between full frames, track with FaceMesh v1 "
-        "and the iris model (about 60 % of v2's time), corrected toward v2 on each full frame. Light is "
-        "faster but not at parity with v2 on the test clips (booth eval --mesh): for a slow Pi only",
+        "and the iris model, corrected toward v2 on each full frame (0.83 of the median time per frame "
+        "in make bench). Light is not at parity with v2 on the test clips (booth eval --mesh): for a "
+        "slow Pi only",
     )
     full_every: int = Field(
         6,

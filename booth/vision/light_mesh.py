@@ -1,14 +1,15 @@
 """The light tracking mesh: FaceMesh v1 and the iris model, read in FaceMesh v2's 478-point topology and
 corrected toward v2 by what v2 read on the track's last full frame.
 
-Why: on one core here FaceMesh v2 takes about 4 ms a frame, v1 about 1 ms and the iris model about 0.9 ms
-per eye. Uncorrected, v1 with the irises lands 3.6 % of the inter-ocular distance (IOD) away from v2 on the
-test clips, and the blendshapes read from it 0.043 away on average: enough to change calls. Most of that
-gap is steady for one sitter (the two models were trained on different annotations), so a full frame reads
-both meshes on one crop and keeps their difference (:class:`LightCalibration`), in the crop's own unit
-coordinates so that it moves, turns and scales with the face; the light frames that follow add it back.
-Measured on the test clips with a full frame every sixth: 1.0 % IOD and 0.015 blendshape difference
-(``booth eval --mesh`` reports it). The pipeline decides which frames are full
+Why: on one core here FaceMesh v2 takes about 5.1 ms a frame, v1 about 1.1 ms and the iris model about
+1.05 ms per eye (timed in one run). Uncorrected, v1 with the irises lands 3.6 % of the inter-ocular
+distance (IOD) away from v2 on the test clips, and the blendshapes read from it 0.043 away on average:
+enough to change calls. Most of that gap is steady for one sitter (the two models were trained on
+different annotations), so a full frame reads both meshes on one crop and keeps their difference
+(:class:`LightCalibration`), in the crop's own unit coordinates so that it moves, turns and scales with
+the face; the light frames that follow add it back. With a full frame every sixth, ``booth eval --mesh``
+measures 1.25 % of the IOD and 0.018 blendshape difference on the labelled clips, but the tails flip
+calls: it is opt-in (booth/vision/README.md). The pipeline decides which frames are full
 (:mod:`booth.vision.pipeline`).
 
 How the 478 points are put together, as MediaPipe's iris-tracking graph does it: the 468 mesh points from
@@ -59,7 +60,8 @@ IRIS_POINTS = (slice(468, 473), slice(473, 478))
 
 
 def eye_rect(points: np.ndarray, inner_or_left: int, other: int) -> RotatedRect:
-    """The iris model's crop for one eye: centred between its corners, level with them, 2.3x as wide."""
+    """The iris model's crop for one eye: centred between its corners, level with them, 2.3 times the
+    larger of their horizontal and vertical distances (as MediaPipe's iris graph sizes it)."""
     (x0, y0), (x1, y1) = points[inner_or_left, :2], points[other, :2]
     side = EYE_CROP_SCALE * max(abs(x1 - x0), abs(y1 - y0))
     return RotatedRect((x0 + x1) / 2, (y0 + y1) / 2, side, side, math.atan2(y1 - y0, x1 - x0))
@@ -74,7 +76,6 @@ class LightMeshModel:
         if iris.input_shape != (1, IRIS_SIZE, IRIS_SIZE, 3):
             raise ValueError(f"{iris.path}: not the iris landmark model")
         self.mesh, self.iris = mesh, iris
-        self._points = np.zeros((478, 3), dtype=np.float32)
 
     @property
     def models(self) -> tuple[Model, Model]:

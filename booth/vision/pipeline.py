@@ -246,9 +246,11 @@ class FacePipeline:
         # reads v2 frame after frame (and a still has no next frame), so the light read would be wasted.
         # Leaving that stretch costs one more full frame, which then learns it.
         trk.calibrated_last = False
-        if light is not None and marks.presence >= MIN_PRESENCE and not full:
-            trk.calibration = LightCalibration.between(marks, light.run(image.pixels, marks.roi))
-            trk.calibrated_last = True
+        if light is not None and self.params.full_every > 1 and marks.presence >= MIN_PRESENCE and not full:
+            light_read = light.run(image.pixels, marks.roi)
+            if light_read.presence >= MIN_PRESENCE:  # else its offset would be noise
+                trk.calibration = LightCalibration.between(marks, light_read)
+                trk.calibrated_last = True
         return marks
 
     def _full_landmarks(self, image: _LazyImage, roi: RotatedRect, refine: int) -> Landmarks:
