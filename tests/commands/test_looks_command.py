@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from booth.config import PolicySettings
+
 
 def booth(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "booth", *args], capture_output=True, text=True, timeout=300)
@@ -65,7 +67,11 @@ def test_analyze_and_simulate_score_the_learned_look(grin_file, media, tmp_path)
     )
     assert proc.returncode == 0, proc.stderr
     smiling, neutral = (json.loads(line) for line in proc.stdout.splitlines())
-    assert smiling["looks"]["grin"] >= 0.9 and smiling["smiling"] is True
+    # A learned look arms at the default threshold. Which cues the fit picks from one sitter's 55 frames
+    # moves with small changes in perception (README, "Learned against hand-written"): this laughing,
+    # open-mouthed stranger clears the threshold, but by how much depends on them.
+    threshold = PolicySettings().default_threshold
+    assert smiling["looks"]["grin"] >= threshold and smiling["smiling"] is True
     assert neutral["looks"]["grin"] < 0.1 and neutral["smiling"] is False
     sim = booth(
         "simulate",
