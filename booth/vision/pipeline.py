@@ -40,6 +40,12 @@ log = logging.getLogger(__name__)
 #: The emotion crop is the face's eye-level extent grown by this factor (forehead to chin, as FER's
 #: training faces were framed).
 EMOTION_CROP_SCALE = 1.1
+#: Interpreter threads for the blendshape and emotion models whatever ``threads`` says. Each takes under a
+#: millisecond, and with more than one thread they already run side by side (emotion on the helper thread):
+#: a second XNNPACK worker for each made four busy threads on this 2-core machine, and one each took the
+#: threaded frame from 7.8 to 6.1 ms. (Moving the blendshapes to a helper thread too was slower again:
+#: 7.6 against 6.7 ms, measured in one process.)
+SMALL_MODEL_THREADS = 1
 #: Two tracks whose boxes overlap more than this (intersection over the smaller) are one face.
 SAME_FACE = 0.5
 #: A still is read this many more times, each from the crop its last landmarks give: the detector's crop is
@@ -87,21 +93,24 @@ class Models:
     light: LightMeshModel | None = None  # FaceMesh v1 + iris, for light tracking
     #: A second thread for work that can overlap within one frame (with ``threads`` above 1), else None.
     helper: ThreadPoolExecutor | None = None
+    #: CPU seconds the helper thread has spent on frames so far: the caller that measures its own thread's
+    #: CPU per frame (the booth's CPU split) adds this, which no other thread's clock sees.
+    helper_cpu_seconds: float = 0.0
 
     @classmethod
     def load(cls, params: VisionParams) -> Models:
         """Load the models ``params`` asks for (threads, runtime, the emotion model, the light mesh)."""
         runtime = None if params.runtime == "auto" else params.runtime
 
-        def model(name: str) -> Model:
-            return Model(assets.model_path(name), threads=params.threads, runtime=runtime)
+        def model(name: str, threads: int = params.threads) -> Model:
+            return Model(assets.model_path(name), threads=threads, runtime=runtime)
 
         detector = FaceDetector(model("face_detector"))
         return cls(
             detector=detector,
             landmarks=LandmarkModel(model("face_landmarks")),
-            blendshapes=BlendshapeModel(model("face_blendshapes")),
-            emotion=EmotionModel(model("emotion")) if params.emotions else None,
+            blendshapes=BlendshapeModel(model("face_blendshapes", SMALL_MODEL_THREADS)),
+            emotion=EmotionModel(model("emotion", SMALL_MODEL_THREADS)) if params.emotions else None,
             canonical=geometry.load_canonical(assets.model_path("face_geometry")),
             runtime=detector.model.runtime,
             light=(
@@ -109,6 +118,11 @@ class Models:
             ),
             helper=ThreadPoolExecutor(1, thread_name_prefix="vision-helper") if params.threads > 1 else None,
         )
+
+    def close(self) -> None:
+        """Stop the helper thread (the interpreters need nothing: they go with the last reference)."""
+        if self.helper is not None:
+            self.helper.shutdown(wait=True)
 
     def busy_seconds(self) -> float:
         """Total time spent inside model invocations so far."""
@@ -265,8 +279,8 @@ class FacePipeline:
         """Start the emotion model on the face; call the result to get the seven scores ({} when skipped).
 
         With more than one interpreter thread it runs on the models' helper thread while this one does
-        the blendshapes and the geometry (TFLite and Pillow release the GIL): about 0.3 ms less per frame
-        on two cores here, and nothing changes in what is read.
+        the blendshapes and the geometry (TFLite and Pillow release the GIL), and nothing changes in what
+        is read.
         """
         model = self.models.emotion
         if model is None or not wanted:
@@ -276,10 +290,17 @@ class FacePipeline:
         def read() -> dict[str, float]:
             return dict(zip(EMOTION_NAMES, map(float, model.run(marks.image, face)), strict=True))
 
+        def read_on_helper() -> dict[str, float]:
+            start = time.thread_time()
+            try:
+                return read()
+            finally:
+                self.models.helper_cpu_seconds += time.thread_time() - start  # only the helper writes it
+
         if self.models.helper is None:
             scores = read()
             return lambda: scores
-        return self.models.helper.submit(read).result
+        return self.models.helper.submit(read_on_helper).result
 
     def _read(
         self,

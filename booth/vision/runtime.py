@@ -119,6 +119,7 @@ class Model:
     def __init__(self, path: Path, threads: int = 1, runtime: str | None = None) -> None:
         interpreter_class, self.runtime = load_interpreter_class(runtime)
         self.path = Path(path)
+        self.threads = threads
         try:
             with native_stderr_filtered():
                 self._interpreter: Any = interpreter_class(model_path=str(path), num_threads=threads)
