@@ -197,13 +197,10 @@ class Result:
 
     def ms_per_frame(self) -> dict[str, float]:
         """Each stage, "other" and "total", in CPU milliseconds per camera frame."""
-        window = self.end.split - self.start.split
         booth_cpu = (self.end.process_cpu - self.start.process_cpu) - (
             self.end.bench_cpu - self.start.bench_cpu
         )
-        split = window.ms_per_frame()
-        total = 1000.0 * booth_cpu / window.frames if window.frames else math.nan
-        return {**split, "other": total - sum(split.values()), "total": total}
+        return (self.end.split - self.start.split).ms_per_frame_of(booth_cpu)
 
     def rss_ends_kb(self) -> tuple[float, float]:
         """Mean resident memory over the soak's first and last :data:`RSS_WINDOW_FRAMES` camera frames

@@ -62,6 +62,14 @@ class CpuSplit:
             return dict.fromkeys(STAGES, math.nan)
         return {stage: 1000.0 * self.seconds(stage) / self.frames for stage in STAGES}
 
+    def ms_per_frame_of(self, process_seconds: float) -> dict[str, float]:
+        """:meth:`ms_per_frame`, plus "other" (what the process spent that no stage claims: the server's
+        socket writes, storage, the session runner, the models' worker threads) and "total", given the
+        process's CPU seconds over the same window."""
+        split = self.ms_per_frame()
+        total = 1000.0 * process_seconds / self.frames if self.frames > 0 else math.nan
+        return {**split, "other": total - sum(split.values()), "total": total}
+
     def __add__(self, other: CpuSplit) -> CpuSplit:
         return CpuSplit(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 

@@ -111,3 +111,11 @@ def test_snapshots_subtract_into_a_window_and_add_into_a_booth():
     assert earlier + window == later
     assert all(math.isnan(v) for v in CpuSplit().ms_per_frame().values())
     assert set(CpuSplit().ms_per_frame()) == set(STAGES)
+
+
+def test_the_process_cpu_gives_other_and_total_per_frame():
+    window = CpuSplit(conversion=1.0, analysis=4.0, preview=0.5, events=0.5, frames=100)
+    shown = window.ms_per_frame_of(process_seconds=7.0)  # a second the stages did not claim
+    stages = {CONVERSION: 10.0, ANALYSIS: 40.0, PREVIEW: 5.0, EVENTS: 5.0}
+    assert shown == {**stages, "other": 10.0, "total": 70.0}
+    assert math.isnan(CpuSplit().ms_per_frame_of(1.0)["total"])

@@ -44,6 +44,9 @@ from booth.vision.pipeline import Models
 log = logging.getLogger(__name__)
 
 STATUS_EVERY = 0.15  # seconds between status events
+#: Seconds of running over which the status's CPU split is measured (a window: a long one hides a change,
+#: a short one holds too few frames for a steady figure).
+CPU_WINDOW = 10.0
 #: Seconds between recounts of the stored sessions (the operator may delete some from the page).
 SESSIONS_EVERY = 2.0
 #: Seconds a page request waits for the analysis thread to apply its action.
@@ -154,6 +157,8 @@ class BoothService:
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
+        #: The CPU split over the last :data:`CPU_WINDOW` seconds, ms per camera frame (None until then).
+        self._cpu_ms: dict[str, float] | None = None
         #: The operator page's "Teach a look" (:mod:`booth.service.teaching`), run on the analysis thread.
         self.teaching = Teaching(self, lambda action: self._actions.call(action, ACTION_TIMEOUT), clock)
 
@@ -188,6 +193,9 @@ class BoothService:
             if self.delivery is not None:
                 self.delivery.stop()  # an upload in flight is cut; the outbox keeps it for the next start
             self.storage.close()
+            shooter = self.runner.shooter
+            if self._models is None and shooter is not None and not self._analysing():
+                shooter.models.close()  # loaded here, so stopped here (a caller's models are the caller's)
 
     @property
     def shooter(self) -> Shooter | None:
@@ -395,6 +403,7 @@ class BoothService:
         runner = self.runner
         last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
         last_trim = fps_start
+        cpu_start = (self.cpu_split(), time.process_time(), fps_start)
         camera = self.camera
         while not self._stop.is_set():
             self._actions.drain(lambda: runner.guarded("publishing the status", self._publish_status))
@@ -417,6 +426,10 @@ class BoothService:
                     runner.guarded(
                         "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
                     )
+            if now - cpu_start[2] >= CPU_WINDOW:
+                split, process = self.cpu_split(), time.process_time()
+                self._cpu_ms = (split - cpu_start[0]).ms_per_frame_of(process - cpu_start[1])
+                cpu_start = (split, process, now)
             if now - last_status > STATUS_EVERY:
                 runner.guarded("publishing the status", self._publish_status)
                 last_status = now
@@ -429,6 +442,7 @@ class BoothService:
         shooter = self.runner.shooter
         if shooter is None:
             return None
+        helper_before = shooter.models.helper_cpu_seconds
         try:
             with self.cpu.measure(ANALYSIS):
                 result = shooter.step(
@@ -442,6 +456,8 @@ class BoothService:
         except Exception:  # a bad frame must not stop the booth
             log.exception("analysis failed on frame %d", frame.sequence)
             return None
+        finally:  # the emotion model's helper thread (more than one interpreter thread) is analysis too
+            self.cpu.add(ANALYSIS, shooter.models.helper_cpu_seconds - helper_before)
         self._last = result
         self._frames_analysed += 1
         # A take of "Teach a look" keeps the subject's signals; returns at once while nothing records.
@@ -476,6 +492,7 @@ class BoothService:
             last_shot=runner.last_shot,
             live=self._live_fields(),
             analysis_fps=self._analysis_fps,
+            cpu_ms_per_frame=self._cpu_ms,
             storage=StorageStatus(
                 self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()
             ),

@@ -10,6 +10,7 @@ with another state's token. The camera and GPIO fields are the exception: their 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,9 @@ class BoothStatus:
     paused: str | None = None  # why the booth starts no session (the operator or the fleet paused it)
     delivery: DeliveryStatus | None = None
     link: LinkStatus | None = None  # the cloud link of the session on screen (trusted clients only)
+    #: CPU ms per camera frame by stage, "other" and "total", over the service's last CPU window (None
+    #: before the first): what ``make bench`` measures, from the booth as it runs.
+    cpu_ms_per_frame: Mapping[str, float] | None = None
 
     @property
     def camera(self) -> CameraStatus:
@@ -202,6 +206,11 @@ class BoothStatus:
             "camera": dataclasses.asdict(self.camera),
             "gpio": dict(self.gpio),
             "analysis_fps": self.analysis_fps,
+            "cpu_ms_per_frame": (
+                None
+                if self.cpu_ms_per_frame is None
+                else {k: round(v, 2) for k, v in self.cpu_ms_per_frame.items() if math.isfinite(v)}
+            ),
             "last_shot": last_shot,
             "storage": dataclasses.asdict(self.storage),
             "shutter": self.shutter.to_json(),
@@ -270,6 +279,7 @@ def build_status(
     analysis_fps: float,
     storage: StorageStatus,
     now: float | None = None,
+    cpu_ms_per_frame: Mapping[str, float] | None = None,
     start_plan: SessionConfig | None = None,
     baseline: BaselineStatus | None = None,
     shutter: ShutterCount = NO_SHOTS,
@@ -317,4 +327,5 @@ def build_status(
         paused=paused,
         delivery=delivery,
         link=link if block is not None else None,
+        cpu_ms_per_frame=cpu_ms_per_frame,
     )

@@ -488,3 +488,42 @@ def test_the_shutter_pulses_of_a_session_reconcile_with_its_photos(make_service)
     assert service.hardware.shots - before == tally["pulses"]
     assert all(d["reason"] for d in tally["discards"])
     assert tally["held_back"] >= 1  # the clip's smile comes round again: not fired a second time
+
+
+def test_models_the_service_loads_with_a_helper_thread_charge_it_to_analysis_and_stop_with_it(
+    tmp_path, media, monkeypatch
+):
+    """With two interpreter threads the emotion model runs on the models' helper thread. Its CPU is analysis
+    in the booth's split (no other thread's clock sees it), and the service that loaded those models stops
+    the helper when it stops.
+
+    The helper's real CPU per frame is a fraction of a millisecond, too little to tell from the analysis
+    thread's own; so each real step here also books a whole second on the helper's counter, and the
+    analysis stage must hold every one of those seconds."""
+    from booth.cpu_ledger import ANALYSIS
+    from booth.shooting import Shooter
+
+    real_step, steps = Shooter.step, []
+
+    def step_booking_a_second(self, *args, **kwargs):
+        result = real_step(self, *args, **kwargs)
+        self.models.helper_cpu_seconds += 1.0
+        steps.append(1)
+        return result
+
+    monkeypatch.setattr(Shooter, "step", step_booking_a_second)
+    settings = config.Settings(vision=config.VisionSettings(threads=2))
+    hardware = Hardware(settings.pins, pin_factory=MockFactory(pin_class=MockPWMPin))
+    clip = f"replay:{media('single_face.mp4')}"
+    svc = BoothService(settings, tmp_path, hardware=hardware, camera_spec=clip)
+    svc.start()
+    try:
+        models = svc.shooter.models
+        assert models.helper is not None
+        wait_until(lambda: len(steps) >= 5, 60, "five analysed frames")
+    finally:
+        svc.stop()
+    assert svc.cpu.snapshot().seconds(ANALYSIS) >= len(steps)
+    assert models.helper_cpu_seconds > len(steps)  # the emotion model's own CPU on the helper, on top
+    with pytest.raises(RuntimeError):  # stopped: no new work
+        models.helper.submit(int)

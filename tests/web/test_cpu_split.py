@@ -106,3 +106,21 @@ def test_a_camera_swap_keeps_what_the_old_camera_counted(service, media):
     after = service.cpu_split()
     assert after.frames >= counted.frames + 5
     assert all(getattr(after, f.name) >= getattr(counted, f.name) for f in fields(after))
+
+
+def test_the_status_shows_the_split_over_the_last_window(client, service, monkeypatch):
+    """``/api/status`` carries what ``make bench`` measures, from the booth as it runs: each stage,
+    "other" and the total, in CPU ms per camera frame over the service's last window (shortened here)."""
+    from booth.service import booth_service
+
+    assert client.get("/api/status").get_json()["cpu_ms_per_frame"] is None  # no window has closed yet
+    monkeypatch.setattr(booth_service, "CPU_WINDOW", 0.5)  # read by the running loop on each turn
+
+    def split():
+        return client.get("/api/status").get_json()["cpu_ms_per_frame"]
+
+    wait_until(lambda: split() is not None, 20, "a CPU window closed")
+    shown = split()
+    assert set(shown) == {*STAGES, "other", "total"}
+    assert shown[ANALYSIS] > 0 and shown[CONVERSION] > 0
+    assert shown["total"] >= shown[ANALYSIS] + shown[CONVERSION]

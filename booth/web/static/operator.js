@@ -279,6 +279,10 @@
     renderScores(status);
     const timings = face && face.timings_ms;
     $("op-timings").textContent = timings ? Object.entries(timings).map(([k, v]) => `${k} ${num(v, 1)}`).join(" · ") : "—";
+    // Where the booth's CPU goes (what `make bench` measures): on a Pi 4 the total must stay well under
+    // 4 cores x 33 ms per frame for the page and the camera to keep up.
+    const cpu = status.cpu_ms_per_frame;
+    $("op-cpu").textContent = cpu ? Object.entries(cpu).map(([k, v]) => `${k} ${num(v, 1)}`).join(" · ") : "—";
     const cam = status.camera || {};
     facts($("op-camera"), [["Kind", cam.kind], ["Running", cam.running ? "yes" : "no"], ["Frames", cam.frames],
       ["fps", num(cam.fps, 1)], ["Fault", cam.fault || "none"]]);
