@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from booth.best_frame import Candidate
-from booth.looks import Baseline, LookBook, LookResult, LookScorer
+from booth.looks import Baseline, LookBook, LookResult, LookScorer, smile
 from booth.looks.engine import EYE_REASONS
 from booth.policy import Decision, Observation, PolicyParams, SubjectScore, TriggerPolicy, pick_subject
 from booth.vision import FacePipeline, FaceReading
@@ -173,7 +173,9 @@ class Shooter:
         """Analyse one frame and decide for ``target``. The decision's time is ``now``, or ``clock()`` read
         after the analysis (so ``decided_at - peak_timestamp`` includes the time the models took).
         ``may_fire`` false: judge for the live view only (no session is shooting)."""
-        readings = self.pipeline.analyze(pixels, precise=self._near_threshold, emotions=self._reads_emotions)
+        # Looks that read no emotion still get them where the smile call needs them (a raised mouth).
+        emotions = True if self._reads_emotions else smile.reads_emotions
+        readings = self.pipeline.analyze(pixels, precise=self._near_threshold, emotions=emotions)
         faces = tuple((r, self._scorer.score(r, timestamp, target)) for r in readings)
         observation = Observation(timestamp, sequence, tuple(subject_score(r, res) for r, res in faces))
         if now is None:

@@ -124,7 +124,10 @@ def test_simulate_rejects_an_unknown_look(media):
     assert proc.returncode == 2 and "grumpy" in proc.stderr
 
 
-def test_a_book_that_reads_no_emotion_skips_the_model_on_live_frames(models, media):
+def test_a_book_that_reads_no_emotion_runs_the_model_only_where_the_smile_call_reads_it(models, media):
+    """No look reads an emotion, so the model is skipped on a closed mouth (frames 0-15 of the clip) and
+    run on the broad smile (from frame 21: the smile call's crying check reads sad and happy there, and
+    the baseline's rest check and the status's ``smiling`` rest on that call)."""
     book = looks.load()
     plain = looks.recipes.Recipe(
         "calm", "Calm", "Imagine calm.", (looks.recipes.Term("squint", 1.0, 0.0, 0.3),)
@@ -132,12 +135,14 @@ def test_a_book_that_reads_no_emotion_skips_the_model_on_live_frames(models, med
     quiet = dataclasses.replace(
         book, looks={"calm": plain}, dead_gaze=dataclasses.replace(book.dead_gaze, recipe=plain)
     )
-    frames = [f.pixels for f in iter_video(media("single_face.mp4"))][:3]
+    frames = [f.pixels for f in iter_video(media("single_face.mp4"))][:30]
     shooter = Shooter.from_settings(config.Settings(), quiet, models)
     readings = [shooter.step(px, i / 30, i, "calm", i / 30).faces[0][0] for i, px in enumerate(frames)]
-    assert all(r.emotions == {} for r in readings)
+    assert all(r.emotions == {} for r in readings[:15])
+    assert all(r.emotions for r in readings[21:])
+    assert all(bool(r.emotions) == looks.smile.reads_emotions(r.blendshapes) for r in readings)
     shooter.set_book(book)  # the operator's looks file now reads emotions again
-    assert shooter.step(frames[0], 1.0, 9, "approachable", 1.0).faces[0][0].emotions
+    assert shooter.step(frames[0], 1.0, 99, "approachable", 1.0).faces[0][0].emotions
 
 
 def test_the_next_frame_is_read_precisely_only_near_the_threshold_while_shooting(media):

@@ -150,7 +150,8 @@ class LookBook:
     def reads_emotions(self) -> bool:
         """Whether any look or the dead-gaze recipe reads what the emotion model gives: an ``emotion.*``
         signal, or one derived from it (:data:`booth.looks.signals.FROM_EMOTIONS`). If none does, the
-        booth skips the model (about 0.5 ms a frame here)."""
+        booth skips the model (about 0.5 ms a frame here) but on a raised mouth, where the smile call
+        reads it (:func:`booth.looks.smile.reads_emotions`)."""
         read = set().union(*(r.signals() for r in (*self.looks.values(), self.dead_gaze.recipe)))
         return any(name.startswith("emotion.") or name in FROM_EMOTIONS for name in read)
 

@@ -42,10 +42,20 @@ class SmileCall:
     reason: str
 
 
+def reads_emotions(blendshapes: Mapping[str, float]) -> bool:
+    """Whether :func:`call` would read the emotion model for these blendshapes: only a raised mouth is
+    checked for crying. Lets a booth whose looks read no emotion run the model on those frames alone."""
+    return _mouth_smile(blendshapes) >= SMILE_MIN
+
+
+def _mouth_smile(b: Mapping[str, float]) -> float:
+    return (b["mouthSmileLeft"] + b["mouthSmileRight"]) / 2
+
+
 def call(blendshapes: Mapping[str, float], emotions: Mapping[str, float]) -> SmileCall:
     """The smile call of one face from its blendshapes and (when the emotion model ran) its emotions."""
     b = blendshapes
-    smile = (b["mouthSmileLeft"] + b["mouthSmileRight"]) / 2
+    smile = _mouth_smile(b)
     if smile < SMILE_MIN:
         return SmileCall(False, "no smile")
     shrugged = b["mouthShrugUpper"] >= CRY_SHRUG_MIN and emotions.get("happy", 0.0) < HAPPY_MIN

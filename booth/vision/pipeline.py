@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -36,6 +36,8 @@ from booth.vision.reading import FaceReading
 from booth.vision.runtime import Model
 
 log = logging.getLogger(__name__)
+#: Whether a face's emotions are wanted, given its blendshape scores (see :meth:`FacePipeline.analyze`).
+EmotionsWhen = Callable[[Mapping[str, float]], bool]
 
 #: The emotion crop is the face's eye-level extent grown by this factor (forehead to chin, as FER's
 #: training faces were framed).
@@ -161,7 +163,7 @@ class FacePipeline:
         thorough: bool | None = None,
         refine: bool | None = None,
         precise: bool = False,
-        emotions: bool = True,
+        emotions: bool | EmotionsWhen = True,
     ) -> list[FaceReading]:
         """Read every face in an HxWx3 uint8 RGB frame; ``track=False`` treats it as an unrelated still.
 
@@ -170,7 +172,8 @@ class FacePipeline:
         ``precise`` reads this frame with FaceMesh v2 even when light tracking would do (the caller knows
         the look is near its threshold). Stills and a track's first frame are always read with v2.
         ``emotions=False`` skips the emotion model (the caller's looks read no emotion): ``emotions`` is
-        then empty.
+        then empty. A callable decides per face from its blendshapes (the emotion model then runs after
+        them, on this thread): the booth's smile call reads emotions only for a raised mouth.
         """
         start = time.perf_counter()
         busy_before = self.models.busy_seconds()
@@ -218,7 +221,7 @@ class FacePipeline:
         timings: dict[str, float],
         refine: int = 0,
         full: bool = False,
-        emotions: bool = True,
+        emotions: bool | EmotionsWhen = True,
     ) -> list[FaceReading]:
         readings: list[FaceReading] = []
         kept: list[_Track] = []
@@ -309,7 +312,7 @@ class FacePipeline:
         timings: dict[str, float],
         refine: int = 0,
         full: bool = False,
-        emotions_wanted: bool = True,
+        emotions_wanted: bool | EmotionsWhen = True,
     ) -> FaceReading | None:
         m = self.models
         t0 = time.perf_counter()
@@ -322,7 +325,8 @@ class FacePipeline:
         trk.roi = roi_from_landmarks(points)
         trk.age += 1
 
-        emotions_of = self._emotions(marks, trk.roi, emotions_wanted)
+        decide_later = emotions_wanted if callable(emotions_wanted) else None  # once the blendshapes are in
+        emotions_of = self._emotions(marks, trk.roi, emotions_wanted is True)
         t2 = time.perf_counter()
         timings["emotion"] = (t2 - t1) * 1000  # the whole model when run here; the wait, added below, if not
 
@@ -340,6 +344,8 @@ class FacePipeline:
         sharp = geometry.sharpness(marks.crop) * marks.sharpness_gain
         t4 = time.perf_counter()
         timings["geometry"] = (t4 - t3) * 1000
+        if decide_later is not None and decide_later(blendshapes):
+            emotions_of = self._emotions(marks, trk.roi, True)
         emotions = emotions_of()
         timings["emotion"] += (time.perf_counter() - t4) * 1000
 

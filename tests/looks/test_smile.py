@@ -33,6 +33,15 @@ def test_each_rule_of_the_call():
     assert smile.call(grin(0.3, mouthStretchLeft=0.6, mouthStretchRight=0.6), {}).reason == "grimace"
 
 
+@pytest.mark.parametrize("level", [0.0, 0.1, 0.24, 0.25, 0.5, 0.9])
+def test_the_call_reads_the_emotions_exactly_where_it_says_it_does(level):
+    """A booth whose looks read no emotion runs the model only where ``reads_emotions`` says: below it, no
+    emotion reading can change the call; at and above it, one can (a shrugged lip with and without happy)."""
+    face = grin(level, mouthShrugUpper=0.1)
+    calls = {smile.call(face, emotions) for emotions in ({}, {"happy": 0.9}, {"sad": 0.9})}
+    assert smile.reads_emotions(face) == (len(calls) > 1)
+
+
 def _labelled_smiles() -> list[tuple[str, int, bool]]:
     """(clip, frame, smile) of every clip frame labelled for smile in both frame-by-frame files."""
     out = []
