@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 #: The stages, named as :class:`CpuSplit`'s fields.
@@ -31,6 +32,8 @@ ANALYSIS = "analysis"  # the shooter's step: vision, looks, policy
 PREVIEW = "preview"  # JPEG encoding of the live preview
 EVENTS = "events"  # building and publishing the status event, and serializing it for each listener
 STAGES = (CONVERSION, ANALYSIS, PREVIEW, EVENTS)
+#: A :class:`CpuWindow`'s length: a long one hides a change, a short one holds too few frames to be steady.
+WINDOW_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -80,14 +83,16 @@ class CpuSplit:
 class _Measurement:
     """One ``with ledger.measure(stage):`` block; charges its thread's CPU to the stage when it ends."""
 
-    __slots__ = ("_ledger", "_outer", "_since", "_stage")
+    __slots__ = ("_elsewhere", "_elsewhere_since", "_ledger", "_outer", "_since", "_stage")
 
-    def __init__(self, ledger: CpuLedger, stage: str) -> None:
-        self._ledger, self._stage = ledger, stage
+    def __init__(self, ledger: CpuLedger, stage: str, elsewhere: Callable[[], float] | None) -> None:
+        self._ledger, self._stage, self._elsewhere = ledger, stage, elsewhere
         self._outer: _Measurement | None = None
-        self._since = 0.0
+        self._since = self._elsewhere_since = 0.0
 
     def __enter__(self) -> None:
+        if self._elsewhere is not None:
+            self._elsewhere_since = self._elsewhere()
         local = self._ledger._local
         self._outer = getattr(local, "current", None)
         now = time.thread_time()
@@ -99,6 +104,8 @@ class _Measurement:
     def __exit__(self, *exc: object) -> None:
         now = time.thread_time()
         self._ledger.add(self._stage, now - self._since)
+        if self._elsewhere is not None:
+            self._ledger.add(self._stage, self._elsewhere() - self._elsewhere_since)
         self._ledger._local.current = self._outer
         if self._outer is not None:
             self._outer._since = now
@@ -113,11 +120,15 @@ class CpuLedger:
         self._frames = 0
         self._local = threading.local()  # the measurement open on each thread, for nesting
 
-    def measure(self, stage: str) -> _Measurement:
-        """``with ledger.measure(ANALYSIS): ...``: charge this thread's CPU inside the block to ``stage``."""
+    def measure(self, stage: str, elsewhere: Callable[[], float] | None = None) -> _Measurement:
+        """``with ledger.measure(ANALYSIS): ...``: charge this thread's CPU inside the block to ``stage``.
+
+        ``elsewhere`` reads a running count of CPU seconds that other threads spent on this block's work
+        and counted themselves (no thread's clock sees another's); what it grew by is charged too.
+        """
         if stage not in self._seconds:
             raise ValueError(f"no CPU stage {stage!r}; use one of {', '.join(STAGES)}")
-        return _Measurement(self, stage)
+        return _Measurement(self, stage, elsewhere)
 
     def add(self, stage: str, seconds: float) -> None:
         """Charge ``seconds`` of CPU measured elsewhere to ``stage``."""
@@ -132,3 +143,28 @@ class CpuLedger:
     def snapshot(self) -> CpuSplit:
         with self._lock:
             return CpuSplit(**self._seconds, frames=self._frames)
+
+
+class CpuWindow:
+    """The booth's split over its last ``seconds`` of running, in ms per camera frame with "other" and
+    "total" (:meth:`CpuSplit.ms_per_frame_of`): what the status shows while the booth runs.
+
+    ``read`` gives the booth's split so far; :meth:`tick` is called from one loop (the analysis thread),
+    and :attr:`latest` is replaced whole, so any thread may read it.
+    """
+
+    def __init__(self, read: Callable[[], CpuSplit], seconds: float = WINDOW_SECONDS) -> None:
+        self.seconds = seconds
+        self._read = read
+        self._start: tuple[CpuSplit, float, float] | None = None  # split, process CPU, time
+        #: The last closed window (None before the first closes).
+        self.latest: dict[str, float] | None = None
+
+    def tick(self, now: float) -> None:
+        """Close the window if ``seconds`` have passed since it opened, and open the next."""
+        if self._start is not None and now - self._start[2] < self.seconds:
+            return
+        split, process = self._read(), time.process_time()
+        if self._start is not None:
+            self.latest = (split - self._start[0]).ms_per_frame_of(process - self._start[1])
+        self._start = (split, process, now)

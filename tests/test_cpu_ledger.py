@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from booth.cpu_ledger import ANALYSIS, CONVERSION, EVENTS, PREVIEW, STAGES, CpuLedger, CpuSplit
+from booth.cpu_ledger import ANALYSIS, CONVERSION, EVENTS, PREVIEW, STAGES, CpuLedger, CpuSplit, CpuWindow
 
 #: What a measurement's own bookkeeping may add or lose, in CPU seconds (it is a few microseconds).
 SLACK = 0.005
@@ -119,3 +119,25 @@ def test_the_process_cpu_gives_other_and_total_per_frame():
     stages = {CONVERSION: 10.0, ANALYSIS: 40.0, PREVIEW: 5.0, EVENTS: 5.0}
     assert shown == {**stages, "other": 10.0, "total": 70.0}
     assert math.isnan(CpuSplit().ms_per_frame_of(1.0)["total"])
+
+
+def test_a_window_closes_after_its_seconds_and_gives_the_split_per_frame():
+    splits = iter([CpuSplit(analysis=1.0, frames=10), CpuSplit(analysis=1.5, frames=20)])
+    window = CpuWindow(lambda: next(splits), seconds=10.0)
+    window.tick(100.0)  # opens the first window
+    assert window.latest is None
+    window.tick(105.0)  # not yet: nothing is read
+    assert window.latest is None
+    window.tick(110.0)
+    assert window.latest is not None and window.latest[ANALYSIS] == 50.0  # 0.5 s over 10 frames
+    assert set(window.latest) == {*STAGES, "other", "total"}
+
+
+def test_cpu_other_threads_counted_for_a_block_is_charged_to_its_stage():
+    """A helper thread counts its own CPU (no thread's clock sees another's); the block that waited for it
+    charges what that count grew by, besides its own thread's CPU."""
+    ledger, counted = CpuLedger(), [2.0]
+    with ledger.measure(ANALYSIS, elsewhere=lambda: counted[0]):
+        counted[0] += 0.25  # what the helper counted while the block ran
+    assert ledger.snapshot().analysis >= 0.25
+    assert ledger.snapshot().analysis < 0.25 + SLACK

@@ -24,7 +24,7 @@ from typing import Any
 from booth import config, memory, settings_check
 from booth.camera import Camera, CameraFrame, open_camera
 from booth.config import Settings
-from booth.cpu_ledger import ANALYSIS, EVENTS, CpuLedger, CpuSplit
+from booth.cpu_ledger import ANALYSIS, EVENTS, CpuLedger, CpuSplit, CpuWindow
 from booth.errors import SessionBusy, SessionNotFound
 from booth.hardware import Hardware
 from booth.looks import LookBook
@@ -44,9 +44,6 @@ from booth.vision.pipeline import Models
 log = logging.getLogger(__name__)
 
 STATUS_EVERY = 0.15  # seconds between status events
-#: Seconds of running over which the status's CPU split is measured (a window: a long one hides a change,
-#: a short one holds too few frames for a steady figure).
-CPU_WINDOW = 10.0
 #: Seconds between recounts of the stored sessions (the operator may delete some from the page).
 SESSIONS_EVERY = 2.0
 #: Seconds a page request waits for the analysis thread to apply its action.
@@ -157,8 +154,7 @@ class BoothService:
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
-        #: The CPU split over the last :data:`CPU_WINDOW` seconds, ms per camera frame (None until then).
-        self._cpu_ms: dict[str, float] | None = None
+        self.cpu_window = CpuWindow(self.cpu_split)  # the status's split, over the last few seconds
         #: The operator page's "Teach a look" (:mod:`booth.service.teaching`), run on the analysis thread.
         self.teaching = Teaching(self, lambda action: self._actions.call(action, ACTION_TIMEOUT), clock)
 
@@ -193,9 +189,8 @@ class BoothService:
             if self.delivery is not None:
                 self.delivery.stop()  # an upload in flight is cut; the outbox keeps it for the next start
             self.storage.close()
-            shooter = self.runner.shooter
-            if self._models is None and shooter is not None and not self._analysing():
-                shooter.models.close()  # loaded here, so stopped here (a caller's models are the caller's)
+            if self._models is None and self.runner.shooter and not self._analysing():
+                self.runner.shooter.models.close()  # loaded here, so closed here (a caller's are its own)
 
     @property
     def shooter(self) -> Shooter | None:
@@ -403,7 +398,6 @@ class BoothService:
         runner = self.runner
         last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
         last_trim = fps_start
-        cpu_start = (self.cpu_split(), time.process_time(), fps_start)
         camera = self.camera
         while not self._stop.is_set():
             self._actions.drain(lambda: runner.guarded("publishing the status", self._publish_status))
@@ -426,10 +420,7 @@ class BoothService:
                     runner.guarded(
                         "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
                     )
-            if now - cpu_start[2] >= CPU_WINDOW:
-                split, process = self.cpu_split(), time.process_time()
-                self._cpu_ms = (split - cpu_start[0]).ms_per_frame_of(process - cpu_start[1])
-                cpu_start = (split, process, now)
+            self.cpu_window.tick(now)
             if now - last_status > STATUS_EVERY:
                 runner.guarded("publishing the status", self._publish_status)
                 last_status = now
@@ -442,9 +433,8 @@ class BoothService:
         shooter = self.runner.shooter
         if shooter is None:
             return None
-        helper_before = shooter.models.helper_cpu_seconds
-        try:
-            with self.cpu.measure(ANALYSIS):
+        try:  # the models' helper thread (more than one interpreter thread) counts its own CPU: analysis too
+            with self.cpu.measure(ANALYSIS, elsewhere=lambda: shooter.models.helper_cpu_seconds):
                 result = shooter.step(
                     frame.pixels,
                     frame.timestamp,
@@ -456,8 +446,6 @@ class BoothService:
         except Exception:  # a bad frame must not stop the booth
             log.exception("analysis failed on frame %d", frame.sequence)
             return None
-        finally:  # the emotion model's helper thread (more than one interpreter thread) is analysis too
-            self.cpu.add(ANALYSIS, shooter.models.helper_cpu_seconds - helper_before)
         self._last = result
         self._frames_analysed += 1
         # A take of "Teach a look" keeps the subject's signals; returns at once while nothing records.
@@ -474,12 +462,9 @@ class BoothService:
         return LiveFields(camera, self.hardware.status(), self.hardware.shots)
 
     def _build_status(self) -> BoothStatus:
-        runner, last = self.runner, self._last
-        now = self.clock()
-        record = runner.record
-        delivery, link = (None, None)
-        if self._delivery_view is not None:
-            delivery, link = self._delivery_view.read(record.id if record else None)
+        runner, last, now, record = self.runner, self._last, self.clock(), self.runner.record
+        view = self._delivery_view
+        delivery, link = view.read(record.id if record else None) if view is not None else (None, None)
         return build_status(
             session=self.session,
             scenarios={name: recipe.scenario for name, recipe in self.book.looks.items()},
@@ -492,7 +477,7 @@ class BoothService:
             last_shot=runner.last_shot,
             live=self._live_fields(),
             analysis_fps=self._analysis_fps,
-            cpu_ms_per_frame=self._cpu_ms,
+            cpu_ms_per_frame=self.cpu_window.latest,
             storage=StorageStatus(
                 self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()
             ),

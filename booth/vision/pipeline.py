@@ -325,8 +325,7 @@ class FacePipeline:
         trk.roi = roi_from_landmarks(points)
         trk.age += 1
 
-        decide_later = emotions_wanted if callable(emotions_wanted) else None  # once the blendshapes are in
-        emotions_of = self._emotions(marks, trk.roi, emotions_wanted is True)
+        emotions_of = self._emotions(marks, trk.roi, emotions_wanted is True)  # a callable: decided below
         t2 = time.perf_counter()
         timings["emotion"] = (t2 - t1) * 1000  # the whole model when run here; the wait, added below, if not
 
@@ -344,7 +343,7 @@ class FacePipeline:
         sharp = geometry.sharpness(marks.crop) * marks.sharpness_gain
         t4 = time.perf_counter()
         timings["geometry"] = (t4 - t3) * 1000
-        if decide_later is not None and decide_later(blendshapes):
+        if callable(emotions_wanted) and emotions_wanted(blendshapes):
             emotions_of = self._emotions(marks, trk.roi, True)
         emotions = emotions_of()
         timings["emotion"] += (time.perf_counter() - t4) * 1000

@@ -108,13 +108,11 @@ def test_a_camera_swap_keeps_what_the_old_camera_counted(service, media):
     assert all(getattr(after, f.name) >= getattr(counted, f.name) for f in fields(after))
 
 
-def test_the_status_shows_the_split_over_the_last_window(client, service, monkeypatch):
+def test_the_status_shows_the_split_over_the_last_window(client, service):
     """``/api/status`` carries what ``make bench`` measures, from the booth as it runs: each stage,
     "other" and the total, in CPU ms per camera frame over the service's last window (shortened here)."""
-    from booth.service import booth_service
-
     assert client.get("/api/status").get_json()["cpu_ms_per_frame"] is None  # no window has closed yet
-    monkeypatch.setattr(booth_service, "CPU_WINDOW", 0.5)  # read by the running loop on each turn
+    service.cpu_window.seconds = 0.5
 
     def split():
         return client.get("/api/status").get_json()["cpu_ms_per_frame"]
