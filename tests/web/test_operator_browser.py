@@ -246,3 +246,21 @@ def test_a_session_from_start_to_delete(booth, browser):
     assert small.locator(f"#session-{session_id}").count() == 0
     shot(small, "deleted-1024")
     small.close()
+
+
+def test_the_cpu_split_shows_each_stage_once_a_window_closes(booth, browser):
+    """Under the timings, the booth's CPU per camera frame by stage (what ``make bench`` measures), filled
+    in once the service's first 10-second window has closed."""
+    _proc, base, _, _ = booth
+    page = dashboard(browser, base, LAPTOP)
+    try:
+        page.wait_for_function(
+            "document.getElementById('op-cpu').textContent.includes('total')", timeout=30_000
+        )
+        text = page.locator("#op-cpu").text_content() or ""
+        for stage in ("conversion", "analysis", "preview", "events", "other", "total"):
+            assert re.search(rf"\b{stage} \d+\.\d\b", text), (stage, text)
+        page.locator("#op-cpu").scroll_into_view_if_needed()
+        shot(page, "cpu-split")
+    finally:
+        page.close()
