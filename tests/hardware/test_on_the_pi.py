@@ -48,12 +48,16 @@ def test_both_streams_deliver_at_the_configured_rate(camera):
     assert abs(still.timestamp - frame.timestamp) < 0.1  # the ring holds that very moment
 
 
-def test_analysis_keeps_up_on_this_pi(camera):
-    """The budget: analysis at 15-30 fps on a Pi 5 (one analysis thread)."""
+@pytest.mark.parametrize("threads", [0, 1, 2], ids=["auto", "1-thread", "2-threads"])
+def test_analysis_keeps_up_on_this_pi(camera, threads):
+    """The budget: analysis at 15-30 fps on a Pi 5 (one analysis thread), at the camera's own pace: each
+    frame is analysed as it arrives, so idle cores sleep between frames as they do live (on the
+    development VM that made two interpreter threads slower than one; ``make bench``'s paced line). Auto
+    must keep up; one and two threads are printed beside it, to check the auto choice on this Pi."""
     from booth.config import VisionSettings
     from booth.vision import FacePipeline, Models, VisionParams
 
-    params = VisionParams.from_settings(VisionSettings())
+    params = VisionParams.from_settings(VisionSettings(threads=threads))
     pipeline = FacePipeline(Models.load(params), params)
     last, times = 0, []
     deadline = time.monotonic() + 10
@@ -65,8 +69,13 @@ def test_analysis_keeps_up_on_this_pi(camera):
         pipeline.analyze(frame.pixels)
         times.append(time.perf_counter() - start)
     fps = 1.0 / float(np.median(times))
-    print(f"analysis on {pi_model()}: {fps:.1f} frames/s (median {1000 * np.median(times):.1f} ms)")
-    assert fps >= 15
+    print(
+        f"analysis on {pi_model()}, {params.threads} interpreter thread(s): {fps:.1f} frames/s "
+        f"(median {1000 * np.median(times):.1f} ms)"
+    )
+    assert len(times) >= 20  # the camera kept delivering
+    if threads == 0:
+        assert fps >= 15
 
 
 def watch_streams(app, paths: tuple[str, ...]) -> list[threading.Thread]:
