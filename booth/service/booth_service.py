@@ -149,8 +149,7 @@ class BoothService:
         self._last: FrameResult | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._analysis_fps = 0.0
-        self._frames_analysed = 0
+        self._analysis_fps, self._frames_analysed = 0.0, 0
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
