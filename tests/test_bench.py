@@ -1,35 +1,57 @@
-"""``make bench``'s paced runs: frames handed over at a camera's rhythm, each frame's latency its own."""
+"""``make bench``'s paced runs: frames handed over at a camera's rhythm, each frame's latency its own.
+
+Time is a fake clock here (the module's ``time``), so the rhythm is checked exactly: the paced run reads
+``perf_counter`` and calls ``sleep``, and the analysis moves the clock by what each frame "takes".
+"""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+import pytest
 
 from booth import bench
 
 
-def test_paced_frames_come_a_period_apart_and_each_is_timed_alone():
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeTime:
+    fake = FakeTime()
+    monkeypatch.setattr(bench, "time", fake)
+    return fake
+
+
+def analysis_taking(clock: FakeTime, seconds: list[float]):
+    """An analysis that takes ``seconds[i]`` on the i-th frame, noting when each frame started."""
     starts: list[float] = []
 
     def analyze(pixels: np.ndarray) -> None:
-        starts.append(time.perf_counter())
-        time.sleep(0.01 if pixels[0, 0, 0] else 0.002)  # a slow frame, then quick ones
+        starts.append(clock.now)
+        clock.now += seconds[len(starts) - 1]
 
-    frames = [np.full((2, 2, 3), v, np.uint8) for v in (1, 0, 0, 0)]
-    times = bench.run_paced(frames, analyze, period=0.05)
-    gaps = np.diff(starts)
-    assert len(times) == 4 and times[0] >= 10 and all(2 <= t < 10 for t in times[1:])
-    assert all(gap >= 0.05 for gap in gaps)  # the analysis waits for the next frame, as it does live
-    assert all(gap < 0.05 + 0.03 for gap in gaps)  # and no longer (a busy machine's sleep overshoots)
+    return analyze, starts
 
 
-def test_a_frame_that_overruns_its_period_is_followed_at_once():
-    starts: list[float] = []
+def test_paced_frames_come_a_period_apart_and_each_is_timed_alone(clock):
+    analyze, starts = analysis_taking(clock, [0.010, 0.002, 0.002, 0.002])
+    times = bench.run_paced([np.zeros((2, 2, 3), np.uint8)] * 4, analyze, period=0.05)
+    assert times == pytest.approx([10.0, 2.0, 2.0, 2.0])
+    assert np.diff(starts) == pytest.approx([0.05, 0.05, 0.05])  # waits for the next frame, as live
+    assert clock.sleeps == pytest.approx([0.04, 0.048, 0.048])
 
-    def analyze(pixels: np.ndarray) -> None:
-        starts.append(time.perf_counter())
-        time.sleep(0.03)
 
+def test_a_frame_that_overruns_its_period_is_followed_at_once(clock):
+    analyze, starts = analysis_taking(clock, [0.03, 0.03, 0.03])
     bench.run_paced([np.zeros((2, 2, 3), np.uint8)] * 3, analyze, period=0.01)
-    assert all(0.03 <= gap < 0.03 + 0.03 for gap in np.diff(starts))
+    assert np.diff(starts) == pytest.approx([0.03, 0.03]) and clock.sleeps == []
