@@ -44,6 +44,12 @@ class VisionSettings(Section):
         "in make bench). Light is not at parity with v2 on the test clips (booth eval --mesh): for a "
         "slow Pi only",
     )
+    precision: Literal["fp32", "fp16"] = Field(
+        "fp32",
+        description="fp16: ask XNNPACK to run FaceMesh v2 in half precision, which it does only on a CPU "
+        "with fp16 arithmetic (a Pi 5; a Pi 4 and x86 stay fp32). Not yet timed on a Pi: run "
+        "tests/hardware and booth eval --fp16 there first (README, Measured)",
+    )
     full_every: int = Field(
         6,
         ge=1,

@@ -49,12 +49,15 @@ class VisionSource(Protocol):
     def full_every(self) -> int: ...
 
     @property
+    def precision(self) -> str: ...
+
+    @property
     def full_near(self) -> float: ...
 
 
 @dataclass(frozen=True)
 class VisionParams:
-    """Model loading (``threads``, ``runtime``, ``emotions``, ``tracking``) and per-frame work
+    """Model loading (``threads``, ``runtime``, ``emotions``, ``tracking``, ``precision``) and per-frame work
     (``max_faces``, ``detect_every``, ``full_every``, ``full_near``); see ``booth.config.VisionSettings``
     for each field's meaning and default."""
 
@@ -66,6 +69,7 @@ class VisionParams:
     tracking: str = "full"  # "full": FaceMesh v2 on every frame; "light": v1 + iris between full frames
     full_every: int = 6
     full_near: float = 0.15
+    precision: str = "fp32"  # "fp16": FaceMesh v2 handed over with the fp16 hint (taken where the CPU can)
 
     @classmethod
     def from_settings(cls, s: VisionSource) -> VisionParams:
@@ -78,4 +82,5 @@ class VisionParams:
             tracking=s.tracking,
             full_every=s.full_every,
             full_near=s.full_near,
+            precision=s.precision,
         )

@@ -104,13 +104,13 @@ class Models:
         """Load the models ``params`` asks for (threads, runtime, the emotion model, the light mesh)."""
         runtime = None if params.runtime == "auto" else params.runtime
 
-        def model(name: str, threads: int = params.threads) -> Model:
-            return Model(assets.model_path(name), threads=threads, runtime=runtime)
+        def model(name: str, threads: int = params.threads, fp16: bool = False) -> Model:
+            return Model(assets.model_path(name), threads=threads, runtime=runtime, fp16=fp16)
 
         detector = FaceDetector(model("face_detector"))
         return cls(
             detector=detector,
-            landmarks=LandmarkModel(model("face_landmarks")),
+            landmarks=LandmarkModel(model("face_landmarks", fp16=params.precision == "fp16")),
             blendshapes=BlendshapeModel(model("face_blendshapes", SMALL_MODEL_THREADS)),
             emotion=EmotionModel(model("emotion", SMALL_MODEL_THREADS)) if params.emotions else None,
             canonical=geometry.load_canonical(assets.model_path("face_geometry")),

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from booth.errors import ModelError, RuntimeMissingError
+from booth.vision.model_bytes import ModelBytesError, with_fp16_hint
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +117,29 @@ class Model:
     returned (copies, safe to keep).
     """
 
-    def __init__(self, path: Path, threads: int = 1, runtime: str | None = None) -> None:
+    def __init__(self, path: Path, threads: int = 1, runtime: str | None = None, fp16: bool = False) -> None:
         interpreter_class, self.runtime = load_interpreter_class(runtime)
         self.path = Path(path)
         self.threads = threads
+        #: Whether the model was handed over with the fp16 hint (:mod:`booth.vision.model_bytes`); whether
+        #: XNNPACK took it depends on the CPU.
+        self.fp16 = fp16
         try:
+            source: dict[str, Any] = {"model_path": str(path)}
+            if fp16:
+                # The interpreter keeps using the bytes it was given: they live as long as this object.
+                self._content = with_fp16_hint(self.path.read_bytes())
+                source = {"model_content": self._content}
             with native_stderr_filtered():
-                self._interpreter: Any = interpreter_class(model_path=str(path), num_threads=threads)
+                self._interpreter: Any = interpreter_class(**source, num_threads=threads)
                 self._interpreter.allocate_tensors()
+        except OSError as err:
+            raise ModelError(f"{path}: cannot read it ({err.strerror}); run `booth models fetch`") from None
+        except ModelBytesError as err:
+            raise ModelError(
+                f'{path}: cannot add the fp16 hint ({err}); set vision.precision = "fp32" or run '
+                "`booth models fetch`"
+            ) from None
         except (ValueError, RuntimeError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise ModelError(

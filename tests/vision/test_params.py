@@ -21,6 +21,7 @@ def test_params_carry_every_vision_setting():
         tracking="light",
         full_every=4,
         full_near=0.2,
+        precision="fp16",
     )
     params = VisionParams.from_settings(VisionSettings(**chosen))
     assert params == VisionParams(**chosen)
