@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -284,16 +285,17 @@ def evaluate(
     items: list[dict],
     models: Models | None = None,
     calibrate: list[MediaSpan] | None = None,
-    tracking: str | None = None,
+    vision: Mapping[str, object] | None = None,
 ) -> Report:
     """Read each labelled media file once and count the booth's calls against the labels.
 
     Perception, thresholds and face size are the defaults (a booth without a config file), so the figures
     describe the booth as shipped. ``calibrate`` names spans of labelled clips to calibrate their sitter
-    from; those frames are not counted. ``tracking`` overrides the landmark tracking ("light" or "full").
+    from; those frames are not counted. ``vision`` overrides vision settings (``booth eval --mesh`` and
+    ``--fp16`` compare the tracking and the precision).
     """
-    vision = {"max_faces": MAX_FACES} | ({"tracking": tracking} if tracking else {})
-    params = VisionParams.from_settings(VisionSettings.model_validate(vision))
+    vision_settings = VisionSettings.model_validate({"max_faces": MAX_FACES, **(vision or {})})
+    params = VisionParams.from_settings(vision_settings)
     policy = PolicySettings.model_validate({})
     thresholds = looks.Thresholds.from_settings(policy)
     models = models or Models.load(params)

@@ -1,7 +1,13 @@
-"""``booth eval --mesh``: light tracking held against FaceMesh v2 on the same frames.
+"""``booth eval --mesh`` and ``--fp16``: a cheaper way of reading faces held against the shipped one.
 
-The light mesh (:mod:`booth.vision.light_mesh`) is accepted only while it reads like v2 on the test
-material. Four measures, each against the same pipeline with ``tracking = "full"``:
+Two variants are measured, each against the same pipeline as shipped (FaceMesh v2 on every frame, fp32):
+
+* ``--mesh``: light tracking (:mod:`booth.vision.light_mesh`), accepted only while it reads like v2;
+* ``--fp16``: FaceMesh v2 handed over with the fp16 hint (:mod:`booth.vision.model_bytes`). XNNPACK takes
+  the hint only on a CPU with fp16 arithmetic (a Pi 5), so elsewhere the two read the same on every frame,
+  and the report says so rather than claim a pass that measured nothing.
+
+Four measures:
 
 * landmarks: the mean distance between the two pipelines' 478 points, over the inter-ocular distance (the
   irises' centres, 468 and 473, as v2 reads them), averaged over every frame both saw a face in;
@@ -19,7 +25,7 @@ shot for); the trigger measure has it, as the booth does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +44,23 @@ LOOKS = ("approachable", "confident", "intense", "vulnerable", "playful")
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A way of reading faces, as the vision settings that differ from the shipped ones."""
+
+    name: str  # what the report calls it
+    shipped_name: str  # what it calls the shipped pipeline beside it
+    settings: dict[str, str]  # vision settings over the shipped ones
+
+    def params(self) -> VisionParams:
+        return VisionParams.from_settings(config.VisionSettings.model_validate(self.settings))
+
+
+LIGHT = Variant("light", "full", {"tracking": "light"})
+FP16 = Variant("fp16", "fp32", {"precision": "fp16"})
+SHIPPED = Variant("shipped", "shipped", {})
+
+
+@dataclass(frozen=True)
 class ClipParity:
     clip: str
     frames: int  # frames both pipelines found a face in
@@ -48,10 +71,11 @@ class ClipParity:
 
 @dataclass
 class MeshReport:
+    variant: Variant = LIGHT
     clips: list[ClipParity] = field(default_factory=list)
     calls_compared: int = 0
     changed_calls: list[str] = field(default_factory=list)
-    #: (clip, look) -> (full's peak frames, light's peak frames)
+    #: (clip, look) -> (the shipped pipeline's peak frames, the variant's)
     peaks: dict[tuple[str, str], tuple[list[int], list[int]]] = field(default_factory=dict)
 
     def landmark_iod(self) -> float:
@@ -61,7 +85,12 @@ class MeshReport:
         return _weighted(self.clips, "blendshape_mad")
 
     def changed_peaks(self) -> list[str]:
-        return [f"{c} {look}: full {f}, light {li}" for (c, look), (f, li) in self.peaks.items() if f != li]
+        a, b = self.variant.shipped_name, self.variant.name
+        return [f"{c} {look}: {a} {f}, {b} {v}" for (c, look), (f, v) in self.peaks.items() if f != v]
+
+    def identical(self) -> bool:
+        """Both read exactly the same on every frame (for ``fp16``: the CPU did not take the hint)."""
+        return bool(self.clips) and all(c.landmark_iod == 0 and c.blendshape_mad == 0 for c in self.clips)
 
     def passed(self) -> bool:
         return (
@@ -83,6 +112,9 @@ class MeshReport:
             f"{100 * self.landmark_iod():15.2f} {self.blendshape_mad():16.4f}"
             f"   (limits {100 * MAX_LANDMARK_IOD:.1f} and {MAX_BLENDSHAPE_MAD})"
         )
+        if self.identical():
+            why = ": this CPU has no fp16 arithmetic, so nothing was measured" if self.variant is FP16 else ""
+            out.append(f"{self.variant.name} read exactly as {self.variant.shipped_name} on every frame{why}")
         out.append(f"labelled calls: {len(self.changed_calls)} of {self.calls_compared} changed")
         out += [f"changed: {line}" for line in self.changed_calls]
         fires = sum(len(f) for f, _ in self.peaks.values())
@@ -92,7 +124,7 @@ class MeshReport:
         )
         out += [f"changed: {line}" for line in self.changed_peaks()]
         out.append(
-            f"mesh: landmarks_iod_pct={100 * self.landmark_iod():.2f} "
+            f"{self.variant.name}: landmarks_iod_pct={100 * self.landmark_iod():.2f} "
             f"blendshape_mad={self.blendshape_mad():.4f} "
             f"changed_calls={len(self.changed_calls)} changed_peaks={len(self.changed_peaks())} "
             f"{'PASS' if self.passed() else 'FAIL'}"
@@ -105,17 +137,31 @@ def _weighted(clips: list[ClipParity], name: str) -> float:
     return sum(getattr(c, name) * c.frames for c in clips) / frames if frames else float("nan")
 
 
-def vision_params(tracking: str) -> VisionParams:
-    return replace(VisionParams.from_settings(config.VisionSettings()), tracking=tracking)
+@dataclass(frozen=True)
+class Side:
+    """One of the two pipelines compared: its settings and the models it reads with."""
+
+    variant: Variant
+    models: Models
+
+    def pipeline(self) -> FacePipeline:
+        return FacePipeline(self.models, self.variant.params())
 
 
-def compare_clip(clip: str, models: Models) -> ClipParity:
+def sides(variant: Variant) -> tuple[Side, Side]:
+    """The shipped pipeline and ``variant``, sharing models where the variant loads the same ones."""
+    variant_models = Models.load(variant.params())
+    if variant.params().precision == VisionParams.from_settings(config.VisionSettings()).precision:
+        return Side(SHIPPED, variant_models), Side(variant, variant_models)  # light: v2 and the light mesh
+    return Side(SHIPPED, Models.load(SHIPPED.params())), Side(variant, variant_models)
+
+
+def compare_clip(clip: str, shipped: Side, variant: Side) -> ClipParity:
     """Both pipelines over every frame of ``clip``, side by side (each tracks on its own)."""
-    full = FacePipeline(models, vision_params("full"))
-    light = FacePipeline(models, vision_params("light"))
+    a_pipe, b_pipe = shipped.pipeline(), variant.pipeline()
     errors, mads, light_frames = [], [], 0
     for frame in iter_video(assets.media_path(clip)):
-        a, b = full.analyze(frame.pixels), light.analyze(frame.pixels)
+        a, b = a_pipe.analyze(frame.pixels), b_pipe.analyze(frame.pixels)
         if not a or not b:
             continue
         ra, rb = a[0], b[0]
@@ -126,10 +172,10 @@ def compare_clip(clip: str, models: Models) -> ClipParity:
     return ClipParity(clip, len(errors), light_frames, float(np.mean(errors)), float(np.mean(mads)))
 
 
-def trigger_peaks(clip: str, look: str, tracking: str, models: Models, book: looks.LookBook) -> list[int]:
+def trigger_peaks(clip: str, look: str, side: Side, book: looks.LookBook) -> list[int]:
     """The peak frame of every shot the booth's default policy decides on ``clip`` for ``look``."""
-    settings = config.Settings.model_validate({"vision": {"tracking": tracking}})
-    shooter = Shooter.from_settings(settings, book, models)
+    settings = config.Settings.model_validate({"vision": side.variant.settings})
+    shooter = Shooter.from_settings(settings, book, side.models)
     peaks = []
     for position, frame in enumerate(iter_video(assets.media_path(clip))):
         sequence = frame.index if frame.index is not None else position
@@ -140,27 +186,31 @@ def trigger_peaks(clip: str, look: str, tracking: str, models: Models, book: loo
 
 
 def mesh_report(
-    label_files: list[Path], calibrate: list[MediaSpan] | None = None, models: Models | None = None
+    label_files: list[Path],
+    calibrate: list[MediaSpan] | None = None,
+    variant: Variant = LIGHT,
+    compared: tuple[Side, Side] | None = None,
 ) -> MeshReport:
     """Every measure above, on the clips the labels name (and :data:`CLIPS` for the trigger)."""
     from booth.evaluate import load_labels
 
-    models = models or Models.load(vision_params("light"))
-    report = MeshReport()
+    shipped, other = compared or sides(variant)
+    report = MeshReport(variant)
     items = [item for path in label_files for item in load_labels(path)]
     clips = sorted({i["media"] for i in items if i["media"].endswith((".mp4", ".mov"))} | set(CLIPS))
-    report.clips = [compare_clip(clip, models) for clip in clips]
-    full = evaluate(items, models, calibrate, tracking="full").calls
-    light = evaluate(items, models, calibrate, tracking="light").calls
-    report.calls_compared = len(full)
+    report.clips = [compare_clip(clip, shipped, other) for clip in clips]
+    before = evaluate(items, shipped.models, calibrate, vision=shipped.variant.settings).calls
+    after = evaluate(items, other.models, calibrate, vision=other.variant.settings).calls
+    report.calls_compared = len(before)
+    a, b = variant.shipped_name, variant.name
     report.changed_calls = [
-        f"{k}: full {full[k]}, light {light.get(k)}" for k in full if light.get(k) != full[k]
+        f"{k}: {a} {before[k]}, {b} {after.get(k)}" for k in before if after.get(k) != before[k]
     ]
     book = looks.load()
     for clip in CLIPS:
         for look in LOOKS:
             report.peaks[(clip, look)] = (
-                trigger_peaks(clip, look, "full", models, book),
-                trigger_peaks(clip, look, "light", models, book),
+                trigger_peaks(clip, look, shipped, book),
+                trigger_peaks(clip, look, other, book),
             )
     return report

@@ -26,11 +26,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="VIDEO@FROM-TO",
         help="calibrate that clip's sitter from these frames (left out of the counts); repeatable",
     )
-    parser.add_argument(
+    against = parser.add_mutually_exclusive_group()
+    against.add_argument(
         "--mesh",
         action="store_true",
         help="instead, hold the light tracking mesh against FaceMesh v2 on the labelled clips: landmark and "
         "blendshape differences, changed calls and trigger peaks (booth.evaluate_mesh)",
+    )
+    against.add_argument(
+        "--fp16",
+        action="store_true",
+        help='instead, hold FaceMesh v2 in half precision (vision.precision = "fp16") against fp32 the '
+        "same way; it differs only on a CPU with fp16 arithmetic, such as a Pi 5's",
     )
     parser.set_defaults(func=run)
 
@@ -41,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
         if span.first is None:
             # Without a range the whole clip would calibrate and then be left out of every count.
             raise MediaError(f"--calibrate {span}: name the frames, as VIDEO@FROM-TO")
-    if args.mesh:
-        from booth.evaluate_mesh import mesh_report
+    if args.mesh or args.fp16:
+        from booth.evaluate_mesh import FP16, LIGHT, mesh_report
 
-        mesh = mesh_report(args.labels, [_resolved(s) for s in spans])
+        mesh = mesh_report(args.labels, [_resolved(s) for s in spans], FP16 if args.fp16 else LIGHT)
         print("\n".join(mesh.lines()))
         return 0 if mesh.passed() else 1
     models = None

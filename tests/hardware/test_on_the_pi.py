@@ -78,6 +78,49 @@ def test_analysis_keeps_up_on_this_pi(camera, threads):
         assert fps >= 15
 
 
+def test_fp16_hint_on_this_pi(camera):
+    """``vision.precision = "fp16"`` against fp32 on the same camera frames, one interpreter thread each:
+    FaceMesh v2's time per frame and how far its points move. A Pi 5's Cortex-A76 has fp16 arithmetic, so
+    XNNPACK must take the hint there (the points move a little); a Pi 4's A72 has none, and both read the
+    same. Under qemu-aarch64 the points moved 0.17 % of the inter-ocular distance (README, "Measured")."""
+    from booth.config import VisionSettings
+    from booth.vision import FacePipeline, Models, VisionParams
+
+    pipelines = {}
+    for precision in ("fp32", "fp16"):
+        params = VisionParams.from_settings(VisionSettings(threads=1, precision=precision))
+        pipelines[precision] = FacePipeline(Models.load(params), params)
+    times: dict[str, list[float]] = {"fp32": [], "fp16": []}
+    moved: list[float] = []
+    last = 0
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        frame = camera.wait_frame(last, timeout=2)
+        assert frame is not None
+        last = frame.sequence
+        faces = {}
+        for precision, pipeline in pipelines.items():
+            readings = pipeline.analyze(frame.pixels)
+            if readings:
+                faces[precision] = readings[0]
+                times[precision].append(readings[0].timings_ms["landmarks"])
+        if len(faces) == 2:
+            a, b = faces["fp32"].landmarks, faces["fp16"].landmarks
+            iod = float(np.linalg.norm(a[468, :2] - a[473, :2]))
+            moved.append(float(np.linalg.norm(a[:, :2] - b[:, :2], axis=1).mean()) / iod)
+    if len(moved) < 10:
+        pytest.skip("no face in front of the camera: sit in front of it for this test")
+    fp32, fp16 = float(np.median(times["fp32"])), float(np.median(times["fp16"]))
+    taken = max(moved) > 0
+    print(
+        f"FaceMesh v2 on {pi_model()}: fp32 {fp32:.1f} ms, fp16 {fp16:.1f} ms ({fp32 / fp16:.2f}x); points "
+        f"moved {100 * np.mean(moved):.2f} % of the IOD (fp16 {'taken' if taken else 'not taken'})"
+    )
+    assert np.mean(moved) <= 0.015  # the landmark limit of booth eval --mesh / --fp16
+    if "Raspberry Pi 5" in (pi_model() or ""):
+        assert taken, "the Pi 5 has fp16 arithmetic, but XNNPACK ran fp32"
+
+
 def watch_streams(app, paths: tuple[str, ...]) -> list[threading.Thread]:
     """One reader per stream, each on its own thread as a server worker would be, until the app stops."""
 
