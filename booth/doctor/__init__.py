@@ -5,7 +5,8 @@ touches (a path, a command runner, the camera factory, a clock) is a parameter w
 default, so the tests make each check fail without a Pi. :func:`run_checks` turns a check that raises into a
 failed result: the doctor is what an operator runs when things are already wrong, so it must never be the
 thing that crashes. Who may read a file, for the models check, is :mod:`booth.doctor.access`; the checks of
-cloud delivery and the fleet link are :mod:`booth.doctor.outbound`.
+cloud delivery and the fleet link are :mod:`booth.doctor.outbound`; whether ``vision.precision`` can change
+anything on this CPU is :mod:`booth.doctor.cpu`.
 """
 
 from __future__ import annotations
