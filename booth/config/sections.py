@@ -47,8 +47,9 @@ class VisionSettings(Section):
     precision: Literal["fp32", "fp16"] = Field(
         "fp32",
         description="fp16: ask XNNPACK to run FaceMesh v2 in half precision, which it does only on a CPU "
-        "with fp16 arithmetic (a Pi 5; a Pi 4 and x86 stay fp32). Not yet timed on a Pi: run "
-        "tests/hardware and booth eval --fp16 there first (README, Measured)",
+        "with fp16 arithmetic (a Pi 5; a Pi 4 and x86 stay fp32). Not at parity with fp32 (emulated: 10 of "
+        "1456 labelled calls changed) and not yet timed on a Pi: for a Pi 5 that cannot keep the frame "
+        "rate; run tests/hardware and booth eval --fp16 there first (README, Measured)",
     )
     full_every: int = Field(
         6,
