@@ -150,9 +150,10 @@ class Side:
 
 def sides(variant: Variant) -> tuple[Side, Side]:
     """The shipped pipeline and ``variant``, sharing models where the variant loads the same ones."""
-    variant_models = Models.load(variant.params())
-    if variant.params().precision == VisionParams.from_settings(config.VisionSettings()).precision:
-        return Side(SHIPPED, variant_models), Side(variant, variant_models)  # light: v2 and the light mesh
+    params = variant.params()
+    variant_models = Models.load(params)
+    if params.precision == SHIPPED.params().precision:  # light: the same v2, plus the light mesh
+        return Side(SHIPPED, variant_models), Side(variant, variant_models)
     return Side(SHIPPED, Models.load(SHIPPED.params())), Side(variant, variant_models)
 
 
