@@ -157,6 +157,12 @@ def sides(variant: Variant) -> tuple[Side, Side]:
     return Side(SHIPPED, Models.load(SHIPPED.params())), Side(variant, variant_models)
 
 
+def landmark_distance(reference: np.ndarray, other: np.ndarray) -> float:
+    """The mean distance between two reads' 478 points over the IOD (the irises' centres in ``reference``)."""
+    iod = float(np.linalg.norm(reference[468, :2] - reference[473, :2]))
+    return float(np.linalg.norm(reference[:, :2] - other[:, :2], axis=1).mean()) / iod
+
+
 def compare_clip(clip: str, shipped: Side, variant: Side) -> ClipParity:
     """Both pipelines over every frame of ``clip``, side by side (each tracks on its own)."""
     a_pipe, b_pipe = shipped.pipeline(), variant.pipeline()
@@ -166,8 +172,7 @@ def compare_clip(clip: str, shipped: Side, variant: Side) -> ClipParity:
         if not a or not b:
             continue
         ra, rb = a[0], b[0]
-        iod = float(np.linalg.norm(ra.landmarks[468, :2] - ra.landmarks[473, :2]))
-        errors.append(float(np.linalg.norm(ra.landmarks[:, :2] - rb.landmarks[:, :2], axis=1).mean()) / iod)
+        errors.append(landmark_distance(ra.landmarks, rb.landmarks))
         mads.append(float(np.mean([abs(ra.blendshapes[k] - rb.blendshapes[k]) for k in ra.blendshapes])))
         light_frames += rb.mesh == "light"
     return ClipParity(clip, len(errors), light_frames, float(np.mean(errors)), float(np.mean(mads)))

@@ -84,6 +84,7 @@ def test_fp16_hint_on_this_pi(camera):
     XNNPACK must take the hint there (the points move a little); a Pi 4's A72 has none, and both read the
     same. Under qemu-aarch64 the points moved 0.17 % of the inter-ocular distance (README, "Measured")."""
     from booth.config import VisionSettings
+    from booth.evaluate_mesh import MAX_LANDMARK_IOD, landmark_distance
     from booth.vision import FacePipeline, Models, VisionParams
 
     pipelines = {}
@@ -105,9 +106,7 @@ def test_fp16_hint_on_this_pi(camera):
                 faces[precision] = readings[0]
                 times[precision].append(readings[0].timings_ms["landmarks"])
         if len(faces) == 2:
-            a, b = faces["fp32"].landmarks, faces["fp16"].landmarks
-            iod = float(np.linalg.norm(a[468, :2] - a[473, :2]))
-            moved.append(float(np.linalg.norm(a[:, :2] - b[:, :2], axis=1).mean()) / iod)
+            moved.append(landmark_distance(faces["fp32"].landmarks, faces["fp16"].landmarks))
     if len(moved) < 10:
         pytest.skip("no face in front of the camera: sit in front of it for this test")
     fp32, fp16 = float(np.median(times["fp32"])), float(np.median(times["fp16"]))
@@ -116,7 +115,7 @@ def test_fp16_hint_on_this_pi(camera):
         f"FaceMesh v2 on {pi_model()}: fp32 {fp32:.1f} ms, fp16 {fp16:.1f} ms ({fp32 / fp16:.2f}x); points "
         f"moved {100 * np.mean(moved):.2f} % of the IOD (fp16 {'taken' if taken else 'not taken'})"
     )
-    assert np.mean(moved) <= 0.015  # the landmark limit of booth eval --mesh / --fp16
+    assert np.mean(moved) <= MAX_LANDMARK_IOD  # the landmark limit of booth eval --mesh / --fp16
     if "Raspberry Pi 5" in (pi_model() or ""):
         assert taken, "the Pi 5 has fp16 arithmetic, but XNNPACK ran fp32"
 
