@@ -528,7 +528,12 @@ class Picamera2:
         next_frame = time.monotonic()
         while not self._abort.is_set():
             prodded = self._prod.wait(max(0.0, next_frame - time.monotonic()))
-            self._prod.clear()
+            if prodded:
+                # Clear only a prod this trip saw. picamera2 prods through a pipe (``dispatch_functions``
+                # writes a byte to ``notifyme_w``; ``NullPreview.thread_func`` selects on it), which loses
+                # nothing: a prod landing after a timed-out wait is read on the next trip. Clearing it
+                # unseen lost ``stop()``'s job on a stalled camera, where no frame comes to run it.
+                self._prod.clear()
             if self._abort.is_set():
                 break
             new: list[CompletedRequest] = []
