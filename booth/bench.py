@@ -115,6 +115,46 @@ def paced_line(frames: list[np.ndarray], threads: int, fps: float = 30.0) -> str
     return f"ours at the camera's pace ({fps:g} fps, {len(frames)} frames), p50: " + ", ".join(results)
 
 
+#: The Pi camera's analysis formats (:data:`booth.camera.picam.AUTO_FORMATS`, and XBGR8888 set by hand).
+CAMERA_FORMATS = (("BGR888", "Pi 5"), ("XBGR8888", "by hand"), ("YUV420", "Pi 4"))
+
+
+def camera_buffers(pixels: np.ndarray) -> dict[str, np.ndarray]:
+    """A frame laid out as the Pi camera delivers it in each of :data:`CAMERA_FORMATS`, rows unpadded.
+
+    YUV420 is encoded as full-range BT.601 (sYCC), chroma averaged over each 2x2 block.
+    """
+    height, width = pixels.shape[:2]
+    rgb = pixels[: height // 2 * 2, : width // 2 * 2].astype(np.float32)
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    blocks = (rgb.shape[0] // 2, 2, rgb.shape[1] // 2, 2)
+    blue = ((rgb[..., 2] - luma) * 0.564).reshape(blocks).mean(axis=(1, 3))
+    red = ((rgb[..., 0] - luma) * 0.713).reshape(blocks).mean(axis=(1, 3))
+    planes = (luma, blue + 128, red + 128)
+    yuv = np.concatenate([np.clip(plane.round(), 0, 255).astype(np.uint8).ravel() for plane in planes])
+    xbgr = np.dstack([pixels, np.full((height, width), 255, np.uint8)])
+    return {"BGR888": pixels.ravel().copy(), "XBGR8888": xbgr.ravel(), "YUV420": yuv}
+
+
+def conversion_line(pixels: np.ndarray, repeats: int = 200) -> str:
+    """The Pi camera's conversion of one analysis frame to RGB, per format (the replay camera skips it)."""
+    from booth.camera.convert import BT601_FULL, to_rgb
+
+    height, width = pixels.shape[:2]
+    parts = []
+    for fmt, where in CAMERA_FORMATS:
+        buffer = camera_buffers(pixels)[fmt]
+        even = (width // 2 * 2, height // 2 * 2) if fmt == "YUV420" else (width, height)
+        stride = even[0] * {"BGR888": 3, "XBGR8888": 4, "YUV420": 1}[fmt]
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            to_rgb(buffer, fmt, even[0], even[1], stride, BT601_FULL)
+            times.append((time.perf_counter() - start) * 1000)
+        parts.append(f"{fmt} ({where}) {pct(times, 50):.2f}")
+    return f"camera conversion of a {width}x{height} frame to RGB, p50 ms: " + ", ".join(parts)
+
+
 def make_mediapipe() -> Callable[[list[np.ndarray]], list[float]]:
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
@@ -247,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     print(per_frame_row("ours, light tracking", light) + "   (opt-in; not at parity: booth eval --mesh)")
     if theirs:
         print(per_frame_row("mediapipe", theirs))
+    print(conversion_line(frames[0]))
     one_core = summary("bench", ours, theirs)
 
     unpin(cores)

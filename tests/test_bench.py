@@ -55,3 +55,24 @@ def test_a_frame_that_overruns_its_period_is_followed_at_once(clock):
     analyze, starts = analysis_taking(clock, [0.03, 0.03, 0.03])
     bench.run_paced([np.zeros((2, 2, 3), np.uint8)] * 3, analyze, period=0.01)
     assert np.diff(starts) == pytest.approx([0.03, 0.03]) and clock.sleeps == []
+
+
+def test_camera_buffers_hold_the_frame_as_the_pi_camera_lays_it_out() -> None:
+    """The conversion line times real frames: each buffer decodes back to the clip's frame."""
+    from booth.camera.convert import BT601_FULL, to_rgb
+
+    frame = bench.load_frames(every=100)[0]
+    height, width = frame.shape[:2]
+    buffers = bench.camera_buffers(frame)
+    np.testing.assert_array_equal(to_rgb(buffers["BGR888"], "BGR888", width, height, width * 3), frame)
+    np.testing.assert_array_equal(to_rgb(buffers["XBGR8888"], "XBGR8888", width, height, width * 4), frame)
+    decoded = to_rgb(buffers["YUV420"], "YUV420", width, height, width, BT601_FULL)
+    diff = np.abs(decoded.astype(int) - frame.astype(int))
+    assert diff.mean() < 1 and np.percentile(diff, 99) <= 8  # 4:2:0 chroma and rounding only
+
+
+def test_conversion_line_names_each_pi_format() -> None:
+    line = bench.conversion_line(bench.load_frames(every=100)[0], repeats=3)
+    assert line.startswith("camera conversion of a 640x360 frame to RGB, p50 ms: ")
+    for fmt, where in bench.CAMERA_FORMATS:
+        assert f"{fmt} ({where}) " in line

@@ -2,9 +2,9 @@
 
 The only module that imports picamera2, and only inside functions: importing it off a Pi fails, and on a
 Pi it starts libcamera. Two streams from one configuration: ``lores`` feeds the models (YUV420 on a Pi 4,
-whose ISP gives lores only as YUV; XBGR8888 on a Pi 5), ``main`` at full resolution in YUV420 (1.5 bytes a
-pixel, half of RGB) fills the ring buffer, converted to RGB only when a still is asked for. Both come from
-the same sensor mode, so a still needs no mode switch (that costs 0.5-1.5 s).
+whose ISP gives lores only as YUV; BGR888 on a Pi 5, see :data:`AUTO_FORMATS`), ``main`` at full
+resolution in YUV420 (1.5 bytes a pixel, half of RGB) fills the ring buffer, converted to RGB only when a
+still is asked for. Both come from the same sensor mode, so a still needs no mode switch (0.5-1.5 s).
 
 What the library does that this module has to answer (read from picamera2 0.3.38; the test fake
 ``tests/fakes/picamera2`` mirrors each point and cites where it comes from):
@@ -58,8 +58,13 @@ AF_MODE_CONTINUOUS = 2
 AF_METERING_AUTO = 0
 AF_METERING_WINDOWS = 1
 #: Analysis formats tried in order for ``analysis_format = "auto"``: the Pi 5 takes the first, a Pi 4 refuses
-#: it (its lores stream is YUV only) and takes the second.
-AUTO_FORMATS = ("XBGR8888", "YUV420")
+#: it (its lores stream is YUV only: picamera2's ``check_camera_config``) and takes the second. BGR888 is
+#: bytes R,G,B, the models' own layout, so the frame is the buffer ``make_buffer`` copied out, with no
+#: conversion at all (a 640-wide row is 1920 bytes, already aligned). It is also what the Pi 5's ISP writes
+#: natively: libcamera's PiSP pipeline (``adjustDeviceFormat``) has the BCM2712 C0's back end, which has no
+#: 32-bit RGB output, write XBGR8888 as 24-bit and widens it to 32 bits on the CPU afterwards, which the
+#: conversion would then narrow again (0.8 ms for 640x360 on this development machine).
+AUTO_FORMATS = ("BGR888", "YUV420")
 FIX_INSTALL = (
     "on Raspberry Pi OS run `sudo apt install python3-picamera2` and make the venv with "
     "--system-site-packages (`make` does), or choose --camera usb:N / replay:PATH"

@@ -82,7 +82,7 @@ class CameraSettings(Section):
     )
     analysis_format: Literal["auto", "YUV420", "XBGR8888", "RGB888", "BGR888"] = Field(
         "auto",
-        description="picamera2 lores pixel format; auto tries XBGR8888 (Pi 5), then YUV420 (Pi 4)",
+        description="picamera2 lores pixel format; auto tries BGR888 (Pi 5), then YUV420 (Pi 4)",
     )
     still_size: tuple[int, int] | None = Field(
         None,
