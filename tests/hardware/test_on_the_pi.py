@@ -48,6 +48,30 @@ def test_both_streams_deliver_at_the_configured_rate(camera):
     assert abs(still.timestamp - frame.timestamp) < 0.1  # the ring holds that very moment
 
 
+def test_auto_analysis_format_on_this_pi(camera):
+    """A Pi 5 gives lores as BGR888 (bytes R,G,B: the PiSP's native RGB, and the frame needs no conversion),
+    a Pi 4 only as YUV420. Prints what converting one lores buffer to RGB costs on this Pi, against
+    XBGR8888's (the Pi 5's format before): ``make bench`` prints the same on the development machine."""
+    from booth.camera.convert import to_rgb
+
+    frame = camera.wait_frame(0, timeout=10)
+    assert frame is not None, camera.state.fault
+    lores = camera.lores
+    assert lores is not None
+    expected = "BGR888" if (pi_model() or "").startswith("Raspberry Pi 5") else "YUV420"
+    assert lores.format == expected
+    formats = {lores.format: lores.stride, "XBGR8888": lores.width * 4}
+    costs = []
+    for fmt, stride in formats.items():
+        rows = lores.height * 3 // 2 if fmt == "YUV420" else lores.height
+        buffer = np.zeros(stride * rows, np.uint8)  # the cost does not depend on the bytes
+        start = time.perf_counter()
+        for _ in range(50):
+            to_rgb(buffer, fmt, lores.width, lores.height, stride, lores.ycbcr)
+        costs.append(f"{fmt} {(time.perf_counter() - start) * 1000 / 50:.2f} ms")
+    print(f"lores on {pi_model()}: {lores.width}x{lores.height} {lores.format}; to RGB: {', '.join(costs)}")
+
+
 @pytest.mark.parametrize("threads", [0, 1, 2], ids=["auto", "1-thread", "2-threads"])
 def test_analysis_keeps_up_on_this_pi(camera, threads):
     """The budget: analysis at 15-30 fps on a Pi 5 (one analysis thread), at the camera's own pace: each
