@@ -111,8 +111,17 @@ def load_image(path: Path | str, max_side: int = MAX_SIDE) -> np.ndarray:
         raise MediaError(f"{path}: cannot decode image ({err})") from None
 
 
-def iter_video(path: Path | str, every: int = 1, max_side: int = MAX_SIDE) -> Generator[Frame, None, None]:
-    """Yield RGB frames of a video; stops quietly (with a log line) at undecodable trailing frames."""
+def iter_video(
+    path: Path | str, every: int = 1, max_side: int = MAX_SIDE, threaded: bool = True
+) -> Generator[Frame, None, None]:
+    """Yield RGB frames of a video; stops quietly (with a log line) at undecodable trailing frames.
+
+    ``threaded`` lets libavcodec decode, and swscale convert to RGB, on their own worker threads (faster
+    for a whole clip, as ``booth eval`` reads them). ``threaded=False`` does both on the calling thread, as
+    the replay camera does: the work is then the camera thread's CPU, which the booth's CPU split charges
+    to the camera stage (on worker threads it fell to "other", and the threads started and ended with
+    every loop of the clip). The frames are the same either way (``tests/test_media.py``).
+    """
     import av  # deferred: PyAV is only needed for video
 
     path = Path(path)
@@ -126,7 +135,11 @@ def iter_video(path: Path | str, every: int = 1, max_side: int = MAX_SIDE) -> Ge
         if not container.streams.video:
             raise MediaError(f"{path}: has no video stream")
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if threaded:
+            stream.thread_type = "AUTO"
+        else:
+            stream.thread_type = "NONE"
+            stream.thread_count = 1
         index = 0
         try:
             for frame in container.decode(stream):
@@ -135,7 +148,9 @@ def iter_video(path: Path | str, every: int = 1, max_side: int = MAX_SIDE) -> Ge
                     if max(width, height) > max_side:
                         scale = max_side / max(width, height)
                         width, height = round(width * scale) // 2 * 2, round(height * scale) // 2 * 2
-                    pixels = frame.to_ndarray(format="rgb24", width=width, height=height)
+                    pixels = frame.to_ndarray(
+                        format="rgb24", width=width, height=height, threads=None if threaded else 1
+                    )
                     seconds = float(frame.time) if frame.time is not None else index / 30.0
                     yield Frame(pixels, index, seconds)
                 index += 1

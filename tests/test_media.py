@@ -55,6 +55,28 @@ def test_video_frames_carry_index_and_time(media):
     assert frames[1].timestamp == pytest.approx(10 / 30, abs=0.01)
 
 
+def test_unthreaded_decoding_gives_the_same_frames_on_the_calling_thread(media):
+    """The replay camera decodes on its own thread, so the CPU split charges the decode to the camera."""
+    import itertools
+    import os
+
+    def tasks() -> int:
+        return len(os.listdir("/proc/self/task"))  # every OS thread of this process
+
+    before = tasks()
+    unthreaded, busiest = [], 0
+    for frame in iter_video(media("WolfgangLanger_Pexels.mp4"), threaded=False):
+        busiest = max(busiest, tasks())
+        unthreaded.append(frame.pixels)
+        if len(unthreaded) == 40:
+            break
+    assert busiest == before  # libavcodec started no worker thread
+    threaded = [f.pixels for f in itertools.islice(iter_video(media("WolfgangLanger_Pexels.mp4")), 40)]
+    assert len(threaded) == len(unthreaded) == 40
+    for ours, theirs in zip(unthreaded, threaded, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_video_with_undecodable_tail_yields_what_decodes(media):
     frames = list(iter_video(media("no_face.mp4")))
     assert len(frames) > 10

@@ -63,7 +63,7 @@ class ReplayCamera(Camera):
     def _new_pass(self) -> Generator[Frame, None, None]:
         if self.path.is_dir():
             return self._iter_folder()
-        return iter_video(self.path, max_side=self._max_side)
+        return iter_video(self.path, max_side=self._max_side, threaded=False)  # CPU on this thread
 
     def _next_of_pass(self) -> Frame | None:
         """Next frame of the current pass, or None at its end; MediaError if nothing decodes."""
