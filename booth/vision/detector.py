@@ -9,6 +9,7 @@ by the 128-pixel input size.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,16 +102,22 @@ def weighted_nms(
 
 
 class FaceDetector:
-    """Finds faces in a whole frame. Runs only when tracking has nothing to follow."""
+    """Finds faces in a whole frame: when tracking has nothing to follow, and now and then for new faces.
+
+    Safe to call from several threads: one interpreter serves them one call at a time (the live pipeline's
+    periodic look runs on its own thread while a still may be read on the analysis thread).
+    """
 
     def __init__(self, model: Model) -> None:
         if model.input_shape != (1, INPUT_SIZE, INPUT_SIZE, 3):
             raise ValueError(f"{model.path}: not the BlazeFace short-range model")
         self.model = model
+        self._lock = threading.Lock()
 
     def detect(self, image: Image.Image, max_faces: int = 8, min_score: float = MIN_SCORE) -> list[Detection]:
         """Faces in the whole frame, letterboxed to 128 px (the booth's sitter fills much of the frame)."""
-        boxes, kps, scores = self._candidates(image, min_score)
+        with self._lock:
+            boxes, kps, scores = self._candidates(image, min_score)
         return self._merge(boxes, kps, scores, max_faces)
 
     def detect_tiled(
@@ -121,6 +128,10 @@ class FaceDetector:
         The short-range model needs a face to span roughly a sixth of its input or more; a group photo's faces
         are smaller. Costs about 15 detector runs, so it is for stills, never the live path.
         """
+        with self._lock:
+            return self._tiled(image, max_faces, min_score)
+
+    def _tiled(self, image: Image.Image, max_faces: int, min_score: float) -> list[Detection]:
         boxes, kps, scores = self._candidates(image, min_score)
         width, height = image.size
         side = max(width, height) / 3

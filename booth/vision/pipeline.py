@@ -2,6 +2,8 @@
 
 On video the detector runs only when nothing is tracked, or every ``detect_every`` frames to notice a new
 face; otherwise each face's crop comes from its previous landmarks (MediaPipe's VIDEO mode does the same).
+With a core to spare, that periodic look runs on a thread of its own beside the frame's analysis, and the
+faces it finds join the tracks on the next frame (see :meth:`FacePipeline.analyze`).
 A track ends when the landmark model's face-presence probability drops below
 :data:`~booth.vision.landmarks.MIN_PRESENCE`.
 
@@ -13,10 +15,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -26,7 +29,7 @@ from booth.vision import eyes, gaze, geometry
 from booth.vision.blendshapes import NAMES as BLENDSHAPE_NAMES
 from booth.vision.blendshapes import BlendshapeModel
 from booth.vision.crop import RotatedRect, within
-from booth.vision.detector import FaceDetector, iou, overlap
+from booth.vision.detector import Detection, FaceDetector, iou, overlap
 from booth.vision.emotion import NAMES as EMOTION_NAMES
 from booth.vision.emotion import EmotionModel
 from booth.vision.landmarks import MIN_PRESENCE, LandmarkModel, Landmarks, roi_from_landmarks
@@ -95,9 +98,14 @@ class Models:
     light: LightMeshModel | None = None  # FaceMesh v1 + iris, for light tracking
     #: A second thread for work that can overlap within one frame (with ``threads`` above 1), else None.
     helper: ThreadPoolExecutor | None = None
-    #: CPU seconds the helper thread has spent on frames so far: the caller that measures its own thread's
-    #: CPU per frame (the booth's CPU split) adds this, which no other thread's clock sees.
+    #: A thread for the periodic look for new faces while faces are tracked when a core is spare for it
+    #: (:attr:`VisionParams.look_beside`), else None: the look then overlaps the frame's analysis instead
+    #: of adding the detector's time to one frame in ``detect_every``.
+    detector_thread: ThreadPoolExecutor | None = None
+    #: CPU seconds the helper and detector threads have spent on frames so far: the caller that measures its
+    #: own thread's CPU per frame (the booth's CPU split) adds this, which no other thread's clock sees.
     helper_cpu_seconds: float = 0.0
+    _cpu_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, params: VisionParams) -> Models:
@@ -119,16 +127,28 @@ class Models:
                 LightMeshModel(model("face_mesh_v1"), model("iris")) if params.tracking == "light" else None
             ),
             helper=ThreadPoolExecutor(1, thread_name_prefix="vision-helper") if params.threads > 1 else None,
+            detector_thread=(
+                ThreadPoolExecutor(1, thread_name_prefix="vision-detector") if params.look_beside else None
+            ),
         )
 
     def close(self) -> None:
-        """Stop the helper thread (the interpreters need nothing: they go with the last reference)."""
-        if self.helper is not None:
-            self.helper.shutdown(wait=True)
+        """Stop the helper threads (the interpreters need nothing: they go with the last reference)."""
+        for pool in (self.helper, self.detector_thread):
+            if pool is not None:
+                pool.shutdown(wait=True)
 
-    def busy_seconds(self) -> float:
-        """Total time spent inside model invocations so far."""
-        parts = [self.detector.model, self.landmarks.model, self.blendshapes.model]
+    def add_helper_cpu(self, seconds: float) -> None:
+        """Count CPU a helper or detector thread spent (two threads add, so under a lock)."""
+        with self._cpu_lock:
+            self.helper_cpu_seconds += seconds
+
+    def busy_seconds(self, detector: bool = True) -> float:
+        """Total time spent inside model invocations so far; ``detector=False`` leaves the detector out (a
+        periodic look on the detector thread is no part of the analysing thread's frame)."""
+        parts = [self.landmarks.model, self.blendshapes.model]
+        if detector:
+            parts.append(self.detector.model)
         if self.emotion is not None:
             parts.append(self.emotion.model)
         if self.light is not None:
@@ -151,10 +171,14 @@ class FacePipeline:
         self._tracks: list[_Track] = []
         self._ids = itertools.count(1)
         self._frame = 0
+        #: The periodic look for new faces running on the detector thread, taken on the next frame.
+        self._looking: Future[list[Detection]] | None = None
+        self._detector_busy = 0.0  # seconds in the detector on this thread during the current frame
 
     def reset(self) -> None:
         """Forget tracked faces (next frame runs the detector)."""
         self._tracks.clear()
+        self._looking = None
 
     def analyze(
         self,
@@ -174,39 +198,94 @@ class FacePipeline:
         ``emotions=False`` skips the emotion model (the caller's looks read no emotion): ``emotions`` is
         then empty. A callable decides per face from its blendshapes (the emotion model then runs after
         them, on this thread): the booth's smile call reads emotions only for a raised mouth.
+
+        While faces are tracked, the look for new ones every ``detect_every`` frames runs on the models'
+        detector thread when there is one, and what it found joins the tracks at the start of the next
+        call, always that one (waiting for it if need be), so the result does not depend on the threads'
+        timing. A face that walks in is tracked one frame later than with the look on this thread; the
+        tracked sitter's frames never wait for the detector. A frame that loses every track takes its own
+        look at once, as before.
         """
         start = time.perf_counter()
-        busy_before = self.models.busy_seconds()
+        self._detector_busy = 0.0
+        busy_before = self.models.busy_seconds(detector=False)
         image = _LazyImage(pixels)
         timings: dict[str, float] = {}
         if not track:
             self._tracks.clear()
+            self._looking = None
+        self._take_new_faces(timings)
         detect_now = not self._tracks or self._frame % self.params.detect_every == 0
         self._frame += 1
-        if detect_now:
+        detected = False
+        if detect_now and track and self._tracks and self.models.detector_thread is not None:
+            self._look_for_new_faces(image)
+        elif detect_now:
             self._detect(image, timings, tiled=(not track) if thorough is None else thorough)
+            detected = True
         refine = (not track) if refine is None else refine
         readings = self._follow(
             image, timings, STILL_REFINE_PASSES if refine else 0, precise or not track, emotions
         )
-        if not readings and not detect_now:
-            # Every track was lost this frame: look again at once rather than miss a frame.
-            self._detect(image, timings)
+        if not readings and not detected:
+            # Every track was lost this frame: look again at once rather than miss a frame (or take this
+            # frame's own look from the detector thread, which is the same look).
+            if not self._take_new_faces(timings):
+                self._detect(image, timings)
             readings = self._follow(image, timings, emotions=emotions)
         total = (time.perf_counter() - start) * 1000
-        invoke = (self.models.busy_seconds() - busy_before) * 1000
+        invoke = (self.models.busy_seconds(detector=False) - busy_before + self._detector_busy) * 1000
         for reading in readings:
             reading.timings_ms["total"] = total
             reading.timings_ms["models"] = invoke
         return readings
 
     def _detect(self, image: _LazyImage, timings: dict[str, float], tiled: bool = False) -> None:
+        detector = self.models.detector
         t0 = time.perf_counter()
+        busy0 = detector.model.busy_seconds
         if tiled:
-            detections = self.models.detector.detect_tiled(image.image, max_faces=self.params.max_faces)
+            detections = detector.detect_tiled(image.image, max_faces=self.params.max_faces)
         else:
-            detections = self.models.detector.detect(image.image, max_faces=self.params.max_faces)
+            detections = detector.detect(image.image, max_faces=self.params.max_faces)
+        # This pipeline's own look is never running now (see analyze); another pipeline's may be, and its time
+        # would count here too (a still's read while the live look runs: rare, and only its "models").
+        self._detector_busy += detector.model.busy_seconds - busy0
         timings["detect"] = timings.get("detect", 0.0) + (time.perf_counter() - t0) * 1000
+        self._add_tracks(detections)
+
+    def _look_for_new_faces(self, image: _LazyImage) -> None:
+        """Start the periodic detector run on the detector thread (taken by :meth:`_take_new_faces`)."""
+        assert self.models.detector_thread is not None and self._looking is None
+        frame = image.image  # Pillow's copy, made here: the caller may reuse its pixels after this call
+        detector, models, max_faces = self.models.detector, self.models, self.params.max_faces
+
+        def look() -> list[Detection]:
+            began = time.thread_time()
+            try:
+                return detector.detect(frame, max_faces=max_faces)
+            finally:
+                models.add_helper_cpu(time.thread_time() - began)
+
+        self._looking = self.models.detector_thread.submit(look)
+
+    def _take_new_faces(self, timings: dict[str, float]) -> bool:
+        """Add the faces the detector thread's look found; False when no look was running. Almost always
+        it is done by now (it ran beside the last frame); the wait, if any, is this frame's "detect"."""
+        looking, self._looking = self._looking, None
+        if looking is None:
+            return False
+        if not looking.done():
+            t0 = time.perf_counter()
+            detections = looking.result()
+            timings["detect"] = timings.get("detect", 0.0) + (time.perf_counter() - t0) * 1000
+        else:
+            detections = looking.result()
+        self._add_tracks(detections)
+        return True
+
+    def _add_tracks(self, detections: list[Detection]) -> None:
+        """Start a track for each detection no current track covers, up to ``max_faces``."""
         for det in detections:
             box = np.array(det.box)
             tracked = [np.array(t.roi.axis_box()) for t in self._tracks]
@@ -298,7 +377,7 @@ class FacePipeline:
             try:
                 return read()
             finally:
-                self.models.helper_cpu_seconds += time.thread_time() - start  # only the helper writes it
+                self.models.add_helper_cpu(time.thread_time() - start)
 
         if self.models.helper is None:
             scores = read()

@@ -9,6 +9,7 @@ import pytest
 
 from booth.config import VisionSettings
 from booth.vision import FacePipeline, Models, VisionParams
+from booth.vision.params import usable_cores
 
 
 def test_params_carry_every_vision_setting():
@@ -24,9 +25,10 @@ def test_params_carry_every_vision_setting():
         precision="fp16",
     )
     params = VisionParams.from_settings(VisionSettings(**chosen))
-    assert params == VisionParams(**chosen)
-    # One field per setting: a new vision setting that vision never hears of fails here.
-    assert {f.name for f in dataclasses.fields(VisionParams)} == set(VisionSettings.model_fields)
+    assert params == VisionParams(**chosen, cores=usable_cores())
+    # One field per setting (and the machine's cores, which no setting gives): a new vision setting that
+    # vision never hears of fails here.
+    assert {f.name for f in dataclasses.fields(VisionParams)} == {*VisionSettings.model_fields, "cores"}
     with pytest.raises(dataclasses.FrozenInstanceError):
         params.max_faces = 1
 
@@ -80,3 +82,22 @@ def test_auto_threads_gives_two_from_four_cores(monkeypatch):
     monkeypatch.setattr(params_module.os, "sched_getaffinity", lambda pid: {0, 1})
     assert VisionParams.from_settings(settings).threads == 1
     assert VisionParams.from_settings(VisionSettings(threads=3)).threads == 3  # a studio's own choice stands
+
+
+@pytest.mark.parametrize(
+    ("cores", "threads", "beside"),
+    [(4, 2, True), (2, 1, True), (2, 2, False), (3, 2, False), (1, 1, False)],
+    ids=["pi-auto", "two-cores-one-thread", "two-cores-two-threads", "three-cores", "one-core"],
+)
+def test_the_periodic_look_gets_a_thread_only_with_a_core_to_spare(vision_params, cores, threads, beside):
+    """The analysis holds its thread, the extra interpreter thread and the emotion helper (threads > 1)."""
+    params = dataclasses.replace(vision_params, cores=cores, threads=threads)
+    assert params.look_beside is beside
+
+
+def test_from_settings_reads_the_cores_this_process_may_use(monkeypatch):
+    from booth.vision import params as params_module
+
+    monkeypatch.setattr(params_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    params = VisionParams.from_settings(VisionSettings())
+    assert params.cores == 4 and params.threads == 2 and params.look_beside

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from booth.config import PolicySettings
 from booth.looks import Thresholds
@@ -115,6 +116,90 @@ def test_tracking_runs_the_detector_rarely(pipeline, media):
     assert len(frames) == 72
     assert detected <= 72 // pipeline.params.detect_every + 1
     assert tracked >= 60
+
+
+@pytest.fixture(scope="module")
+def looking_models():
+    """One interpreter thread and cores to spare (the booth's setting on a 2-core machine): the models have
+    a detector thread for the periodic look."""
+    from booth.config import VisionSettings
+    from booth.vision import Models, VisionParams
+
+    params = dataclasses.replace(VisionParams.from_settings(VisionSettings(threads=1)), cores=2)
+    assert params.look_beside
+    models = Models.load(params)
+    yield models, params
+    models.close()
+
+
+def test_periodic_look_runs_beside_the_frame_and_reads_the_same(looking_models, media, monkeypatch):
+    """While the sitter is tracked, the look for new faces runs on the detector thread: the frames read
+    exactly what the same pipeline reads with the look on its own thread, and none waits for it."""
+    import threading
+
+    models, params = looking_models
+    assert models.detector_thread is not None
+    callers: list[str] = []
+    detect = models.detector.detect
+
+    def noting_the_thread(*args, **kwargs):
+        callers.append(threading.current_thread().name)
+        return detect(*args, **kwargs)
+
+    monkeypatch.setattr(models.detector, "detect", noting_the_thread)
+    beside = FacePipeline(models=models, params=params)
+    inline = FacePipeline(models=dataclasses.replace(models, detector_thread=None), params=params)
+    cpu_before, periodic = models.helper_cpu_seconds, 0
+    for frame in iter_video(media("single_face.mp4")):
+        (ours,) = beside.analyze(frame.pixels)
+        (theirs,) = inline.analyze(frame.pixels)
+        np.testing.assert_array_equal(ours.landmarks, theirs.landmarks)
+        assert ours.blendshapes == theirs.blendshapes and ours.track_id == theirs.track_id == 1
+        if frame.index and "detect" in theirs.timings_ms:  # a periodic look on the analysing thread
+            periodic += 1
+            assert "detect" not in ours.timings_ms  # this frame did not wait for its look
+    assert periodic == 72 // params.detect_every
+    looks = [name for name in callers if name.startswith("vision-detector")]
+    assert len(looks) == periodic and callers.count(threading.main_thread().name) == periodic + 2
+    assert models.helper_cpu_seconds > cpu_before  # the looks' CPU (and the emotion helper's) for the split
+
+
+def test_a_face_that_walks_in_is_tracked_one_frame_after_the_look(looking_models, photo):
+    """Two sitters side by side; the second appears at frame 7. With a look every 5 frames, the look on
+    the analysing thread tracks them from frame 10, the look beside it from frame 11."""
+    models, params = looking_models
+    params = dataclasses.replace(params, detect_every=5)
+    face = np.asarray(Image.fromarray(photo("single_face.jpg")).resize((320, 314)))
+    both = np.ascontiguousarray(np.hstack([face, face]))
+    alone = both.copy()
+    alone[:, 320:] = 0
+    frames = [alone] * 7 + [both] * 7
+    firsts = []
+    for detector_thread in (None, models.detector_thread):
+        pipeline = FacePipeline(
+            models=dataclasses.replace(models, detector_thread=detector_thread), params=params
+        )
+        counts = [len(pipeline.analyze(pixels)) for pixels in frames]
+        assert counts[0] == 1 and counts[-1] == 2
+        firsts.append(counts.index(2))
+    assert firsts == [10, 11]
+
+
+def test_the_detector_serves_two_threads_one_call_at_a_time(models, photo):
+    """The live pipeline's look (detector thread) and a still's read (analysis thread) share one
+    interpreter: concurrent calls find what calls one after another find."""
+    import concurrent.futures
+
+    images = [
+        Image.fromarray(photo(name)) for name in ("single_face.jpg", "grace_hopper.jpg", "astronaut.png")
+    ]
+    alone = [[d.box for d in models.detector.detect(image)] for image in images]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        runs = [
+            pool.submit(lambda i=i: [d.box for d in models.detector.detect(images[i % 3])]) for i in range(60)
+        ]
+        together = [run.result() for run in runs]
+    assert together == [alone[i % 3] for i in range(60)]
 
 
 def test_eyes_closed_frames_read_closed(pipeline, media):
