@@ -105,6 +105,40 @@ def run_paced(
     return times
 
 
+def look_line(frames: list[np.ndarray], passes: int) -> str:
+    """The periodic look for new faces on its own thread against inline, one interpreter thread, on every
+    core the process may use (``VisionParams.look_beside``; the booth's setting on a 2-core machine): p50
+    of the frames that look, of the frame after each, and of the rest. The same models, alternating."""
+    import dataclasses
+
+    from booth import config
+    from booth.vision import FacePipeline, Models, VisionParams
+
+    params = VisionParams.from_settings(config.VisionSettings(threads=1))  # loaded here: after the unpin
+    if not params.look_beside:
+        return f"periodic look: not measured (no core to spare beside the analysis on {params.cores})"
+    models = Models.load(params)
+    setups = {"beside": models, "inline": dataclasses.replace(models, detector_thread=None)}
+    times: dict[str, dict[str, list[float]]] = {name: defaultdict(list) for name in setups}
+    every = params.detect_every
+    for _ in range(passes):
+        for name, chosen in setups.items():
+            pipeline = FacePipeline(chosen, params)
+            for index, pixels in enumerate(frames):
+                start = time.perf_counter()
+                pipeline.analyze(pixels)
+                after = index > every and index % every == 1
+                kind = "look" if index and index % every == 0 else "after" if after else "rest"
+                times[name][kind].append((time.perf_counter() - start) * 1000)
+    models.close()
+    parts = [
+        f"{name}: "
+        + ", ".join(f"{kind} {pct(times[name][kind], 50):.2f}" for kind in ("look", "after", "rest"))
+        for name in setups
+    ]
+    return f"periodic look (every {every} frames, one interpreter thread), p50 ms: " + "; ".join(parts)
+
+
 def paced_line(frames: list[np.ndarray], threads: int, fps: float = 30.0) -> str:
     """Ours with one interpreter thread and with ``threads``, each over ``frames`` at ``fps``."""
     results = []
@@ -300,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print(per_frame_row("mediapipe", theirs_all))
     all_cores = summary("bench_all_cores", ours_all, theirs_all)
     print(paced_line(frames[:PACED_FRAMES], threads))
+    print(look_line(frames, args.passes))
 
     trigger_latency(frames_by_clip=CLIPS)
     booth_lines: list[str] = []

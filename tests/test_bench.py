@@ -76,3 +76,15 @@ def test_conversion_line_names_each_pi_format() -> None:
     assert line.startswith("camera conversion of a 640x360 frame to RGB, p50 ms: ")
     for fmt, where in bench.CAMERA_FORMATS:
         assert f"{fmt} ({where}) " in line
+
+
+def test_look_line_times_the_look_beside_and_inline() -> None:
+    frames = bench.load_frames()[:40]
+    line = bench.look_line(frames, passes=1)
+    from booth.vision.params import usable_cores
+
+    if usable_cores() < 2:  # a one-core machine has no core to spare
+        assert line.startswith("periodic look: not measured")
+        return
+    assert line.startswith("periodic look (every 30 frames, one interpreter thread), p50 ms: beside: look ")
+    assert "; inline: look " in line and line.count("after") == 2 and line.count("rest") == 2
