@@ -92,9 +92,10 @@ def _rows(buffer: np.ndarray, offset: int, rows: int, stride: int, width_bytes: 
 
 
 #: Pillow's mode and raw unpacker for the packed formats whose bytes must be reordered or dropped. Pillow
-#: unpacks and repacks in C: 0.4-1.3 ms for 640x360 on this development machine, where numpy's strided
-#: copy of the same pixels took 1.9-2.2 ms (``make bench`` prints the conversions). ``BGR888`` (bytes
-#: R,G,B) needs neither: its rows already are what the models read.
+#: unpacks and repacks in C: for 640x360 on this development machine 0.1-0.2 ms (XBGR8888 rows without
+#: padding, which Pillow maps in place) to 1.3 ms (XRGB8888 with padded rows), where numpy's strided copy
+#: took 1.1-2.2 ms (``make bench`` prints the conversions). ``BGR888`` (bytes R,G,B) needs neither: its
+#: rows already are what the models read.
 _PILLOW_UNPACK = {"XBGR8888": ("RGBX", "RGBX"), "XRGB8888": ("RGBX", "BGRX"), "RGB888": ("RGB", "BGR")}
 
 
