@@ -59,12 +59,14 @@ def test_more_threads_overlap_the_emotion_model_and_read_the_same(vision_params,
     assert threaded.landmarks.model.threads == 2  # the small models keep one each: they run side by side
     assert threaded.blendshapes.model.threads == threaded.emotion.model.threads == 1
     pixels = photo("single_face.jpg")
+    inline_before = models.helper_cpu_seconds  # a video read earlier may have counted periodic looks
     (one,) = FacePipeline(models=models, params=vision_params).analyze(pixels, track=False)
     (two,) = FacePipeline(models=threaded, params=params).analyze(pixels, track=False)
     assert np.abs(one.landmarks - two.landmarks).max() < 0.05
     assert all(abs(one.emotions[k] - two.emotions[k]) < 1e-3 for k in one.emotions)
     assert two.timings_ms["emotion"] >= 0
-    assert threaded.helper_cpu_seconds > 0 and models.helper_cpu_seconds == 0  # for the booth's CPU split
+    # For the booth's CPU split: the helper's CPU is counted; one thread reads a still with no helper.
+    assert threaded.helper_cpu_seconds > 0 and models.helper_cpu_seconds == inline_before
 
 
 def test_emotions_can_be_skipped_per_frame(pipeline, photo):
