@@ -172,14 +172,15 @@ def camera_buffers(pixels: np.ndarray) -> dict[str, np.ndarray]:
 
 def conversion_line(pixels: np.ndarray, repeats: int = 200) -> str:
     """The Pi camera's conversion of one analysis frame to RGB, per format (the replay camera skips it)."""
-    from booth.camera.convert import BT601_FULL, to_rgb
+    from booth.camera.convert import BT601_FULL, PACKED, to_rgb
 
     height, width = pixels.shape[:2]
+    buffers = camera_buffers(pixels)
     parts = []
     for fmt, where in CAMERA_FORMATS:
-        buffer = camera_buffers(pixels)[fmt]
+        buffer = buffers[fmt]
         even = (width // 2 * 2, height // 2 * 2) if fmt == "YUV420" else (width, height)
-        stride = even[0] * {"BGR888": 3, "XBGR8888": 4, "YUV420": 1}[fmt]
+        stride = even[0] * PACKED.get(fmt, 1)  # YUV420: one byte of luma per pixel
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
