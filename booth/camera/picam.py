@@ -63,7 +63,7 @@ AF_METERING_WINDOWS = 1
 #: conversion at all (a 640-wide row is 1920 bytes, already aligned). It is also what the Pi 5's ISP writes
 #: natively: libcamera's PiSP pipeline (``adjustDeviceFormat``) has the BCM2712 C0's back end, which has no
 #: 32-bit RGB output, write XBGR8888 as 24-bit and widens it to 32 bits on the CPU afterwards, which the
-#: conversion would then narrow again (0.8 ms for 640x360 on this development machine).
+#: conversion would then narrow again (0.14-0.22 ms for 640x360 on this development machine, `make bench`).
 AUTO_FORMATS = ("BGR888", "YUV420")
 FIX_INSTALL = (
     "on Raspberry Pi OS run `sudo apt install python3-picamera2` and make the venv with "
