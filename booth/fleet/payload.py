@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 RUNNING = frozenset(s.value for s in (*ACTIVE, State.FAULT))
 FINISHED = frozenset(s.value for s in ENDED)
 #: The fault kinds of the status's ``faults`` block, in the order the table shows them.
-FAULT_KINDS = ("camera", "runner", "storage")
+FAULT_KINDS = ("camera", "runner", "storage", "analysis")
 #: The parts of a status whose change is worth a publication at once (the rest waits for the next tick).
 CHANGE_KEYS = ("state", "paused", "faults", "session")
 
@@ -75,8 +75,9 @@ class DayCounts:
 
 
 def faults(status: BoothStatus, min_free_mb: float) -> dict[str, str | None]:
-    """The booth's faults by kind: the camera's, the session runner's, and the disk's (free space unknown,
-    or below the storage's minimum, so no session can start)."""
+    """The booth's faults by kind: the camera's, the session runner's, the disk's (free space unknown,
+    or below the storage's minimum, so no session can start), and the analysis falling short of the
+    camera's pace (:mod:`booth.service.pace`: the booth works, but judges late)."""
     free = status.storage.free_bytes
     if free is None:
         disk: str | None = "free disk space unknown; check the data folder"
@@ -84,7 +85,12 @@ def faults(status: BoothStatus, min_free_mb: float) -> dict[str, str | None]:
         disk = f"disk nearly full: {free / MB:.0f} MB free, below the {min_free_mb:g} MB minimum"
     else:
         disk = None
-    return {"camera": status.camera.fault, "runner": status.fault, "storage": disk}
+    return {
+        "camera": status.camera.fault,
+        "runner": status.fault,
+        "storage": disk,
+        "analysis": status.analysis_warning,
+    }
 
 
 def backlog(summary: OutboxSummary | None) -> dict[str, Any] | None:

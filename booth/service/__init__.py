@@ -4,6 +4,7 @@
   points;
 - :mod:`~booth.service.runner`: the session runner, which carries out the session's actions;
 - :mod:`~booth.service.status`: the frozen status and the pure function that builds it;
+- :mod:`~booth.service.pace`: the analysed frame rate, and the operator's warning when it falls short;
 - :mod:`~booth.service.events`: live events and their subscriptions;
 - :mod:`~booth.service.actions`: work queued for the analysis thread;
 - :mod:`~booth.service.settings_change`: a settings change checked whole before it applies;

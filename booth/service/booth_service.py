@@ -32,6 +32,7 @@ from booth.policy import PolicyParams
 from booth.service.actions import ActionQueue
 from booth.service.events import Event, EventHub, Subscription
 from booth.service.outbound import DeliveryPort, DeliveryView, FleetPart
+from booth.service.pace import AnalysisPace
 from booth.service.runner import STARTABLE, SessionRunner
 from booth.service.settings_change import prepare, save
 from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
@@ -149,7 +150,8 @@ class BoothService:
         self._last: FrameResult | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._analysis_fps, self._frames_analysed = 0.0, 0
+        self._frames_analysed = 0
+        self.pace = AnalysisPace(clock())  # the analysed rate and the warning when it falls short
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
@@ -395,8 +397,8 @@ class BoothService:
         """The analysis loop. Nothing that goes wrong in one frame or one save may end it (see
         :meth:`SessionRunner.guarded`); the loop carries on with the next frame."""
         runner = self.runner
-        last_seq, last_status, frames, fps_start = 0, 0.0, 0, self.clock()
-        last_trim = fps_start
+        last_seq, last_status = 0, 0.0
+        last_trim = self.clock()
         camera = self.camera
         while not self._stop.is_set():
             self._actions.drain(lambda: runner.guarded("publishing the status", self._publish_status))
@@ -413,12 +415,11 @@ class BoothService:
                 last_seq = frame.sequence
                 result = self._analyse(frame)
                 if result is not None:
-                    frames += 1
-                    if now - fps_start >= 1.0:
-                        self._analysis_fps, frames, fps_start = frames / (now - fps_start), 0, now
+                    self.pace.analysed()
                     runner.guarded(
                         "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
                     )
+            self._tick_pace(now)
             self.cpu_window.tick(now)
             if now - last_status > STATUS_EVERY:
                 runner.guarded("publishing the status", self._publish_status)
@@ -426,6 +427,16 @@ class BoothService:
             if now - last_trim > memory.TRIM_EVERY_S:  # resident memory stays flat (booth.memory)
                 memory.trim_free_heap()
                 last_trim = now
+
+    def _tick_pace(self, now: float) -> None:
+        """The analysed rate over the last second, and the warning logged as it comes and goes."""
+        state, before = self.camera.state, self.pace.pace.warning
+        judged = state.running and state.fault is None and self.runner.shooter is not None
+        warning = self.pace.tick(now, state.fps, self.settings.camera.fps, judged).warning
+        if warning and not before:
+            log.warning("%s", warning)
+        elif before and not warning:
+            log.info("the analysis keeps the camera's pace again (%.1f frames/s)", self.pace.pace.fps)
 
     def _analyse(self, frame: CameraFrame) -> FrameResult | None:
         """One frame through the shooter for the session's target look; None if the analysis failed."""
@@ -475,7 +486,7 @@ class BoothService:
             fault=runner.fault,
             last_shot=runner.last_shot,
             live=self._live_fields(),
-            analysis_fps=self._analysis_fps,
+            pace=self.pace.pace,
             cpu_ms_per_frame=self.cpu_window.latest,
             storage=StorageStatus(
                 self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from booth.policy import Decision
+from booth.service.pace import Pace
 from booth.service.tally import NO_SHOTS, ShutterCount
 from booth.session import Progress, Session, SessionConfig, State
 from booth.shooting import Face
@@ -166,6 +167,8 @@ class BoothStatus:
     #: CPU ms per camera frame by stage, "other" and "total", over the service's last CPU window (None
     #: before the first): what ``make bench`` measures, from the booth as it runs.
     cpu_ms_per_frame: Mapping[str, float] | None = None
+    #: The analysis falls short of the camera's pace (:mod:`booth.service.pace`): one line, cause and fix.
+    analysis_warning: str | None = None
 
     @property
     def camera(self) -> CameraStatus:
@@ -206,6 +209,7 @@ class BoothStatus:
             "camera": dataclasses.asdict(self.camera),
             "gpio": dict(self.gpio),
             "analysis_fps": self.analysis_fps,
+            "analysis_warning": self.analysis_warning,
             "cpu_ms_per_frame": (
                 None
                 if self.cpu_ms_per_frame is None
@@ -276,7 +280,7 @@ def build_status(
     fault: str | None,
     last_shot: ShotRef | None,
     live: LiveFields,
-    analysis_fps: float,
+    pace: Pace,
     storage: StorageStatus,
     now: float | None = None,
     cpu_ms_per_frame: Mapping[str, float] | None = None,
@@ -320,7 +324,8 @@ def build_status(
         session=block,
         last_shot=last_shot,
         live=live,
-        analysis_fps=round(analysis_fps, 1),
+        analysis_fps=round(pace.fps, 1),
+        analysis_warning=pace.warning,
         storage=storage,
         shutter=shutter,
         plan_summary=(len(plans), sum(p.seconds for p in plans)),

@@ -55,7 +55,7 @@ def test_retained_status_has_every_field_and_a_clean_stop_says_offline(service, 
     assert set(status) == FIELDS
     assert status["booth_id"] == "booth-a" and status["version"] == link.identity.version == "9.9.9-test"
     assert status["state"] == "idle" and status["paused"] is None and status["session"] is None
-    assert status["faults"] == {"camera": None, "runner": None, "storage": None}
+    assert status["faults"] == {"camera": None, "runner": None, "storage": None, "analysis": None}
     assert isinstance(status["free_disk_bytes"], int) and status["free_disk_bytes"] > 0
     assert (status["sessions_today"], status["photos_today"]) == (0, 0)
     assert status["upload_backlog"] is None  # cloud delivery off

@@ -126,6 +126,10 @@ def test_events_from_consecutive_statuses():
     ]
     cleared = diff.feed(status("shooting", {"id": 6, "preset": "demo", "photos": 0}))
     assert [(e["event"], e["message"]) for e in cleared] == [("fault_cleared", "camera lost")]
+    # A booth whose analysis falls behind the camera raises a fault of its own kind (it keeps shooting).
+    slow = "the analysis keeps 8.0 frames/s over the last 30 s, under the 15 the trigger is built for"
+    raised = diff.feed(status("shooting", {"id": 6, "preset": "demo", "photos": 0}, {"analysis": slow}))
+    assert [(e["event"], e["kind"], e["message"]) for e in raised] == [("fault_raised", "analysis", slow)]
 
 
 def test_status_changes_worth_publishing_at_once():

@@ -16,6 +16,7 @@ import pytest
 
 from booth import config
 from booth.hardware import Hardware, pi_model
+from booth.service.pace import BUDGET_FPS
 
 pytestmark = [
     pytest.mark.hardware,
@@ -102,7 +103,7 @@ def test_analysis_keeps_up_on_this_pi(camera, threads):
     )
     assert len(times) >= 20  # the camera kept delivering
     if threads == 0:
-        assert fps >= 15
+        assert fps >= BUDGET_FPS  # below it, the running booth warns the operator (booth/service/pace.py)
 
 
 def test_fp16_hint_on_this_pi(camera):

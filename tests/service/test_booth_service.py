@@ -527,3 +527,43 @@ def test_models_the_service_loads_with_a_helper_thread_charge_it_to_analysis_and
     assert models.helper_cpu_seconds > len(steps)  # the emotion model's own CPU on the helper, on top
     with pytest.raises(RuntimeError):  # stopped: no new work
         models.helper.submit(int)
+
+
+def test_an_analysis_too_slow_for_the_trigger_warns_the_operator_until_it_keeps_up(
+    make_service, monkeypatch, caplog
+):
+    """A slow Pi is simulated by holding each frame's analysis 0.12 s (the real analysis still runs), over
+    a 2 s window instead of 30: the status carries the warning and the fleet's analysis fault, then both
+    clear once the analysis keeps the camera's pace again."""
+    import functools
+    import logging
+
+    from booth.fleet.payload import faults
+    from booth.service import booth_service
+    from booth.service.pace import AnalysisPace
+
+    monkeypatch.setattr(booth_service, "AnalysisPace", functools.partial(AnalysisPace, window_s=2.0))
+    service = make_service(config.Settings())
+    shooter = service.runner.shooter
+    assert shooter is not None
+    real_step, slow = shooter.step, threading.Event()
+    slow.set()
+
+    def step(*args, **kwargs):
+        if slow.is_set():
+            time.sleep(0.12)
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(shooter, "step", step)
+    caplog.set_level(logging.INFO, logger="booth.service.booth_service")
+    warning = wait_until(lambda: service.status().analysis_warning, 20, "the pace warning")
+    assert "while the camera gives" in warning and "vcgencmd get_throttled" in warning
+    assert service.status().to_json()["analysis_warning"] == warning
+    assert faults(service.status(), 0)["analysis"] == warning
+    assert service.health().ok  # the booth works, only late: not a health fault
+    slow.clear()
+    wait_until(lambda: service.status().analysis_warning is None, 20, "the warning clears")
+    assert service.status().analysis_fps > 15
+    said = [r.getMessage() for r in caplog.records if r.name == "booth.service.booth_service"]
+    assert said.count(warning) == 1  # logged once as it came, not every second
+    assert any("keeps the camera's pace again" in line for line in said)

@@ -7,6 +7,7 @@ import numpy as np
 
 from booth.best_frame import Candidate
 from booth.config import SessionSettings
+from booth.service.pace import Pace
 from booth.service.status import (
     BoothStatus,
     CameraStatus,
@@ -39,7 +40,7 @@ def status_of(session: Session, record: tuple[int, str] | None = None, **kw) -> 
         fault=None,
         last_shot=kw.pop("last_shot", None),
         live=LIVE,
-        analysis_fps=29.97,
+        pace=kw.pop("pace", Pace(29.97, None)),
         storage=STORAGE,
         **kw,
     )
@@ -100,3 +101,13 @@ def test_live_fields_are_replaced_whole():
     later = LiveFields(CameraStatus("replay", False, "stalled", 11, 0.0), {}, 5)
     moved = status.with_live(later)
     assert moved.camera.fault == "stalled" and moved.shutter_pulses == 5 and status.shutter_pulses == 2
+
+
+def test_the_pace_warning_reaches_both_jsons():
+    """The operator page and the kiosk both read the status; the warning names no secret, so both get it."""
+    warning = "the analysis keeps 8.0 frames/s over the last 30 s, under the 15 the trigger is built for"
+    status = status_of(Session(session_config()), pace=Pace(8.04, warning))
+    assert status.analysis_fps == 8.0 and status.analysis_warning == warning
+    assert status.to_json()["analysis_warning"] == warning
+    assert status.to_json(trusted=False)["analysis_warning"] == warning
+    assert status_of(Session(session_config())).to_json()["analysis_warning"] is None

@@ -20,6 +20,8 @@ from browser_helpers import ARTIFACTS, BROWSER
 from web_helpers import get_json, running_booth
 
 from booth.policy import TriggerState
+from booth.service.pace import WINDOW_S as PACE_WINDOW_S
+from booth.service.pace import AnalysisPace
 
 SHOTS = Path("/tmp/w/shots/operator")
 PASSWORD = "studio-password-3"
@@ -148,6 +150,52 @@ def test_every_trigger_state_reads_as_a_sentence(booth, browser):
     assert said["firing"] == "Fired on warm smile (0.12)"
     assert said["brand_new_state"] == "Brand new state: why not"
     assert [t for t in texts if SNAKE.search(t) or not t[:1].isupper()] == []
+    page.close()
+
+
+def slow_booths_warning() -> str:
+    """The words booth/service/pace.py gives a booth analysing 8 of the camera's 30 frames a second."""
+    pace = AnalysisPace(0.0)
+    for second in range(1, int(PACE_WINDOW_S) + 2):
+        for _ in range(8):
+            pace.analysed()
+        pace.tick(float(second), 30.0, 30.0)
+    assert pace.pace.warning
+    return pace.pace.warning
+
+
+def test_a_slow_analysis_shows_its_banner_and_the_next_status_takes_it_away(booth, browser):
+    """The warning booth/service/pace.py writes (tests/service test a slow booth raising it), drawn from a
+    status as the booth sends it: in words as written and in view; and gone with the next status of a
+    booth that keeps up (this one: the replayed clip on this machine)."""
+    _proc, base, _, _ = booth
+    page = dashboard(browser, base, TABLET)
+    assert page.locator("#pace-warning").is_hidden()
+    warning = slow_booths_warning()
+    draw = """(w) => window.OperatorRender.pace({ analysis_warning: w })"""
+    # With the event stream held off, nothing but this status is drawn: what the operator would see.
+    page.route("**/api/events", lambda route: route.abort())
+    page.reload()
+    page.wait_for_selector("#op-state")
+    page.evaluate(draw, warning)
+    banner = page.locator("#pace-warning")
+    assert banner.is_visible()
+    assert page.locator("#pace-text").inner_text() == warning[0].upper() + warning[1:] + "."
+    box = banner.bounding_box()
+    assert box and box["y"] + box["height"] <= TABLET["height"] and box["width"] <= TABLET["width"], box
+    shot(page, "pace-warning-1024")
+    # The stream back: the booth's next status (no warning) clears it.
+    page.unroute("**/api/events")
+    page.reload()
+    page.wait_for_function("document.querySelectorAll('#op-camera dd').length >= 5", timeout=15_000)
+    page.evaluate(
+        """(w) => { window.OperatorRender.pace({ analysis_warning: w });
+                    document.addEventListener("booth-status", (e) => {
+                      if (e.detail.analysis_warning === null) window.paceCleared = true; }); }""",
+        warning,
+    )
+    page.wait_for_function("window.paceCleared === true", timeout=15_000)
+    assert banner.is_hidden()
     page.close()
 
 

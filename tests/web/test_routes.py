@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import tomllib
 import zipfile
@@ -790,3 +791,19 @@ def test_the_settings_form_saves_only_the_field_changed_and_keeps_the_comments(c
     assert client.post("/operator/settings", data=form).status_code == 302
     assert tomllib.loads(changes.read_text()) == {"storage": {"retention_days": 14.0}}
     assert "confident" not in service.settings.policy.thresholds and next_start(service)
+
+
+def test_the_operator_page_opens_with_the_pace_warning_the_status_carries(client, service, monkeypatch):
+    """A page loaded while the booth is slow shows the banner before its first event (operator.js keeps it
+    live after); one loaded while the booth keeps up has it hidden."""
+    import dataclasses
+
+    login(client)
+    page = client.get("/operator").get_data(as_text=True)
+    assert re.search(r'id="pace-warning"[^>]*\bhidden\b', page)
+    slow = "the analysis keeps 8.0 frames/s over the last 30 s, under the 15 the trigger is built for"
+    real = service.status
+    monkeypatch.setattr(service, "status", lambda: dataclasses.replace(real(), analysis_warning=slow))
+    page = client.get("/operator").get_data(as_text=True)
+    assert not re.search(r'id="pace-warning"[^>]*\bhidden\b', page)
+    assert "The analysis keeps 8.0 frames/s over the last 30 s" in page

@@ -245,6 +245,16 @@
     }
   }
 
+  /** The analysis falling short of the camera (status.analysis_warning, booth/service/pace.py): the
+   * banner above the dashboard, shown while the booth says so and gone when it keeps up again. */
+  function renderPace(status) {
+    if (!("analysis_warning" in status)) return;  // an older booth: keep the server's banner
+    const warning = typeof status.analysis_warning === "string" ? status.analysis_warning : "";
+    $("pace-warning").hidden = !warning;
+    // Its words as the booth wrote them (a command and a setting's name are in it: no words() here).
+    $("pace-text").textContent = warning ? warning[0].toUpperCase() + warning.slice(1) + "." : "";
+  }
+
   /** Only the actions that make sense now: Start at rest, Stop while a session runs, Fire while shooting. */
   function renderActions(state) {
     $("op-start").hidden = !AT_REST.has(state);
@@ -260,6 +270,7 @@
     renderActions(status.state);
     renderPaused(status);
     renderDelivery(status);
+    renderPace(status);
     $("op-target").textContent = sessionText(status);
     const atRest = AT_REST.has(status.state);
     $("op-plan").hidden = $("op-plan-label").hidden = !atRest;
@@ -317,4 +328,6 @@
   Booth.events({ status: render, fire: () => {}, shot: () => {}, session: () => {} });
   // The wording, for the browser test to feed every trigger state the policy has (and one it has not).
   window.OperatorText = { triggerText, sessionText };
+  // The pace banner, for the browser test to draw a slow booth's status on a booth that keeps up.
+  window.OperatorRender = { pace: renderPace };
 })();
