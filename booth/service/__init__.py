@@ -3,7 +3,8 @@
 - :mod:`~booth.service.booth_service`: :class:`BoothService`, the thin analysis loop and the page's entry
   points;
 - :mod:`~booth.service.runner`: the session runner, which carries out the session's actions;
-- :mod:`~booth.service.status`: the frozen status and the pure function that builds it;
+- :mod:`~booth.service.status`: the frozen status and the pure function that builds it (and
+  :mod:`~booth.service.stored`, the stored sessions' count it shows);
 - :mod:`~booth.service.pace`: the analysed frame rate, and the operator's warning when it falls short;
 - :mod:`~booth.service.events`: live events and their subscriptions;
 - :mod:`~booth.service.actions`: work queued for the analysis thread;

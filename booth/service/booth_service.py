@@ -36,6 +36,7 @@ from booth.service.pace import AnalysisPace
 from booth.service.runner import STARTABLE, SessionRunner
 from booth.service.settings_change import prepare, save
 from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
+from booth.service.stored import StoredSessions
 from booth.service.teaching import Teaching
 from booth.session import Session, SessionConfig, State
 from booth.shooting import FrameResult, Shooter
@@ -45,8 +46,6 @@ from booth.vision.pipeline import Models
 log = logging.getLogger(__name__)
 
 STATUS_EVERY = 0.15  # seconds between status events
-#: Seconds between recounts of the stored sessions (the operator may delete some from the page).
-SESSIONS_EVERY = 2.0
 #: Seconds a page request waits for the analysis thread to apply its action.
 ACTION_TIMEOUT = 5.0
 #: A settings change may reopen the camera, which waits for the old capture thread (up to 5 s).
@@ -65,29 +64,6 @@ class Health:
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "camera": self.camera, "frames": self.frames, "fault": self.fault}
-
-
-class StoredSessions:
-    """How many sessions storage holds, for the operator's page: recounted every :data:`SESSIONS_EVERY` s
-    (the operator may delete some) or at once after a new one; never an error (a count is not worth one)."""
-
-    def __init__(self, storage: Storage, clock: Callable[[], float]) -> None:
-        self._storage, self._clock = storage, clock
-        self._count: int | None = None
-        self._counted_at = float("-inf")
-
-    def recount_soon(self) -> None:
-        self._counted_at = float("-inf")
-
-    def count(self) -> int | None:
-        now = self._clock()
-        if now - self._counted_at >= SESSIONS_EVERY:
-            self._counted_at = now
-            try:
-                self._count = self._storage.count_sessions()  # read-only WAL: never waits
-            except Exception as err:
-                log.warning("cannot count stored sessions: %s", err)
-        return self._count
 
 
 class BoothService:
@@ -150,8 +126,7 @@ class BoothService:
         self._last: FrameResult | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._frames_analysed = 0
-        self.pace = AnalysisPace(clock())  # the analysed rate and the warning when it falls short
+        self.pace = AnalysisPace(clock())  # analysed frames: their rate, and the warning when it falls short
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
@@ -218,7 +193,7 @@ class BoothService:
             or self.runner.fault
             or (None if self._analysing() else "the analysis thread is not running")
         )
-        return Health(fault is None and state.running, state.kind, self._frames_analysed, fault)
+        return Health(fault is None and state.running, state.kind, self.pace.frames, fault)
 
     def preview_jpeg(self, quality: int = 75) -> tuple[int, bytes] | None:
         camera = self.camera  # one camera for both reads, even while settings swap it
@@ -415,7 +390,6 @@ class BoothService:
                 last_seq = frame.sequence
                 result = self._analyse(frame)
                 if result is not None:
-                    self.pace.analysed()
                     runner.guarded(
                         "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
                     )
@@ -457,7 +431,7 @@ class BoothService:
             log.exception("analysis failed on frame %d", frame.sequence)
             return None
         self._last = result
-        self._frames_analysed += 1
+        self.pace.analysed()
         # A take of "Teach a look" keeps the subject's signals; returns at once while nothing records.
         subject = result.subject
         self.teaching.recorder.on_frame(subject[0] if subject else None, shooter.baseline, self.clock())

@@ -60,11 +60,14 @@ def target_fps(camera_fps: float) -> float:
 class AnalysisPace:
     """Counts analysed frames; :meth:`tick` turns them into the shown rate and the warning.
 
-    Not thread-safe: the analysis thread owns it (it analyses the frames and publishes the status).
+    The analysis thread owns it (it analyses the frames and publishes the status); other threads only read
+    :attr:`frames` and :attr:`pace`, each one value replaced whole.
     """
 
     def __init__(self, now: float, window_s: float = WINDOW_S) -> None:
         self.window_s = window_s
+        #: Every frame analysed since the start: what /healthz and the watchdog see advance.
+        self.frames = 0
         self._shown = Pace(0.0, None)
         self._frames = 0  # analysed since the last second began
         self._second_start = now
@@ -76,6 +79,7 @@ class AnalysisPace:
 
     def analysed(self) -> None:
         """One frame through the analysis."""
+        self.frames += 1
         self._frames += 1
 
     def tick(self, now: float, camera_fps: float, configured_fps: float, judged: bool = True) -> Pace:
