@@ -549,7 +549,8 @@ def test_command_runs_every_check_even_with_a_broken_config(tmp_path, capsys):
     assert "not valid TOML" in out
     rows = [line.split()[1] for line in out.splitlines() if line.startswith(("ok ", "FAIL "))]
     assert rows == [
-        "config", "pi", "models", "precision", "gpio", "disk", "clock", "service", "delivery", "fleet"
+        "config", "pi", "models", "analysis", "precision", "gpio", "disk", "clock", "service", "delivery",
+        "fleet",
     ]  # fmt: skip
     # PATH holds neither systemctl nor timedatectl: those two checks fail, they do not crash.
     assert "FAIL  service" in out
@@ -585,6 +586,7 @@ def test_booth_doctor_in_a_container_checks_booth_runs_data_folder_and_advises_n
     assert rows["disk"].startswith("ok    disk") and f"free at the data folder {data};" in rows["disk"]
     assert "/var/lib" not in proc.stdout
     assert "tflite_runtime: face detector" in rows["tflite"]
+    assert rows["analysis"].startswith("ok    analysis") and "FaceMesh v2" in rows["analysis"], proc.stdout
     assert rows["camera"].split(None, 2)[:2] == ["ok", "camera"], proc.stdout
     assert rows["camera"].split(None, 2)[2].startswith("delivering frames"), proc.stdout
     lines = proc.stdout.splitlines()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from booth import doctor
 from booth.commands.config import resolve_config_path
 from booth.commands.run import DEFAULT_DATA
-from booth.doctor import cpu, outbound
+from booth.doctor import analysis, cpu, outbound
 from booth.errors import BoothError
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ CHECKS = (
     "pi model",
     "models",
     "tflite",
+    "analysis",
     "precision",
     "gpio",
     "camera",
@@ -49,7 +50,8 @@ CHECKS = (
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "doctor",
-        help="check the Pi, camera, models, precision, GPIO, disk, clock, service, delivery and fleet",
+        help="check the Pi, camera, models, analysis speed, precision, GPIO, disk, clock, service, delivery "
+        "and fleet",
     )
     parser.add_argument(
         "--config", type=Path, metavar="FILE", help="default: $BOOTH_CONFIG, else /etc/booth/booth.toml"
@@ -119,6 +121,7 @@ def build_checks(args: argparse.Namespace) -> list[tuple[str, Check]]:
         "tflite": functools.partial(
             doctor.check_tflite, budget_ms=args.detector_budget_ms, runtime=_runtime(settings)
         ),
+        "analysis": functools.partial(analysis.check_analysis, settings.vision),
         "precision": functools.partial(cpu.check_precision, settings.vision.precision),
         "gpio": doctor.check_gpio,
         "camera": functools.partial(doctor.check_camera, functools.partial(_open_camera, settings)),
