@@ -6,7 +6,7 @@ default, so the tests make each check fail without a Pi. :func:`run_checks` turn
 failed result: the doctor is what an operator runs when things are already wrong, so it must never be the
 thing that crashes. Who may read a file, for the models check, is :mod:`booth.doctor.access`; the checks of
 cloud delivery and the fleet link are :mod:`booth.doctor.outbound`; whether ``vision.precision`` can change
-anything on this CPU is :mod:`booth.doctor.cpu`.
+anything on this CPU is :mod:`booth.doctor.cpu`; the per-frame models' speed is :mod:`booth.doctor.analysis`.
 """
 
 from __future__ import annotations
@@ -222,6 +222,19 @@ def check_models(
     return CheckResult(name, True, f"{len(models)} models, sha256 verified, readable by user {who.name}")
 
 
+def median_invoke_ms(model: Any, clock: Callable[[], float], runs: int) -> float:
+    """A runtime model's median invoke time on a blank input, after one invoke that is not counted (the
+    first allocates and warms caches: not what the booth sees per frame)."""
+    model.input[...] = 0
+    model.run()
+    times = []
+    for _ in range(runs):
+        start = clock()
+        model.run()
+        times.append((clock() - start) * 1000)
+    return statistics.median(times)
+
+
 def check_tflite(
     model_path: Callable[[], Path] = lambda: assets.model_path("face_detector"),
     model_factory: Callable[..., Any] | None = None,
@@ -245,14 +258,7 @@ def check_tflite(
         )
     except BoothError as err:
         return CheckResult(name, False, str(err), assets.FIX_FETCH)
-    model.input[...] = 0
-    model.run()  # the first invoke allocates and warms caches: not what the booth sees per frame
-    times = []
-    for _ in range(runs):
-        start = clock()
-        model.run()
-        times.append((clock() - start) * 1000)
-    median = statistics.median(times)
+    median = median_invoke_ms(model, clock, runs)
     label = getattr(model, "runtime", "tflite")
     detail = f"{label}: face detector {median:.1f} ms per invoke (budget {budget_ms:g} ms)"
     if median > budget_ms:

@@ -15,13 +15,12 @@ they leave less than a fifth of the frame's budget for the rest.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from booth import assets
-from booth.doctor import CheckResult
+from booth.doctor import CheckResult, median_invoke_ms
 from booth.errors import BoothError
 from booth.service.pace import BUDGET_FPS, CPU_FIX
 
@@ -61,7 +60,9 @@ def check_analysis(
     except BoothError as err:
         return CheckResult(name, False, str(err).splitlines()[0], assets.FIX_FETCH)
     try:
-        medians = {label: _median_ms(model, clock, runs) for label, model in per_frame_models(models).items()}
+        medians = {
+            label: median_invoke_ms(model, clock, runs) for label, model in per_frame_models(models).items()
+        }
     finally:
         models.close()
     total = sum(medians.values())
@@ -78,15 +79,3 @@ def check_analysis(
     if total > MODELS_SHARE * budget:
         return CheckResult(name, True, detail, f"little left for the rest of the frame: {CPU_FIX}", warn=True)
     return CheckResult(name, True, detail)
-
-
-def _median_ms(model: Any, clock: Callable[[], float], runs: int) -> float:
-    """One warm-up invoke (it allocates and fills caches), then the median of ``runs``."""
-    model.input[...] = 0
-    model.run()
-    times = []
-    for _ in range(runs):
-        start = clock()
-        model.run()
-        times.append((clock() - start) * 1000)
-    return statistics.median(times)
