@@ -90,8 +90,9 @@ def test_crop_coordinates_map_back_to_the_frame():
     corners = np.array([[32.0, 32.0], [0.0, 0.0], [64.0, 0.0]])
     centre, top_left, top_right = to_frame(corners, matrix)
     assert np.allclose(centre, (300.0, 200.0))
-    assert math.isclose(float(np.hypot(*(top_right - top_left))), 120.0, rel_tol=1e-6)  # the top edge is the width
-    assert math.isclose(math.atan2(*(top_right - top_left)[::-1]), rect.angle, rel_tol=1e-6)  # at the rect's angle
+    edge = top_right - top_left  # the top edge: the rect's width, at the rect's angle
+    assert math.isclose(float(np.hypot(*edge)), 120.0, rel_tol=1e-6)
+    assert math.isclose(math.atan2(edge[1], edge[0]), rect.angle, rel_tol=1e-6)
 
 
 def test_within_expresses_a_rect_in_a_crop_s_coordinates(frame):
