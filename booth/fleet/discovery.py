@@ -32,6 +32,8 @@ class Sensor:
     icon: str | None = None
     state_class: str | None = "measurement"  # None: not a number (the state)
     device_class: str | None = None
+    #: A template for the entity's attributes, read from the same status JSON (None: no attributes).
+    attributes: str | None = None
 
 
 SENSORS = (
@@ -66,6 +68,18 @@ SENSORS = (
         "{{ value_json.upload_backlog.pending + value_json.upload_backlog.failing "
         "if value_json.upload_backlog else None }}",
         icon="mdi:cloud-upload",
+    ),
+    # The kinds at fault ("none" when all is well) as the state, so an automation can alert on any change
+    # from "none"; each fault's message (its cause and fix) as an attribute of that name.
+    Sensor(
+        "faults",
+        "Faults",
+        "{{ value_json.faults.items() | selectattr(1) | map(attribute=0) | join(', ') or 'none' "
+        "if value_json.faults is mapping else None }}",
+        icon="mdi:alert-circle-outline",
+        state_class=None,
+        attributes="{{ dict(value_json.faults.items() | selectattr(1)) | tojson "
+        "if value_json.faults is mapping else '{}' }}",
     ),
 )
 
@@ -107,5 +121,8 @@ def configs(topics: Topics, discovery_prefix: str, version: str) -> list[tuple[s
             config["device_class"] = sensor.device_class
         if sensor.icon:
             config["icon"] = sensor.icon
+        if sensor.attributes:
+            config["json_attributes_topic"] = topics.status
+            config["json_attributes_template"] = sensor.attributes
         out.append((config_topic(discovery_prefix, topics.booth_id, sensor), json.dumps(config)))
     return out

@@ -180,7 +180,7 @@ def test_home_assistant_discovery_is_retained_and_republished(service, make_link
     link = make_link(service, home_assistant=True)
     wait_for(lambda: link.state().connected, what="connected")
     watcher = watch("dashboard", topics=("homeassistant/#",))
-    names = ("state", "fps", "free_disk", "sessions_today", "photos_today", "upload_backlog")
+    names = ("state", "fps", "free_disk", "sessions_today", "photos_today", "upload_backlog", "faults")
     for name in names:
         topic = f"homeassistant/sensor/booth-a/{name}/config"
         config = wait_for(lambda topic=topic: watcher.last_json(topic), what=f"discovery of {name}")

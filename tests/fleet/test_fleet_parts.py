@@ -195,7 +195,7 @@ def test_a_booth_online_whose_status_stopped_coming_shows_as_silent():
 def test_discovery_configs_name_the_status_topic():
     configs = discovery.configs(Topics("booths", "b1"), "homeassistant", "0.1")
     topics = [topic for topic, _ in configs]
-    assert "homeassistant/sensor/b1/photos_today/config" in topics and len(topics) == 6
+    assert "homeassistant/sensor/b1/photos_today/config" in topics and len(topics) == 7
     assert all(json.loads(text)["state_topic"] == "booths/b1/status" for _, text in configs)
 
 
@@ -268,6 +268,27 @@ def test_discovery_templates_render_unknown_rather_than_a_false_zero():
     assert render("free_disk", {"free_disk_bytes": None}) == "None"
     assert render("upload_backlog", {"upload_backlog": {"pending": 2, "failing": 1}}) == "3"
     assert render("upload_backlog", {"upload_backlog": None}) == "None"
+    healthy = {"camera": None, "runner": None, "storage": None, "analysis": None}
+    assert render("faults", {"faults": healthy}) == "none"
+    two = {**healthy, "analysis": "slow", "camera": "gone"}
+    assert render("faults", {"faults": two}) == "camera, analysis"  # in the status's order
+    assert render("faults", {"faults": None}) == "None"
+
+
+def test_the_faults_sensor_carries_each_fault_s_message_as_an_attribute():
+    """The kinds are the state (an automation alerts when it leaves "none"); the messages, which name the
+    cause and the fix, are its attributes, read from the same status JSON."""
+    jinja2 = pytest.importorskip("jinja2")
+    configs = dict(discovery.configs(Topics("booths", "b1"), "homeassistant", "0.1"))
+    config = json.loads(configs["homeassistant/sensor/b1/faults/config"])
+    assert config["json_attributes_topic"] == config["state_topic"] == "booths/b1/status"
+    template = jinja2.Environment().from_string(config["json_attributes_template"])
+    disk = "disk nearly full: 90 MB free"
+    faults = {"camera": None, "runner": None, "storage": disk, "analysis": None}
+    assert json.loads(template.render(value_json={"faults": faults})) == {"storage": disk}
+    assert json.loads(template.render(value_json={})) == {}
+    others = [json.loads(text) for topic, text in configs.items() if not topic.endswith("/faults/config")]
+    assert not any("json_attributes_topic" in other for other in others)
 
 
 def test_table_cells_keep_terminal_escapes_out():
