@@ -36,6 +36,7 @@ def padded(frame: np.ndarray, pad: int = 64) -> np.ndarray:
         lambda f: f[::-1][40:300, 100:420],  # rows upside down: copied, not read in place
         lambda f: f[:, ::2][40:300, 100:300],  # every other column: copied
         lambda f: f[10:11, 5:6],  # one pixel
+        lambda f: np.frombuffer(f.tobytes(), np.uint8).reshape(f.shape)[40:300, 100:420],  # read-only
     ],
 )
 def test_region_image_holds_the_region_s_pixels(frame, view):
