@@ -21,6 +21,9 @@ from booth.fleet.topics import Topics
 _NOT_NODE = re.compile(r"[^A-Za-z0-9_-]")
 #: Counts that start again from 0 each day: Home Assistant reads a drop as a reset, not a loss.
 DAILY = "total_increasing"
+#: Jinja for the status's raised faults, as (kind, message) pairs in the status's order, and its guard.
+_RAISED = "value_json.faults.items() | selectattr(1)"
+_HAS_FAULTS = "value_json.faults is mapping"
 
 
 @dataclass(frozen=True)
@@ -74,12 +77,10 @@ SENSORS = (
     Sensor(
         "faults",
         "Faults",
-        "{{ value_json.faults.items() | selectattr(1) | map(attribute=0) | join(', ') or 'none' "
-        "if value_json.faults is mapping else None }}",
+        f"{{{{ {_RAISED} | map(attribute=0) | join(', ') or 'none' if {_HAS_FAULTS} else None }}}}",
         icon="mdi:alert-circle-outline",
         state_class=None,
-        attributes="{{ dict(value_json.faults.items() | selectattr(1)) | tojson "
-        "if value_json.faults is mapping else '{}' }}",
+        attributes=f"{{{{ dict({_RAISED}) | tojson if {_HAS_FAULTS} else '{{}}' }}}}",
     ),
 )
 
