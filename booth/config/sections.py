@@ -65,6 +65,16 @@ class VisionSettings(Section):
         description="With light tracking, read FaceMesh v2 while the target look's score is within this "
         "much below its threshold, or above it",
     )
+    standby_after_s: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="Between sessions, after this many seconds with no face in view, analyse only "
+        "standby_fps frames a second until a face is seen again (an empty booth stays cool); 0 = never",
+    )
+    standby_fps: float = Field(
+        5.0, gt=0, le=30, description="Frames analysed a second in standby (a sitter is seen within 1/N s)"
+    )
 
 
 class CameraSettings(Section):

@@ -130,6 +130,7 @@ def status_payload(
         "state": status.state.value,
         "paused": status.paused,
         "analysis_fps": status.analysis_fps,
+        "standby": status.standby,  # the low rate above is on purpose: nobody in view (booth.service.standby)
         "faults": faults(status, min_free_mb),
         "free_disk_bytes": status.storage.free_bytes,
         "sessions_today": today[0] if today else None,
@@ -150,7 +151,7 @@ def offline_payload(last: dict[str, Any] | None, identity: Identity, now: float)
     """The last status a booth leaves when it stops cleanly: its last one, with state "offline"."""
     fresh = {"booth_id": identity.booth_id, "version": identity.version}
     base: dict[str, Any] = dict(last) if last else fresh
-    base.update(state="offline", session=None, analysis_fps=0.0, at=round(now, 3))
+    base.update(state="offline", session=None, analysis_fps=0.0, standby=False, at=round(now, 3))
     return base
 
 

@@ -90,6 +90,13 @@ def _backlog(block: Any) -> str:
     return f"{block.get('pending', 0)}" + (f" ({failing} failing)" if failing else "")
 
 
+def _fps(fps: Any, standby: bool) -> str:
+    """The analysed rate; in standby (an empty booth) marked, so a low rate reads as on purpose."""
+    if not isinstance(fps, int | float):
+        return "?"
+    return f"{fps:.1f}" + (" standby" if standby else "")
+
+
 def row(booth: str, status: Mapping[str, Any] | None, online: str | None, now: float) -> Row:
     """One booth's row; a booth with availability but no status yet shows what it can."""
     if status is None:
@@ -100,7 +107,7 @@ def row(booth: str, status: Mapping[str, Any] | None, online: str | None, now: f
     return Row(
         booth=booth,
         state=state,
-        fps="-" if state.startswith("offline") else f"{fps:.1f}" if isinstance(fps, int | float) else "?",
+        fps="-" if state.startswith("offline") else _fps(fps, status.get("standby") is True),
         free_disk=_disk(status.get("free_disk_bytes")),
         today=f"{_count(status.get('sessions_today'))}/{_count(status.get('photos_today'))}",
         backlog=_backlog(status.get("upload_backlog")),

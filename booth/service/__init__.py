@@ -6,6 +6,7 @@
 - :mod:`~booth.service.status`: the frozen status and the pure function that builds it (and
   :mod:`~booth.service.stored`, the stored sessions' count it shows);
 - :mod:`~booth.service.pace`: the analysed frame rate, and the operator's warning when it falls short;
+- :mod:`~booth.service.standby`: an empty booth between sitters analyses a few frames a second;
 - :mod:`~booth.service.events`: live events and their subscriptions;
 - :mod:`~booth.service.actions`: work queued for the analysis thread;
 - :mod:`~booth.service.settings_change`: a settings change checked whole before it applies;

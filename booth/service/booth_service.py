@@ -35,6 +35,7 @@ from booth.service.outbound import DeliveryPort, DeliveryView, FleetPart
 from booth.service.pace import AnalysisPace
 from booth.service.runner import STARTABLE, SessionRunner
 from booth.service.settings_change import prepare, save
+from booth.service.standby import Standby, StandbyParams
 from booth.service.status import BoothStatus, CameraStatus, LiveFields, StorageStatus, build_status
 from booth.service.stored import StoredSessions
 from booth.service.teaching import Teaching
@@ -127,6 +128,8 @@ class BoothService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.pace = AnalysisPace(clock())  # analysed frames: their rate, and the warning when it falls short
+        #: An empty booth between sitters analyses a few frames a second (booth.service.standby).
+        self.standby = Standby(StandbyParams.from_settings(settings.vision), clock())
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
@@ -321,6 +324,7 @@ class BoothService:
             self.show_book(self.teaching.overlay(change.book))  # a look on trial stays on trial
         if shooter is not None:
             shooter.set_policy(PolicyParams.from_settings(new.policy))
+        self.standby.params = StandbyParams.from_settings(new.vision)
         self._start_plan = SessionConfig.from_settings(new.session)
         # Never swap the shot list under a running session, nor under an end screen still showing its plan;
         # every start builds its own from the settings anyway.
@@ -388,7 +392,8 @@ class BoothService:
             runner.guarded("session timing", timing)
             if frame is not None:
                 last_seq = frame.sequence
-                result = self._analyse(frame)
+            if frame is not None and self.standby.wants(now, may_rest=self._may_rest(now)):
+                result = self._analyse(frame, now)
                 if result is not None:
                     runner.guarded(
                         "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
@@ -402,17 +407,22 @@ class BoothService:
                 memory.trim_free_heap()
                 last_trim = now
 
+    def _may_rest(self, now: float) -> bool:
+        """Standby is for the empty booth only: never during a session or while the teach desk records."""
+        return self.session.state in STARTABLE and not self.teaching.recorder.recording(now)
+
     def _tick_pace(self, now: float) -> None:
         """The analysed rate over the last second, and the warning logged as it comes and goes."""
         state, before = self.camera.state, self.pace.pace.warning
         judged = state.running and state.fault is None and self.runner.shooter is not None
-        warning = self.pace.tick(now, state.fps, self.settings.camera.fps, judged).warning
+        held = self.standby.resting
+        warning = self.pace.tick(now, state.fps, self.settings.camera.fps, judged, held).warning
         if warning and not before:
             log.warning("%s", warning)
         elif before and not warning:
             log.info("the analysis keeps the camera's pace again (%.1f frames/s)", self.pace.pace.fps)
 
-    def _analyse(self, frame: CameraFrame) -> FrameResult | None:
+    def _analyse(self, frame: CameraFrame, now: float) -> FrameResult | None:
         """One frame through the shooter for the session's target look; None if the analysis failed."""
         shooter = self.runner.shooter
         if shooter is None:
@@ -432,6 +442,7 @@ class BoothService:
             return None
         self._last = result
         self.pace.analysed()
+        self.standby.analysed(now, len(result.faces))
         # A take of "Teach a look" keeps the subject's signals; returns at once while nothing records.
         subject = result.subject
         self.teaching.recorder.on_frame(subject[0] if subject else None, shooter.baseline, self.clock())
@@ -461,6 +472,7 @@ class BoothService:
             last_shot=runner.last_shot,
             live=self._live_fields(),
             pace=self.pace.pace,
+            standby=self.standby.resting,
             cpu_ms_per_frame=self.cpu_window.latest,
             storage=StorageStatus(
                 self.storage.free_bytes(), self.settings.storage.retention_days, self._stored.count()

@@ -71,6 +71,7 @@ class AnalysisPace:
         self._shown = Pace(0.0, None)
         self._frames = 0  # analysed since the last second began
         self._second_start = now
+        self._held = False  # standby at some turn of the current second
         self._seconds: deque[tuple[float, int, float]] = deque()  # (length, analysed, camera fps)
 
     @property
@@ -82,21 +83,30 @@ class AnalysisPace:
         self.frames += 1
         self._frames += 1
 
-    def tick(self, now: float, camera_fps: float, configured_fps: float, judged: bool = True) -> Pace:
+    def tick(
+        self, now: float, camera_fps: float, configured_fps: float, judged: bool = True, held: bool = False
+    ) -> Pace:
         """Call on every turn of the loop, frames or not (a stalled analysis must read as 0 frames/s).
 
         ``camera_fps`` is the rate the camera delivers now, ``configured_fps`` the one it is set to
         (``camera.fps``); ``judged`` is False while the analysis could not run (camera down, models
-        loading), which empties the window.
+        loading), which empties the window. ``held`` is True while the booth analyses fewer frames on
+        purpose (:mod:`booth.service.standby`): those seconds are left out of the window, and the warning
+        stands as it was, so a booth too slow for its sitters keeps saying so while the room is empty.
         """
+        self._held = self._held or held  # a second held at any turn is left out whole (it mixes rates)
         length = now - self._second_start
         if length < SHOWN_S:
             return self._shown
         frames, fps = self._frames, self._frames / length
         self._frames, self._second_start = 0, now
+        held, self._held = self._held, False
         if not judged:
             self._seconds.clear()
             self._shown = Pace(fps, None)
+            return self._shown
+        if held:
+            self._shown = Pace(fps, self._shown.warning)
             return self._shown
         self._seconds.append((length, frames, camera_fps))
         span = sum(s[0] for s in self._seconds)

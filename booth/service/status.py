@@ -169,6 +169,8 @@ class BoothStatus:
     cpu_ms_per_frame: Mapping[str, float] | None = None
     #: The analysis falls short of the camera's pace (:mod:`booth.service.pace`): one line, cause and fix.
     analysis_warning: str | None = None
+    #: Nobody in view between sessions: few frames analysed on purpose (:mod:`booth.service.standby`).
+    standby: bool = False
 
     @property
     def camera(self) -> CameraStatus:
@@ -210,6 +212,7 @@ class BoothStatus:
             "gpio": dict(self.gpio),
             "analysis_fps": self.analysis_fps,
             "analysis_warning": self.analysis_warning,
+            "analysis_standby": self.standby,
             "cpu_ms_per_frame": (
                 None
                 if self.cpu_ms_per_frame is None
@@ -290,6 +293,7 @@ def build_status(
     paused: str | None = None,
     delivery: DeliveryStatus | None = None,
     link: LinkStatus | None = None,
+    standby: bool = False,
 ) -> BoothStatus:
     """The status from what the analysis thread owns (pure: every value is passed in). A few lines over
     the function guide: it is one flat assembly of the status's fields, clearer whole than split.
@@ -326,6 +330,7 @@ def build_status(
         live=live,
         analysis_fps=round(pace.fps, 1),
         analysis_warning=pace.warning,
+        standby=standby,
         storage=storage,
         shutter=shutter,
         plan_summary=(len(plans), sum(p.seconds for p in plans)),

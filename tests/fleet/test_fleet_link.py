@@ -33,6 +33,7 @@ FIELDS = {
     "state",
     "paused",
     "analysis_fps",
+    "standby",
     "faults",
     "free_disk_bytes",
     "sessions_today",

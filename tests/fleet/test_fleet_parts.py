@@ -179,6 +179,16 @@ def test_table_rows():
     assert table.decode_status(b"[1]") is None and table.decode_status(b"\xff") is None
 
 
+def test_a_booth_in_standby_shows_its_low_rate_as_on_purpose():
+    now = 10_000.0
+    resting = {"state": "idle", "analysis_fps": 5.0, "standby": True, "at": now}
+    busy = {"state": "idle", "analysis_fps": 5.0, "standby": False, "at": now}  # slow: no mark
+    rows = {r.booth: r for r in table.rows({"r": resting, "s": busy}, {}, now)}
+    assert rows["r"].fps == "5.0 standby" and rows["s"].fps == "5.0"
+    gone = payload.offline_payload({**resting, "booth_id": "r"}, payload.Identity("r", "0.1"), now)
+    assert gone["standby"] is False and gone["analysis_fps"] == 0.0
+
+
 def test_a_booth_online_whose_status_stopped_coming_shows_as_silent():
     """Its connection is up (paho answers the broker's pings), but no status came for three of its own
     intervals: the table says so rather than show the last state as if it were live."""

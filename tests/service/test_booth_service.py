@@ -567,3 +567,46 @@ def test_an_analysis_too_slow_for_the_trigger_warns_the_operator_until_it_keeps_
     said = [r.getMessage() for r in caplog.records if r.name == "booth.service.booth_service"]
     assert said.count(warning) == 1  # logged once as it came, not every second
     assert any("keeps the camera's pace again" in line for line in said)
+
+
+def test_an_empty_booth_rests_between_sitters_and_wakes_for_a_session(make_service, media, monkeypatch):
+    """``no_face.mp4`` (23.7 frames/s, no face in any frame): after ``standby_after_s`` the booth analyses
+    ``standby_fps`` frames a second, says so on the status and the fleet's, raises no pace warning (its
+    window cut to 2 s, which standby's rate would fail), keeps its watchdog count moving, and analyses
+    every frame again once a session starts."""
+    import functools
+
+    from booth.fleet.payload import Identity, faults, status_payload
+    from booth.service import booth_service
+    from booth.service.pace import AnalysisPace
+
+    monkeypatch.setattr(booth_service, "AnalysisPace", functools.partial(AnalysisPace, window_s=2.0))
+    settings = config.Settings(vision=config.VisionSettings(standby_after_s=1.0, standby_fps=4.0))
+    service = make_service(settings, camera_spec=f"replay:{media('no_face.mp4')}")
+    wait_until(lambda: service.status().standby, 20, "standby")
+    time.sleep(2.5)  # two whole seconds of the shown rate inside standby
+    status = service.status()
+    assert status.standby and status.to_json()["analysis_standby"] is True
+    assert 2.0 <= status.analysis_fps <= 5.5 and status.camera.fps > 20  # the camera keeps its pace
+    assert status.analysis_warning is None and faults(status, 0)["analysis"] is None
+    fleet = status_payload(
+        status, identity=Identity("b1", "test", 60.0), min_free_mb=0, today=None, outbox=None, now=0.0
+    )
+    assert fleet["standby"] is True and fleet["analysis_fps"] == status.analysis_fps
+    frames = service.health().frames
+    wait_until(lambda: service.health().frames >= frames + 4, 5, "the watchdog's count moving")
+    service.start_session()
+    wait_until(lambda: not service.status().standby, 5, "standby ending at Start")
+    wait_until(lambda: service.status().analysis_fps > 15, 10, "every frame analysed in the session")
+    service.cancel_session()
+
+
+def test_a_face_walking_in_ends_standby_at_once(make_service, media):
+    """``noface_face.mov``: 3.3 s of an empty room, then a face. The booth rests after 1 s, and the first
+    analysed frame with the face brings it back to every frame while the face stays."""
+    settings = config.Settings(vision=config.VisionSettings(standby_after_s=1.0, standby_fps=4.0))
+    service = make_service(settings, camera_spec=f"replay:{media('noface_face.mov')}")
+    wait_until(lambda: service.status().standby, 20, "standby in the empty room")
+    status = wait_until(lambda: (s := service.status()).subject is not None and s, 20, "the face walking in")
+    assert not status.standby
+    wait_until(lambda: service.status().analysis_fps > 15, 5, "every frame analysed with the face in view")

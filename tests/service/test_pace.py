@@ -17,6 +17,7 @@ def run(
     configured: float = 30.0,
     judged: bool = True,
     step: float = 1 / 30,
+    held: bool = False,
 ) -> float:
     """Feed ``seconds`` of loop turns every ``step`` s, analysing at ``analysed_fps``; returns the end."""
     now, owed = start, 0.0
@@ -26,7 +27,7 @@ def run(
         while owed >= 1.0 - 1e-9:
             pace.analysed()
             owed -= 1.0
-        pace.tick(now, camera_fps, configured, judged)
+        pace.tick(now, camera_fps, configured, judged, held)
     return now
 
 
@@ -85,4 +86,33 @@ def test_a_stalled_analysis_reads_as_zero_and_a_down_camera_judges_nothing():
     now = run(pace, now, 3 * WINDOW_S, 0.0, judged=False, step=0.25)
     assert pace.pace.warning is None
     run(pace, now, WINDOW_S - 2, 0.0, step=0.25)
+    assert pace.pace.warning is None
+
+
+def test_standby_seconds_are_left_out_of_the_window_and_keep_the_warning_as_it_was():
+    pace = AnalysisPace(0.0)
+    now = run(pace, 0.0, WINDOW_S - 5, 29.0)
+    now = run(pace, now, 10 * WINDOW_S, 5.0, held=True)  # an empty booth at its standby rate: no alarm
+    assert pace.pace.warning is None and pace.pace.fps == pytest.approx(5.0, abs=1.0)
+    run(pace, now, 6, 29.0)  # the window's full-rate seconds before and after standby: still clear
+    assert pace.pace.warning is None
+
+    slow = AnalysisPace(0.0)
+    now = run(slow, 0.0, WINDOW_S + 2, 8.0)
+    warning = slow.pace.warning
+    assert warning
+    now = run(slow, now, 3 * WINDOW_S, 5.0, held=True)  # too slow for sitters: it keeps saying so
+    assert slow.pace.warning == warning
+    run(slow, now, 3, 8.0)
+    assert slow.pace.warning is not None
+
+
+def test_a_second_held_at_any_turn_is_left_out_whole():
+    """The second standby ends in mixes both rates; judged, it would pull a booth at the edge under."""
+    pace = AnalysisPace(0.0)
+    now = run(pace, 0.0, WINDOW_S + 1, 16.0)
+    assert pace.pace.warning is None
+    for _ in range(40):  # each second: standby's first half at 5 frames/s, then 16
+        now = run(pace, now, 0.5, 5.0, held=True)
+        now = run(pace, now, 0.5, 16.0)
     assert pace.pace.warning is None

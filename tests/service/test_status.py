@@ -111,3 +111,11 @@ def test_the_pace_warning_reaches_both_jsons():
     assert status.to_json()["analysis_warning"] == warning
     assert status.to_json(trusted=False)["analysis_warning"] == warning
     assert status_of(Session(session_config())).to_json()["analysis_warning"] is None
+
+
+def test_standby_reaches_both_jsons_beside_the_rate():
+    """An empty booth rests on purpose (booth/service/standby.py): the kiosk and the operator see so."""
+    resting = status_of(Session(session_config()), pace=Pace(5.0, None), standby=True)
+    assert resting.to_json()["analysis_standby"] is True
+    assert resting.to_json(trusted=False)["analysis_standby"] is True
+    assert status_of(Session(session_config())).to_json()["analysis_standby"] is False

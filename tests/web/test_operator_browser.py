@@ -153,6 +153,22 @@ def test_every_trigger_state_reads_as_a_sentence(booth, browser):
     page.close()
 
 
+def test_the_analysis_rate_says_when_an_empty_booth_rests_on_purpose(booth, browser):
+    """The booth's own status (its clip always shows a face: never in standby) drawn as is, then as an
+    empty booth in standby sends it (booth/service/standby.py; tests/service run one on a faceless clip):
+    the low rate is marked as standby, not left to read as a slow booth."""
+    _proc, base, _, _ = booth
+    page = dashboard(browser, base, LAPTOP)
+    status = get_json(base + "/api/status")[1]
+    assert status["analysis_standby"] is False
+    page.wait_for_function("/\\d fps$/.test(document.getElementById('op-fps').textContent)", timeout=15_000)
+    resting = {**status, "analysis_fps": 4.96, "analysis_standby": True}
+    texts = page.evaluate("(s) => s.map(window.OperatorText.analysisText)", [status, resting])
+    assert re.fullmatch(r"\d+\.\d fps", texts[0]), texts
+    assert texts[1] == "5.0 fps · standby: nobody in view"
+    page.close()
+
+
 def slow_booths_warning() -> str:
     """The words booth/service/pace.py gives a booth analysing 8 of the camera's 30 frames a second."""
     pace = AnalysisPace(0.0)

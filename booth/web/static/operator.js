@@ -262,6 +262,13 @@
     $("fire-btn").hidden = state !== "shooting";
   }
 
+  /** The analysed rate; in standby (booth/service/standby.py: nobody in view between sessions) few frames
+   *  are analysed on purpose, and the line says so, so the low rate reads as no fault. */
+  function analysisText(status) {
+    if (typeof status.analysis_fps !== "number") return "—";
+    return status.analysis_fps.toFixed(1) + " fps" + (status.analysis_standby ? " · standby: nobody in view" : "");
+  }
+
   function render(status) {
     document.dispatchEvent(new CustomEvent("booth-status", { detail: status }));  // teach.js's live score
     const pill = $("op-state");
@@ -286,7 +293,7 @@
       (face.verdict && face.verdict.engaged ? "engaged" : "not engaged: " + ((face.verdict && face.verdict.reasons) || []).map(reason).join(", ")) + judged;
     $("op-shots").textContent = status.shots_taken;
     renderShutter(status);
-    $("op-fps").textContent = typeof status.analysis_fps === "number" ? status.analysis_fps.toFixed(1) + " fps" : "—";
+    $("op-fps").textContent = analysisText(status);
     renderScores(status);
     const timings = face && face.timings_ms;
     $("op-timings").textContent = timings ? Object.entries(timings).map(([k, v]) => `${k} ${num(v, 1)}`).join(" · ") : "—";
@@ -327,7 +334,7 @@
 
   Booth.events({ status: render, fire: () => {}, shot: () => {}, session: () => {} });
   // The wording, for the browser test to feed every trigger state the policy has (and one it has not).
-  window.OperatorText = { triggerText, sessionText };
+  window.OperatorText = { triggerText, sessionText, analysisText };
   // The pace banner, for the browser test to draw a slow booth's status on a booth that keeps up.
   window.OperatorRender = { pace: renderPace };
 })();
