@@ -41,7 +41,16 @@ class Sensor:
 
 SENSORS = (
     Sensor("state", "State", "{{ value_json.state }}", icon="mdi:camera-account", state_class=None),
-    Sensor("fps", "Analysis rate", "{{ value_json.analysis_fps }}", unit="fps", icon="mdi:speedometer"),
+    # In standby (an empty booth, booth.service.standby) the rate is low on purpose: an attribute says so,
+    # so an automation alerting on a low rate can leave those times out.
+    Sensor(
+        "fps",
+        "Analysis rate",
+        "{{ value_json.analysis_fps }}",
+        unit="fps",
+        icon="mdi:speedometer",
+        attributes="{{ {'standby': value_json.standby is sameas true} | tojson }}",
+    ),
     Sensor(
         "free_disk",
         "Free disk",

@@ -303,8 +303,25 @@ def test_the_faults_sensor_carries_each_fault_s_message_as_an_attribute():
     faults = {"camera": None, "runner": None, "storage": disk, "analysis": None}
     assert json.loads(template.render(value_json={"faults": faults})) == {"storage": disk}
     assert json.loads(template.render(value_json={})) == {}
-    others = [json.loads(text) for topic, text in configs.items() if not topic.endswith("/faults/config")]
-    assert not any("json_attributes_topic" in other for other in others)
+    with_attributes = {"faults", "fps"}
+    others = [
+        json.loads(text) for topic, text in configs.items() if topic.split("/")[-2] not in with_attributes
+    ]
+    assert others and not any("json_attributes_topic" in other for other in others)
+
+
+def test_the_rate_sensor_says_when_the_low_rate_is_standby():
+    configs = dict(discovery.configs(Topics("booths", "b1"), "homeassistant", "0.1"))
+    config = json.loads(configs["homeassistant/sensor/b1/fps/config"])
+    assert config["json_attributes_topic"] == config["state_topic"]
+    template = sandboxed_jinja().from_string(config["json_attributes_template"])
+    assert json.loads(template.render(value_json={"analysis_fps": 5.0, "standby": True})) == {"standby": True}
+    assert json.loads(template.render(value_json={"analysis_fps": 29.9, "standby": False})) == {
+        "standby": False
+    }
+    assert json.loads(template.render(value_json={"analysis_fps": 29.9})) == {
+        "standby": False
+    }  # an older booth
 
 
 def test_table_cells_keep_terminal_escapes_out():
