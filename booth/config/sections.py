@@ -65,14 +65,19 @@ class VisionSettings(Section):
         description="With light tracking, read FaceMesh v2 while the target look's score is within this "
         "much below its threshold, or above it",
     )
-    standby_after_s: float = Field(
+
+
+class StandbySettings(Section):
+    """An empty booth between sitters (owned by booth/service/standby.py)."""
+
+    after_s: float = Field(
         30.0,
         ge=0,
         le=3600,
-        description="Between sessions, after this many seconds with no face in view, analyse only "
-        "standby_fps frames a second until a face is seen again (an empty booth stays cool); 0 = never",
+        description="Between sessions, after this many seconds with no face in view, analyse only fps "
+        "frames a second until a face is seen again (an empty booth stays cool); 0 = never",
     )
-    standby_fps: float = Field(
+    fps: float = Field(
         5.0, gt=0, le=30, description="Frames analysed a second in standby (a sitter is seen within 1/N s)"
     )
 
@@ -425,6 +430,9 @@ class Settings(Section):
 
     vision: VisionSettings = Field(default_factory=VisionSettings, description="Perception")
     camera: CameraSettings = Field(default_factory=CameraSettings, description="Camera")
+    standby: StandbySettings = Field(
+        default_factory=StandbySettings, description="An empty booth between sitters"
+    )
     policy: PolicySettings = Field(default_factory=PolicySettings, description="Trigger decision")
     pins: PinSettings = Field(default_factory=PinSettings, description="GPIO wiring")
     session: SessionSettings = Field(default_factory=SessionSettings, description="Sessions and shot lists")

@@ -129,7 +129,7 @@ class BoothService:
         self._thread: threading.Thread | None = None
         self.pace = AnalysisPace(clock())  # analysed frames: their rate, and the warning when it falls short
         #: An empty booth between sitters analyses a few frames a second (booth.service.standby).
-        self.standby = Standby(StandbyParams.from_settings(settings.vision), clock())
+        self.standby = Standby(StandbyParams.from_settings(settings.standby), clock())
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
@@ -324,7 +324,7 @@ class BoothService:
             self.show_book(self.teaching.overlay(change.book))  # a look on trial stays on trial
         if shooter is not None:
             shooter.set_policy(PolicyParams.from_settings(new.policy))
-        self.standby.params = StandbyParams.from_settings(new.vision)
+        self.standby.params = StandbyParams.from_settings(new.standby)
         self._start_plan = SessionConfig.from_settings(new.session)
         # Never swap the shot list under a running session, nor under an end screen still showing its plan;
         # every start builds its own from the settings anyway.

@@ -5,17 +5,16 @@ is the face detector alone (3.4 ms a frame here against 9.1 with a face, on ``fa
 by the README's scaling is 17-68 ms on a Pi 4: a core or more kept busy, and warm, at 30 frames a second
 for an empty room. A warm Pi throttles its clock, and the sitter who walks in then gets a slower booth.
 
-So while no session is under way (idle, or an end screen) and no face has been seen for
-``after_s`` seconds, only one frame in ``1 / fps`` seconds is analysed. The first analysed frame that finds a
-face has every frame after it analysed again: a sitter is seen at most ``1 / fps`` later (0.2 s at the
-default 5), before they can reach the Start button. A face counts as someone there only once
-:data:`CONFIRM` analysed frames in a row hold one; a face on one frame alone sends the booth back to rest
-at once, and does not put off standby either. Why: the detector's false faces come one frame at a time
-(``no_face.mp4``'s skin-coloured title letters read as a face on one frame of its 95, once every loop of
-the clip, which would otherwise keep the booth awake for good), where a real sitter is tracked frame
-after frame. Never during a session, nor while the teach desk records a take. The camera keeps its pace
-throughout (the preview and the ring buffer are its own), and the watchdog still sees analysed frames
-advance.
+So while no session is under way (idle, or an end screen) and no face has been seen for ``after_s`` seconds
+(the ``[standby]`` settings), only one frame in ``1 / fps`` seconds is analysed. The first analysed frame that
+finds a face has every frame after it analysed again: a sitter is seen at most ``1 / fps`` later (0.2 s at the
+default 5), before they can reach the Start button. A face counts as someone there only once :data:`CONFIRM`
+analysed frames in a row hold one; a face on one frame alone sends the booth back to rest at once, and does
+not put off standby either. Why: the detector's false faces come one frame at a time (``no_face.mp4``'s
+skin-coloured title letters read as a face on one frame of its 95, once every loop of the clip, which would
+otherwise keep the booth awake for good), where a real sitter is tracked frame after frame. Never during a
+session, nor while the teach desk records a take. The camera keeps its pace throughout (the preview and the
+ring buffer are its own), and the watchdog still sees analysed frames advance.
 
 Pure: the service passes the clock's readings, the session's state and each analysed frame's faces in.
 """
@@ -33,10 +32,10 @@ CONFIRM = 3
 
 
 class StandbySource(Protocol):
-    """The settings it reads (``booth.config.VisionSettings``)."""
+    """The settings it reads (``booth.config.StandbySettings``, the ``[standby]`` section)."""
 
-    standby_after_s: float
-    standby_fps: float
+    after_s: float
+    fps: float
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class StandbyParams:
 
     @classmethod
     def from_settings(cls, s: StandbySource) -> StandbyParams:
-        return cls(after_s=s.standby_after_s, fps=s.standby_fps)
+        return cls(after_s=s.after_s, fps=s.fps)
 
 
 class Standby:

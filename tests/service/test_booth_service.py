@@ -570,8 +570,8 @@ def test_an_analysis_too_slow_for_the_trigger_warns_the_operator_until_it_keeps_
 
 
 def test_an_empty_booth_rests_between_sitters_and_wakes_for_a_session(make_service, media, monkeypatch):
-    """``no_face.mp4`` (23.7 frames/s, no face in any frame): after ``standby_after_s`` the booth analyses
-    ``standby_fps`` frames a second, says so on the status and the fleet's, raises no pace warning (its
+    """``no_face.mp4`` (23.7 frames/s, no face in any frame): after ``standby.after_s`` the booth analyses
+    ``standby.fps`` frames a second, says so on the status and the fleet's, raises no pace warning (its
     window cut to 2 s, which standby's rate would fail), keeps its watchdog count moving, and analyses
     every frame again once a session starts."""
     import functools
@@ -581,7 +581,7 @@ def test_an_empty_booth_rests_between_sitters_and_wakes_for_a_session(make_servi
     from booth.service.pace import AnalysisPace
 
     monkeypatch.setattr(booth_service, "AnalysisPace", functools.partial(AnalysisPace, window_s=2.0))
-    settings = config.Settings(vision=config.VisionSettings(standby_after_s=1.0, standby_fps=4.0))
+    settings = config.Settings(standby=config.StandbySettings(after_s=1.0, fps=4.0))
     service = make_service(settings, camera_spec=f"replay:{media('no_face.mp4')}")
     wait_until(lambda: service.status().standby, 20, "standby")
     time.sleep(2.5)  # two whole seconds of the shown rate inside standby
@@ -604,7 +604,7 @@ def test_an_empty_booth_rests_between_sitters_and_wakes_for_a_session(make_servi
 def test_a_face_walking_in_ends_standby_at_once(make_service, media):
     """``noface_face.mov``: 3.3 s of an empty room, then a face. The booth rests after 1 s, and the first
     analysed frame with the face brings it back to every frame while the face stays."""
-    settings = config.Settings(vision=config.VisionSettings(standby_after_s=1.0, standby_fps=4.0))
+    settings = config.Settings(standby=config.StandbySettings(after_s=1.0, fps=4.0))
     service = make_service(settings, camera_spec=f"replay:{media('noface_face.mov')}")
     wait_until(lambda: service.status().standby, 20, "standby in the empty room")
     status = wait_until(lambda: (s := service.status()).subject is not None and s, 20, "the face walking in")

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from booth.config import VisionSettings
+from booth.config import StandbySettings
 from booth.service.standby import Standby, StandbyParams
 
 FRAME = 1 / 30
@@ -26,8 +26,8 @@ def feed(
     return analysed
 
 
-def test_the_defaults_come_from_the_vision_settings():
-    params = StandbyParams.from_settings(VisionSettings())
+def test_the_defaults_come_from_the_standby_section():
+    params = StandbyParams.from_settings(StandbySettings())
     assert params == StandbyParams(after_s=30.0, fps=5.0)
 
 
