@@ -118,8 +118,7 @@ class BoothService:
         #: The cloud delivery (None: off; see :meth:`use_delivery`); its uploader starts and stops with us.
         self.delivery: DeliveryPort | None = None
         self._delivery_view: DeliveryView | None = None
-        #: The fleet link (MQTT) or None; ``booth run`` sets it, and it is started after the service.
-        self.fleet: FleetPart | None = None
+        self.fleet: FleetPart | None = None  # the MQTT link or None: booth run sets it, starts it after us
         #: Why the booth starts no session (the operator or the fleet paused it); None: it takes sitters.
         self.paused: str | None = None
         self._snapshot_lock = threading.Lock()
@@ -128,8 +127,7 @@ class BoothService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.pace = AnalysisPace(clock())  # analysed frames: their rate, and the warning when it falls short
-        #: An empty booth between sitters analyses a few frames a second (booth.service.standby).
-        self.standby = Standby(StandbyParams.from_settings(settings.standby), clock())
+        self.standby = Standby(StandbyParams.from_settings(settings.standby), clock())  # when nobody is there
         self.cpu = CpuLedger()  # the analysis and the events (the page's streams charge theirs here too)
         self._cpu_lock = threading.Lock()
         self._retired_cpu = CpuSplit()  # what cameras swapped out by a settings change had counted
