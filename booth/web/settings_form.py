@@ -94,6 +94,8 @@ def form_fields(looks: Iterable[str]) -> list[FormField]:
             _help("session", "look_seconds"),
             "1",
         ),
+        FormField("standby.after_s", "Rest after (s)", "float", "Standby", _help("standby", "after_s"), "5"),
+        FormField("standby.fps", "Frames a second at rest", "float", "Standby", _help("standby", "fps"), "1"),
         FormField("pins.shutter", "Shutter GPIO", "pin", "Pins", _pin_help("shutter"), "1"),
         FormField("pins.focus", "Focus GPIO", "pin", "Pins", _pin_help("focus"), "1"),
         FormField("pins.button", "Button GPIO", "pin", "Pins", _pin_help("button"), "1"),

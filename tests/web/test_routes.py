@@ -447,6 +447,24 @@ def test_the_gaze_tolerance_is_the_operators_to_set(client, service):
     wait_until(lambda: service.shooter is not None and service.shooter.params.thresholds.gaze == (5.5, 6.0))
 
 
+def test_the_standby_is_the_operators_to_set(client, service):
+    """How soon an empty booth rests and how many frames it then analyses: on the operator page, saved, and
+    taken by the analysis thread's standby at once (no restart)."""
+    token = login(client)
+    page = settings_form(client)
+    assert (page["standby.after_s"], page["standby.fps"]) == ("30", "5")
+    html = client.get("/operator").get_data(as_text=True)
+    assert "Rest after (s)" in html and "Frames a second at rest" in html
+    form = {"csrf_token": token, "standby.after_s": "-1", "standby.fps": "0"}
+    html = client.post("/operator/settings", data=form).get_data(as_text=True)
+    assert "greater than or equal to 0" in html and "greater than 0" in html
+    assert service.standby.params.after_s == 30.0  # nothing taken from a bad form
+    form.update({"standby.after_s": "120", "standby.fps": "2"})
+    assert client.post("/operator/settings", data=form).status_code == 302
+    assert (service.standby.params.after_s, service.standby.params.fps) == (120.0, 2.0)
+    assert next_start(service).standby.after_s == 120.0 and next_start(service).standby.fps == 2.0
+
+
 def test_sessions_list_detail_export_and_delete(client, service):
     headers = {"X-CSRF-Token": login(client)}
     record, shots = seed_session(service)
