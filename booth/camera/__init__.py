@@ -12,6 +12,7 @@ Public API (everything else in this package is an implementation detail)::
         camera.set_focus("manual", 2.0)  # or "continuous"; lens position in dioptres (1 / metres)
         camera.set_focus_window(box)     # AF on the face box (analysis pixels x0, y0, x1, y1), None = all
         camera.state                     # CameraState(kind, source, running, fault, frames, fps)
+        camera.resting = True            # standby: convert only the frames read, keep no stills
 
 Faults (no camera, unplugged, stalled for ``stall_seconds``, unreadable replay file) never raise out of a
 camera: ``state.fault`` holds one line naming cause and fix, the source retries with backoff, and the fault

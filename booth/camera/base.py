@@ -14,17 +14,27 @@ without copies.
 CPU: each camera owns a :class:`booth.cpu_ledger.CpuLedger` (:attr:`Camera.cpu`), charged with what its
 capture thread computes per frame (``_grab`` and publishing: a decode and resize for a replay, the YUV to
 RGB conversion for a Pi camera) and with each real preview encoding; it counts the frames delivered.
+
+At rest: while :attr:`Camera.resting` is set (the booth sets it in standby, between sessions with nobody in
+view, when only a few frames a second are analysed and no still can be asked for), a source that hands its
+conversion over (:attr:`Grab.convert`) has each frame converted only when a reader first asks for its
+pixels, on that reader's thread and charged to this camera's conversion all the same; and the ring keeps
+nothing (it is emptied as the rest begins, and a source may skip its full-resolution copy). Why: a Pi 4's
+YUV420 decode and the full-resolution copy, done for every frame at 30 frames a second, are most of an
+empty booth's CPU once the analysis rests (README.md in this folder).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -44,14 +54,44 @@ FocusMode = Literal["continuous", "manual"]
 FPS_WINDOW = 30
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CameraFrame:
     """One RGB frame: ``pixels`` HxWx3 uint8 (read-only), ``timestamp`` in :func:`time.monotonic` seconds,
-    ``sequence`` counting up from 1 for the life of the camera object (never reset by a reopen)."""
+    ``sequence`` counting up from 1 for the life of the camera object (never reset by a reopen).
 
-    pixels: np.ndarray
+    A frame published while its camera converts on demand is made with no pixels and a ``convert`` to
+    make them: the first read of :attr:`pixels`, from whichever thread, converts once (under the frame's
+    lock; a second reader waits for the first) and keeps the result.
+    """
+
+    _pixels: np.ndarray | None
     timestamp: float
     sequence: int
+    _convert: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if (self._pixels is None) == (self._convert is None):
+            raise ValueError("a CameraFrame takes its pixels or a convert to make them, one of the two")
+
+    @property
+    def pixels(self) -> np.ndarray:
+        pixels = self._pixels
+        if pixels is not None:
+            return pixels
+        with self._lock:
+            if self._pixels is None:
+                assert self._convert is not None
+                # Frozen for readers; this one-time fill is the frame's own (the lock keeps it to one).
+                object.__setattr__(self, "_pixels", self._convert())
+                object.__setattr__(self, "_convert", None)
+            assert self._pixels is not None
+            return self._pixels
+
+    @property
+    def converted(self) -> bool:
+        """Whether the pixels exist yet (False only for a frame converted on demand and not yet read)."""
+        return self._pixels is not None
 
 
 @dataclass(frozen=True)
@@ -81,11 +121,18 @@ class Grab:
 
     ``full`` is the source's full-resolution payload for the ring (converted to RGB only when a still is
     asked for, see :meth:`Camera._full_to_rgb`); None means the ring keeps ``pixels`` themselves.
+    A source may give ``convert`` instead of ``pixels`` (a call that makes them from a buffer it no
+    longer needs): the engine calls it at once, or at rest (:attr:`Camera.resting`) when the frame is read.
     """
 
-    pixels: np.ndarray
+    pixels: np.ndarray | None
     full: Any = None
     full_nbytes: int = 0
+    convert: Callable[[], np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.pixels is None) == (self.convert is None):
+            raise ValueError("a Grab takes its pixels or a convert to make them, one of the two")
 
 
 class Camera(ABC):
@@ -117,6 +164,11 @@ class Camera(ABC):
         self._thread: threading.Thread | None = None
         #: CPU of this camera's capture (conversion) and preview encoding, and its frames delivered.
         self.cpu = CpuLedger()
+        #: The booth at rest: convert only the frames read, keep no stills (see the module's docstring).
+        #: Set from another thread (one bool); the capture thread reads it once per frame, into
+        #: :attr:`_resting_frame`, which a source's ``_grab`` may read too (the Pi camera then skips main).
+        self.resting = False
+        self._resting_frame = False
 
     # -- what a source implements ------------------------------------------------------------------
 
@@ -301,6 +353,10 @@ class Camera(ABC):
 
     def _grab_and_publish(self) -> str | None:
         """One frame from the source to the readers; the fault's one line if the source failed."""
+        resting = self.resting
+        if resting and not self._resting_frame:
+            self._ring.clear()  # no still is asked for at rest, and a Pi's memory is better free
+        self._resting_frame = resting
         try:
             grab = self._grab(self.settings.stall_seconds)
         except TimeoutError:
@@ -315,12 +371,19 @@ class Camera(ABC):
         return None
 
     def _publish(self, grab: Grab) -> None:
+        pixels, later = grab.pixels, None
+        if pixels is None:
+            assert grab.convert is not None
+            if self._resting_frame:
+                later = functools.partial(self._convert_now, grab.convert)
+            else:
+                pixels = grab.convert()  # here, on the capture thread, inside its conversion measure
+        if pixels is not None:
+            pixels.flags.writeable = False
         now = time.monotonic()
-        pixels = grab.pixels
-        pixels.flags.writeable = False
         with self._lock:
             self._sequence += 1
-            frame = CameraFrame(pixels, now, self._sequence)
+            frame = CameraFrame(pixels, now, self._sequence, later)
             self._latest = frame
             self._frames += 1
             self._times.append(now)
@@ -328,7 +391,10 @@ class Camera(ABC):
             recovered, self._fault = self._fault, None
             self._new_frame.notify_all()
         self.cpu.count_frame()
-        if grab.full is None:
+        if self._resting_frame:
+            pass  # the ring keeps nothing at rest
+        elif grab.full is None:
+            assert pixels is not None  # converted above: only a resting frame waits for a reader
             self._ring.push(now, (frame.sequence, pixels), pixels.nbytes)
         else:
             self._ring.push(now, (frame.sequence, grab.full), grab.full_nbytes)
@@ -336,6 +402,14 @@ class Camera(ABC):
             log.info(
                 "camera %s recovered after %.1f s: frames flow again", self.kind, now - self._fault_since
             )
+
+    def _convert_now(self, convert: Callable[[], np.ndarray]) -> np.ndarray:
+        """A frame's conversion on demand, on the reading thread: charged to this camera's conversion
+        (inside a preview encoding, not also to the preview: the ledger's nested measures are exclusive)."""
+        with self.cpu.measure(CONVERSION):
+            pixels = convert()
+        pixels.flags.writeable = False
+        return pixels
 
     def _set_fault(self, text: str) -> None:
         with self._lock:

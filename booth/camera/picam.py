@@ -38,6 +38,7 @@ not imported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -283,7 +284,8 @@ class PicameraCamera(Camera):
         request = self._cam.capture_request(wait=timeout)  # TimeoutError: a stall
         try:
             lores = request.make_buffer("lores")
-            main = request.make_buffer("main") if self.settings.ring_seconds > 0 else None
+            keep = self.settings.ring_seconds > 0 and not self._resting_frame  # at rest: no stills
+            main = request.make_buffer("main") if keep else None
             metadata = request.get_metadata()
         finally:
             request.release()  # at once: libcamera has only buffer_count buffers to fill
@@ -294,10 +296,11 @@ class PicameraCamera(Camera):
                 self._focus_dirty.set()  # the window can now be mapped onto the sensor exactly
         elif crop is not None:
             self._scaler_crop = tuple(crop)
-        pixels = self.lores.to_rgb(lores)
+        # The conversion is handed over: done at once, or at rest only for a frame someone reads.
+        convert = functools.partial(self.lores.to_rgb, lores)
         if main is None:
-            return Grab(pixels)
-        return Grab(pixels, full=main, full_nbytes=main.nbytes)
+            return Grab(None, convert=convert)
+        return Grab(None, full=main, full_nbytes=main.nbytes, convert=convert)
 
     def _full_to_rgb(self, full: Any) -> np.ndarray:
         if isinstance(full, np.ndarray) and full.ndim == 3:  # ring disabled: the analysis frame itself

@@ -390,12 +390,12 @@ class BoothService:
             runner.guarded("session timing", timing)
             if frame is not None:
                 last_seq = frame.sequence
-            if frame is not None and self.standby.wants(now, may_rest=self._may_rest(now)):
-                result = self._analyse(frame, now)
-                if result is not None:
-                    runner.guarded(
-                        "saving the shot", functools.partial(runner.on_frame, result, now), retake_on_bug=True
-                    )
+                if self.standby.wants(now, may_rest=self._may_rest(now)):
+                    result = self._analyse(frame, now)
+                    if result is not None:
+                        save = functools.partial(runner.on_frame, result, now)
+                        runner.guarded("saving the shot", save, retake_on_bug=True)
+            camera.resting = self.standby.resting  # at rest: only the frames read are converted, no stills
             self._tick_pace(now)
             self.cpu_window.tick(now)
             if now - last_status > STATUS_EVERY:
@@ -426,9 +426,10 @@ class BoothService:
         if shooter is None:
             return None
         try:  # the models' helper thread (more than one interpreter thread) counts its own CPU: analysis too
+            pixels = frame.pixels  # first: a frame converted on demand charges that to the camera, not here
             with self.cpu.measure(ANALYSIS, elsewhere=lambda: shooter.models.helper_cpu_seconds):
                 result = shooter.step(
-                    frame.pixels,
+                    pixels,
                     frame.timestamp,
                     frame.sequence,
                     self.session.target_look,

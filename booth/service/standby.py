@@ -13,8 +13,10 @@ analysed frames in a row hold one; a face on one frame alone sends the booth bac
 not put off standby either. Why: the detector's false faces come one frame at a time (``no_face.mp4``'s
 skin-coloured title letters read as a face on one frame of its 95, once every loop of the clip, which would
 otherwise keep the booth awake for good), where a real sitter is tracked frame after frame. Never during a
-session, nor while the teach desk records a take. The camera keeps its pace throughout (the preview and the
-ring buffer are its own), and the watchdog still sees analysed frames advance.
+session, nor while the teach desk records a take. The camera keeps its pace throughout (the preview is its
+own), and the watchdog still sees analysed frames advance. The service also puts the camera at rest meanwhile
+(:attr:`booth.camera.Camera.resting`: only the frames read are converted, and no stills are kept, since
+none can be asked for outside a session).
 
 Pure: the service passes the clock's readings, the session's state and each analysed frame's faces in.
 """

@@ -320,3 +320,56 @@ def test_sensor_modes_are_read_once_per_camera_model(fake_picamera2, fast_settin
     camera._open()
     camera._close()
     assert fake_picamera2.WORLD.mode_probes == 2 * len(fake_picamera2.WORLD.modes)
+
+
+def test_at_rest_a_pi4_converts_only_the_frames_read_and_keeps_no_stills(
+    fake_picamera2, fast_settings, monkeypatch
+) -> None:
+    """In standby the booth puts the camera at rest: the capture thread then leaves each Pi 4 YUV420 frame
+    as it came, and only a frame someone reads (the analysis, the preview) is converted, once, on the
+    reader's thread and charged to the camera's conversion; its pixels are the eager path's, to the bit.
+    No still can be asked for at rest, so main is not copied and the ring is emptied. Awake again, the
+    capture thread converts every frame and the ring fills."""
+    import booth.camera.picam as picam
+
+    conversions: list[int] = []
+    real_to_rgb = picam.to_rgb
+
+    def counted(*args, **kwargs):
+        conversions.append(1)
+        return real_to_rgb(*args, **kwargs)
+
+    monkeypatch.setattr(picam, "to_rgb", counted)
+    fake_picamera2.WORLD.platform = "vc4"
+    made = fake_picamera2.WORLD.buffers_made
+    with PicameraCamera(fast_settings) as camera:
+        eager = camera.wait_frame(0, timeout=5)
+        assert eager is not None and eager.converted and camera.still(eager.timestamp) is not None
+        camera.resting = True
+        # The grab under way when it was set is still an awake one: from the first resting frame on.
+        assert wait_until(lambda: (frame := camera.latest()) is not None and not frame.converted)
+        first = camera.latest()
+        assert first is not None
+        before, mains = len(conversions), made["main"]
+        later = camera.wait_frame(first.sequence + 5, timeout=5)
+        assert later is not None and not later.converted
+        assert len(conversions) == before and made["main"] == mains  # five frames, none converted or kept
+        assert camera.still(later.timestamp) is None  # the ring was emptied
+        fake_picamera2.WORLD.stalled = True  # frames stop, so the latest stays the latest
+        time.sleep(0.1)
+        latest, spent = camera.latest(), camera.cpu.snapshot().conversion
+        assert latest is not None and not latest.converted  # nobody has read it yet
+        assert camera.preview_jpeg() is not None  # the preview reads it: converted now, for it
+        assert latest.converted and len(conversions) == before + 1
+        assert camera.cpu.snapshot().conversion > spent
+        assert latest.pixels is latest.pixels and len(conversions) == before + 1  # read again: kept
+        assert not latest.pixels.flags.writeable
+        np.testing.assert_array_equal(latest.pixels, eager.pixels)  # the fake's frames do not change
+        fake_picamera2.WORLD.stalled = False
+        camera.resting = False
+        mark = camera.latest()
+        assert mark is not None
+        after = camera.wait_frame(mark.sequence + 1, timeout=5)  # one may have been published as it was set
+        assert after is not None and after.converted and made["main"] > mains
+        still = camera.still(after.timestamp)
+        assert still is not None and still.pixels.shape[:2] == tuple(reversed(fake_picamera2.WORLD.sensor))

@@ -148,6 +148,46 @@ def test_fp16_hint_on_this_pi(camera):
         assert taken, "the Pi 5 has fp16 arithmetic, but XNNPACK ran fp32"
 
 
+def camera_cpu(camera, resting: bool, seconds: float = 10.0) -> float:
+    """The camera's conversion CPU per frame (ms) over ``seconds``, awake or at rest, with the kiosk's
+    preview read 12 times a second and standby's analysis 5 times, each on its own thread."""
+    camera.resting = resting
+    stop = threading.Event()
+
+    def every(period: float, read) -> None:
+        while not stop.wait(period):
+            read()
+
+    readers = [
+        threading.Thread(target=every, args=(1 / 12, camera.preview_jpeg), daemon=True),
+        threading.Thread(target=every, args=(1 / 5, lambda: camera.latest().pixels), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        time.sleep(1)
+        before = camera.cpu.snapshot()
+        time.sleep(seconds)
+        window = camera.cpu.snapshot() - before
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(5)
+        camera.resting = False
+    assert window.frames > 0, camera.state.fault
+    return 1000 * window.conversion / window.frames
+
+
+def test_a_resting_camera_spends_less_on_this_pi(camera):
+    """Standby puts the camera at rest: frames converted only when read, no full-resolution copies for the
+    ring. Prints the camera's CPU per frame both ways (the README's figure for a Pi 4 is an estimate until
+    this prints it)."""
+    assert camera.wait_frame(0, timeout=10) is not None, camera.state.fault
+    awake, resting = camera_cpu(camera, False), camera_cpu(camera, True)
+    print(f"camera on {pi_model()}: {awake:.2f} ms CPU per frame awake, {resting:.2f} at rest")
+    assert resting < awake
+
+
 def watch_streams(app, paths: tuple[str, ...]) -> list[threading.Thread]:
     """One reader per stream, each on its own thread as a server worker would be, until the app stops."""
 

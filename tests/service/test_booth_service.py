@@ -572,8 +572,9 @@ def test_an_analysis_too_slow_for_the_trigger_warns_the_operator_until_it_keeps_
 def test_an_empty_booth_rests_between_sitters_and_wakes_for_a_session(make_service, media, monkeypatch):
     """``no_face.mp4`` (23.7 frames/s, no face in any frame): after ``standby.after_s`` the booth analyses
     ``standby.fps`` frames a second, says so on the status and the fleet's, raises no pace warning (its
-    window cut to 2 s, which standby's rate would fail), keeps its watchdog count moving, and analyses
-    every frame again once a session starts."""
+    window cut to 2 s, which standby's rate would fail), keeps its watchdog count moving, puts its camera at
+    rest (only the frames read converted, no stills kept: tests/camera/test_picam.py has a Pi 4's camera
+    doing so), and analyses every frame, converted as they come, again once a session starts."""
     import functools
 
     from booth.fleet.payload import Identity, faults, status_payload
@@ -593,10 +594,12 @@ def test_an_empty_booth_rests_between_sitters_and_wakes_for_a_session(make_servi
         status, identity=Identity("b1", "test", 60.0), min_free_mb=0, today=None, outbox=None, now=0.0
     )
     assert fleet["standby"] is True and fleet["analysis_fps"] == status.analysis_fps
+    assert service.camera.resting
     frames = service.health().frames
     wait_until(lambda: service.health().frames >= frames + 4, 5, "the watchdog's count moving")
     service.start_session()
     wait_until(lambda: not service.status().standby, 5, "standby ending at Start")
+    wait_until(lambda: not service.camera.resting, 5, "eager conversion in the session")
     wait_until(lambda: service.status().analysis_fps > 15, 10, "every frame analysed in the session")
     service.cancel_session()
 

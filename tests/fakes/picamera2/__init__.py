@@ -36,9 +36,10 @@ frame pattern per configuration. Written to catch what a fake shaped after our o
   ``stop_`` behind it and waits with no timeout, so behind a stuck capture it never returns;
   ``cancel_all_and_flush()`` cancels and drops every job first (upstream ``tests/wait_cancel_test.py``).
   ``close()`` stops the loop first and then stops the camera directly.
-- **Requests** (``request.CompletedRequest``): ``make_buffer(name)`` copies the flat buffer,
-  ``get_metadata()`` has ``ScalerCrop`` and ``SensorTimestamp``, ``release()`` returns the buffer. With
-  every buffer held by the application, no frame completes (a stall, not an error).
+- **Requests** (``request.CompletedRequest``): ``make_buffer(name)`` copies the flat buffer (the copies
+  counted per stream in :attr:`World.buffers_made`), ``get_metadata()`` has ``ScalerCrop`` and
+  ``SensorTimestamp``, ``release()`` returns the buffer. With every buffer held by the application, no
+  frame completes (a stall, not an error).
 
 The hardware's moods are knobs on :data:`WORLD`: cameras listed, the platform (``"vc4"`` Pi 4 or ``"pisp"``
 Pi 5), sensor size and modes, ``stalled`` (frames stop, like a dislodged ribbon cable), ``busy`` (another
@@ -49,6 +50,7 @@ library's: ``capture_request`` asserts a timeout is passed (the booth must never
 
 from __future__ import annotations
 
+import collections
 import copy
 import enum
 import os
@@ -165,6 +167,7 @@ class World:
         self.busy = False  # another process holds the camera: Picamera2() fails
         self.interval = 0.004  # seconds between frames
         self.mode_probes = 0  # configurations done by reading sensor_modes
+        self.buffers_made: collections.Counter[str] = collections.Counter()  # make_buffer copies, by stream
         self.instances: list[Picamera2] = []
         self.lock = threading.Lock()
 
@@ -326,6 +329,7 @@ class CompletedRequest:
 
     def make_buffer(self, name: str) -> np.ndarray:
         assert not self.released, "make_buffer after release"
+        WORLD.buffers_made[name] += 1
         return self._buffers[name].copy()
 
     def get_metadata(self) -> dict:
