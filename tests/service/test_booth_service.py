@@ -613,3 +613,23 @@ def test_a_face_walking_in_ends_standby_at_once(make_service, media):
     status = wait_until(lambda: (s := service.status()).subject is not None and s, 20, "the face walking in")
     assert not status.standby
     wait_until(lambda: service.status().analysis_fps > 15, 5, "every frame analysed with the face in view")
+
+
+def test_a_session_after_standby_takes_its_stills_from_the_ring_filled_again(make_service, media):
+    """At rest the camera keeps no stills (booth/camera/README.md); the session started once the sitter
+    walks in has its ring again from the first frame awake: a shot by hand is kept, whole."""
+    settings = config.validate({**QUICK, "standby": {"after_s": 1.0, "fps": 4.0}})
+    service = make_service(settings, camera_spec=f"replay:{media('noface_face.mov')}")
+    wait_until(lambda: service.status().standby, 20, "standby in the empty room")
+    assert service.camera.still(time.monotonic()) is None  # emptied as the rest began
+    wait_until(lambda: not service.status().standby, 20, "the face walking in")
+    service.start_session()
+    with service.subscribe() as events:
+        service.consent()
+        wait_until(lambda: service.status().to_json()["state"] == "shooting", 20, "the shot list")
+        service.fire()
+        shot = wait_for(events, "shot", 20)
+    assert shot is not None
+    record = service.storage.session_by_token(shot["session_token"])
+    kept = service.storage.gallery(record.token)
+    assert kept and all(service.storage.path_of(photo).stat().st_size > 10_000 for photo in kept)
