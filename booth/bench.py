@@ -10,7 +10,8 @@ machine slows both alike; ratios, not absolute milliseconds, are the result. Med
 dependency only and is imported here lazily.
 
 The last section replays a clip through ``booth run``'s own loop in a child process
-(:mod:`booth.bench_booth`). The last three lines are the figures scripts read.
+(:mod:`booth.bench_booth`), then a clip with nobody in view, the booth at rest (``booth_empty:``). The last
+three lines are the figures scripts read.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 CLIPS = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
 #: Frames of the paced runs (:func:`paced_line`): ten seconds of camera at 30 fps over both set-ups.
 PACED_FRAMES = 150
+#: The empty booth's run: a clip with no face, 75 s of it soaked after 30 s (about 24 frames a second).
+EMPTY_CLIP = "no_face.mp4"
+EMPTY_WARMUP = 720
+EMPTY_SOAK = 1800
 STAGES = ("detect", "landmarks", "blendshapes", "emotion", "geometry", "models", "total")
 
 
@@ -302,6 +307,19 @@ def summary(key: str, ours: list[float], theirs: list[float]) -> str:
     return f"{key}: ours_ms={ours_p50:.2f} mediapipe_ms={theirs_p50:.2f} ratio={ours_p50 / theirs_p50:.2f}"
 
 
+def empty_booth_lines() -> list[str]:
+    """The running booth again with nobody in view (``no_face.mp4``), at rest (booth/service/standby.py):
+    what an empty booth costs between sitters. Its summary line is ``booth_empty:``, so the bench's last
+    lines stay the three the issue names. Standby after 5 s rather than the booth's 30, so the warm-up
+    (30 s of the clip) covers it; what the rest costs does not depend on how soon it began."""
+    from booth import bench_booth
+
+    lines = bench_booth.run_in_child(
+        EMPTY_SOAK, "--clip", EMPTY_CLIP, "--warmup", str(EMPTY_WARMUP), "--standby-after", "5"
+    )
+    return [*lines[:-1], lines[-1].replace("booth:", "booth_empty:", 1)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="booth.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=3, help="alternating passes of each (default 3)")
@@ -344,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
 
         booth_lines = bench_booth.run_in_child(args.soak_frames)
         print("\n".join(booth_lines[:-1]))
+        print("\n".join(empty_booth_lines()))
     print(one_core)
     print(all_cores)
     if booth_lines:

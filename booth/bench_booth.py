@@ -6,7 +6,9 @@ temporary data folder, the replay camera on a real clip (``single_face.mp4``, 30
 free port of 127.0.0.1. Two clients read for the whole run as the kiosk screen on the same machine would
 (127.0.0.1, asking for the booth by its address): the live preview (``/stream.mjpg``) and the event
 stream (``/api/events``), each reopened when the booth recycles it. The booth stays idle (no sitter), so
-what is measured is what it costs to watch all day.
+what is measured is what it costs to watch all day. On a clip with nobody in view (``--clip no_face.mp4``)
+it rests after ``--standby-after`` seconds (the booth's own 30 unless given; 0 never rests), and what is
+measured is the empty booth's cost between sitters: ``make bench`` prints that too, as ``booth_empty:``.
 
 What it reports, over ``--soak-frames`` camera frames after ``--warmup`` frames (one-time allocations and
 the models' first runs are done by then): the CPU per camera frame of each stage
@@ -174,6 +176,7 @@ class Mark:
     bench_cpu: float  # the bench's own threads: the clients and the one measuring
     analysed: int
     rss_kb: int
+    standby: bool = False  # the booth at rest (booth/service/standby.py)
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,7 @@ class Result:
     clip: str
     fps: float
     warmup: int
+    standby_after: float = 0.0  # the booth's ``[standby] after_s`` (0: standby off)
     rss_samples: tuple[tuple[int, int], ...] = ()  # (camera frames, kB) about once a second over the soak
 
     @property
@@ -229,17 +233,22 @@ class Result:
         analysed_fps = (self.end.analysed - self.start.analysed) / self.seconds
         growth = self.rss_growth_pct
         verdict = "flat" if abs(growth) <= RSS_BUDGET_PCT else "OVER BUDGET"
+        ends = (self.start.standby, self.end.standby)
+        rest = "at rest at both" if all(ends) else "awake at both" if not any(ends) else "at rest at one"
+        standby = f"standby after {self.standby_after:g} s" if self.standby_after > 0 else "standby off"
         out = [
-            f"booth run: {self.clip} replayed at {self.fps:g} fps, one preview viewer and one event stream",
+            f"booth run: {self.clip} replayed (camera.fps {self.fps:g}; a video plays at its own rate), one "
+            "preview viewer and one event stream",
             f"  {self.frames} camera frames in {self.seconds:.1f} s after {self.warmup} warm-up frames: "
             f"camera {camera_fps:.1f} frames/s, analysed {analysed_fps:.1f} frames/s",
-            f"  {'CPU per camera frame':<34}{'ms':>8}{'share':>9}",
+            f"  {standby}: {rest} ends of the soak",
+            f"  {'CPU per camera frame':<48}{'ms':>8}{'share':>9}",
         ]
         for key, label in [*LABELS.items(), ("other", "other (server, storage, runner, model workers)")]:
             share = 100.0 * ms[key] / ms["total"] if ms["total"] else math.nan
-            out.append(f"  {label:<34}{ms[key]:>8.2f}{share:>7.1f} %")
+            out.append(f"  {label:<48}{ms[key]:>8.2f}{share:>7.1f} %")
         out += [
-            f"  {'total':<34}{ms['total']:>8.2f}",
+            f"  {'total':<48}{ms['total']:>8.2f}",
             f"  memory: RSS {self.rss_ends_kb()[0] / 1024:.1f} MB over the soak's first minute, "
             f"{self.rss_ends_kb()[1] / 1024:.1f} MB over its last: {growth:+.1f} % ({verdict}; "
             f"budget {RSS_BUDGET_PCT:g} %)",
@@ -270,6 +279,7 @@ class Soak:
             bench_cpu,
             self.service.health().frames,
             rss_kb(),
+            self.service.status().standby,
         )
 
     def wait_frames(self, count: int, first_within: float = STALL_S) -> None:
@@ -311,10 +321,12 @@ class Soak:
         return start, end
 
 
-def run_args(clip: Path, folder: Path, fps: float) -> argparse.Namespace:
-    """``booth run --config F --camera replay:CLIP --pins mock --port 0 --data D``, by its own parser."""
+def run_args(clip: Path, folder: Path, fps: float, standby_after: float | None = None) -> argparse.Namespace:
+    """``booth run --config F --camera replay:CLIP --pins mock --port 0 --data D``, by its own parser;
+    F sets the camera's rate and, when given, ``[standby] after_s`` (else the booth's default)."""
     settings = folder / "bench.toml"
-    settings.write_text(f"[camera]\nfps = {float(fps)!r}\n")
+    standby = "" if standby_after is None else f"\n[standby]\nafter_s = {float(standby_after)!r}\n"
+    settings.write_text(f"[camera]\nfps = {float(fps)!r}\n{standby}")
     parser = argparse.ArgumentParser(prog="booth")
     run_command.register(parser.add_subparsers())
     words = ["run", "--config", str(settings), "--camera", f"replay:{clip}", "--pins", "mock"]
@@ -322,9 +334,11 @@ def run_args(clip: Path, folder: Path, fps: float) -> argparse.Namespace:
     return parser.parse_args([*words, "--port", "0", "--data", str(folder / "data")])
 
 
-def bench(clip: Path, folder: Path, fps: float, warmup: int, soak: int) -> Result:
+def bench(
+    clip: Path, folder: Path, fps: float, warmup: int, soak: int, standby_after: float | None = None
+) -> Result:
     """Start ``booth run``, soak it from another thread, stop it with SIGTERM as systemd would."""
-    args = run_args(clip, folder, fps)
+    args = run_args(clip, folder, fps, standby_after)
     server, service, stopping = run_command.build(args)  # a busy port or a bad folder: its one line
     finished = threading.Event()
     outcome: list[tuple[Mark, Mark] | BaseException] = []
@@ -355,7 +369,8 @@ def bench(clip: Path, folder: Path, fps: float, warmup: int, soak: int) -> Resul
     if isinstance(outcome[0], BaseException):
         raise outcome[0]
     start, end = outcome[0]
-    return Result(start, end, clip.name, fps, warmup, tuple(soaker.rss_samples))
+    after = service.settings.standby.after_s
+    return Result(start, end, clip.name, fps, warmup, after, tuple(soaker.rss_samples))
 
 
 def use_every_core() -> None:
@@ -391,6 +406,13 @@ def main(argv: list[str] | None = None) -> int:
         default=30.0,
         help="camera.fps (default 30); a video replays at its own rate, an image folder at this one",
     )
+    parser.add_argument(
+        "--standby-after",
+        type=float,
+        metavar="S",
+        help="[standby] after_s: seconds with no face before the booth rests, 0 = never (default: the "
+        "booth's own, 30)",
+    )
     args = parser.parse_args(argv)
     if args.soak_frames < 1 or args.warmup < 0 or args.fps <= 0:
         parser.error("--soak-frames must be at least 1, --warmup at least 0 and --fps above 0")
@@ -399,7 +421,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         clip = clip_path(args.clip)
         with tempfile.TemporaryDirectory(prefix="booth-bench-") as folder:
-            result = bench(clip, Path(folder), args.fps, args.warmup, args.soak_frames)
+            result = bench(clip, Path(folder), args.fps, args.warmup, args.soak_frames, args.standby_after)
     except BoothError as err:
         print(f"booth bench: {err}", file=sys.stderr)
         return 1

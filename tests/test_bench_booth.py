@@ -39,6 +39,28 @@ def test_a_short_soak_reports_the_split_and_the_memory_last():
     assert "camera conversion" in table and "preview JPEG" in table and "memory: RSS" in table
 
 
+@pytest.mark.slow
+def test_an_empty_booth_soaks_at_rest_and_says_so():
+    """``no_face.mp4`` with ``--standby-after 1``: the booth rests within the warm-up (4 s of the clip), and
+    the soak reads the standby's rate, a few frames a second of the camera's 24."""
+    lines = bench_booth.run_in_child(72, "--clip", "no_face.mp4", "--warmup", "96", "--standby-after", "1")
+    assert lines and LAST.match(lines[-1]), "\n".join(lines)
+    assert "  standby after 1 s: at rest at both ends of the soak" in lines, "\n".join(lines)
+    found = fields_of(lines[-1])
+    assert 0 < found["analysed_fps"] < found["camera_fps"] / 2, lines[-1]
+
+
+def test_the_standby_setting_reaches_the_booths_config(tmp_path):
+    """``--standby-after`` is written into the config file ``booth run`` reads, and left out when not given
+    (the booth's own default then)."""
+    from booth import config
+
+    args = bench_booth.run_args(tmp_path / "clip.mp4", tmp_path, 24.0, standby_after=0.0)
+    assert config.load(args.config).standby.after_s == 0.0
+    args = bench_booth.run_args(tmp_path / "clip.mp4", tmp_path, 24.0)
+    assert config.load(args.config).standby.after_s == config.StandbySettings().after_s
+
+
 def test_a_clip_that_is_not_there_is_one_line_and_a_failure():
     done = subprocess.run(
         [sys.executable, "-m", "booth.bench_booth", "--soak-frames", "10", "--clip", "no-such-clip.mp4"],
@@ -68,8 +90,10 @@ def test_memory_growth_compares_a_minute_at_each_end_not_two_samples():
     window = bench_booth.RSS_WINDOW_FRAMES
     saw = [(f, 180_000 + (f % window) * 20_000 // window) for f in range(0, 10 * window, 30)]
     # the marks alone, one just after a trim and one just before, would say +11 %
-    flat = bench_booth.Result(mark(0, 180_000), mark(10 * window, 200_000), "c", 30.0, 0, tuple(saw))
+    flat = bench_booth.Result(
+        mark(0, 180_000), mark(10 * window, 200_000), "c", 30.0, 0, rss_samples=tuple(saw)
+    )
     assert abs(flat.rss_growth_pct) < 1
     slope = tuple((f, 180_000 + f) for f, _ in saw)
-    rising = bench_booth.Result(mark(0, 180_000), mark(10 * window, 198_000), "c", 30.0, 0, slope)
+    rising = bench_booth.Result(mark(0, 180_000), mark(10 * window, 198_000), "c", 30.0, 0, rss_samples=slope)
     assert rising.rss_growth_pct > 8

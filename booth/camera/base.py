@@ -257,7 +257,8 @@ class Camera(ABC):
             return self._jpeg[2]
 
     def still(self, at: float) -> CameraFrame | None:
-        """The full-resolution frame nearest the monotonic time ``at`` from the ring, or None if empty."""
+        """The full-resolution frame nearest the monotonic time ``at`` from the ring, or None if empty (as it
+        is at rest: :attr:`resting`)."""
         found = self._ring.nearest(at)
         if found is None:
             return None
