@@ -59,8 +59,8 @@ class CameraFrame:
     """One RGB frame: ``pixels`` HxWx3 uint8 (read-only), ``timestamp`` in :func:`time.monotonic` seconds,
     ``sequence`` counting up from 1 for the life of the camera object (never reset by a reopen).
 
-    A frame published while its camera converts on demand is made with no pixels and a ``convert`` to
-    make them: the first read of :attr:`pixels`, from whichever thread, converts once (under the frame's
+    A frame published while its camera is at rest (:attr:`Camera.resting`) is made with no pixels and a
+    ``convert`` to make them: the first read of :attr:`pixels`, from whichever thread, converts once (under the frame's
     lock; a second reader waits for the first) and keeps the result.
     """
 
