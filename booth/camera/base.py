@@ -60,8 +60,8 @@ class CameraFrame:
     ``sequence`` counting up from 1 for the life of the camera object (never reset by a reopen).
 
     A frame published while its camera is at rest (:attr:`Camera.resting`) is made with no pixels and a
-    ``convert`` to make them: the first read of :attr:`pixels`, from whichever thread, converts once (under the frame's
-    lock; a second reader waits for the first) and keeps the result.
+    ``convert`` to make them: the first read of :attr:`pixels`, from whichever thread, converts once
+    (under the frame's lock; a second reader waits for the first) and keeps the result.
     """
 
     _pixels: np.ndarray | None
