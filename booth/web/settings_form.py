@@ -41,67 +41,38 @@ def _help(section: str, name: str) -> str:
     return model.model_fields[name].description or ""
 
 
+#: The form's fields after each look's threshold, in order: key, label, kind, group, step. Each one's help is
+#: its setting's own description (a pin's with :data:`RESTART_NOTE`), so the form and the config agree.
+FIXED_FIELDS = (
+    ("policy.default_threshold", "Other looks", "float", "Thresholds", "0.01"),
+    ("policy.gaze_horizontal_deg", "Gaze left/right (deg)", "float", "Gaze", "0.5"),
+    ("policy.gaze_vertical_deg", "Gaze up/down (deg)", "float", "Gaze", "0.5"),
+    ("policy.min_frames", "Hold frames", "int", "Stability", "1"),
+    ("policy.min_ms", "Hold time (ms)", "float", "Stability", "10"),
+    ("policy.cooldown_s", "Cooldown (s)", "float", "Stability", "0.5"),
+    ("session.shot_list", "Shot list", "choice", "Session", "any"),
+    ("session.shots_per_look", "Shots per look", "int", "Session", "1"),
+    ("session.look_seconds", "Seconds per look", "float", "Session", "1"),
+    ("standby.after_s", "Rest after (s)", "float", "Standby", "5"),
+    ("standby.fps", "Frames a second at rest", "float", "Standby", "1"),
+    ("pins.shutter", "Shutter GPIO", "pin", "Pins", "1"),
+    ("pins.focus", "Focus GPIO", "pin", "Pins", "1"),
+    ("pins.button", "Button GPIO", "pin", "Pins", "1"),
+    ("pins.led", "Light GPIO", "pin", "Pins", "1"),
+    ("camera.source", "Camera source", "text", "Camera", "any"),
+)
+
+
 def form_fields(looks: Iterable[str]) -> list[FormField]:
     """The fields of the form, in order; one threshold per configured look."""
     fields = [
         FormField(f"policy.thresholds.{look}", look.capitalize(), "float", "Thresholds", step="0.01")
         for look in looks
     ]
-    fields += [
-        FormField(
-            "policy.default_threshold",
-            "Other looks",
-            "float",
-            "Thresholds",
-            _help("policy", "default_threshold"),
-            "0.01",
-        ),
-        FormField(
-            "policy.gaze_horizontal_deg",
-            "Gaze left/right (deg)",
-            "float",
-            "Gaze",
-            _help("policy", "gaze_horizontal_deg"),
-            "0.5",
-        ),
-        FormField(
-            "policy.gaze_vertical_deg",
-            "Gaze up/down (deg)",
-            "float",
-            "Gaze",
-            _help("policy", "gaze_vertical_deg"),
-            "0.5",
-        ),
-        FormField("policy.min_frames", "Hold frames", "int", "Stability", _help("policy", "min_frames"), "1"),
-        FormField("policy.min_ms", "Hold time (ms)", "float", "Stability", _help("policy", "min_ms"), "10"),
-        FormField(
-            "policy.cooldown_s", "Cooldown (s)", "float", "Stability", _help("policy", "cooldown_s"), "0.5"
-        ),
-        FormField("session.shot_list", "Shot list", "choice", "Session", _help("session", "shot_list")),
-        FormField(
-            "session.shots_per_look",
-            "Shots per look",
-            "int",
-            "Session",
-            _help("session", "shots_per_look"),
-            "1",
-        ),
-        FormField(
-            "session.look_seconds",
-            "Seconds per look",
-            "float",
-            "Session",
-            _help("session", "look_seconds"),
-            "1",
-        ),
-        FormField("standby.after_s", "Rest after (s)", "float", "Standby", _help("standby", "after_s"), "5"),
-        FormField("standby.fps", "Frames a second at rest", "float", "Standby", _help("standby", "fps"), "1"),
-        FormField("pins.shutter", "Shutter GPIO", "pin", "Pins", _pin_help("shutter"), "1"),
-        FormField("pins.focus", "Focus GPIO", "pin", "Pins", _pin_help("focus"), "1"),
-        FormField("pins.button", "Button GPIO", "pin", "Pins", _pin_help("button"), "1"),
-        FormField("pins.led", "Light GPIO", "pin", "Pins", _pin_help("led"), "1"),
-        FormField("camera.source", "Camera source", "text", "Camera", _help("camera", "source")),
-    ]
+    for key, label, kind, group, step in FIXED_FIELDS:
+        section, name = key.split(".")
+        help_text = _pin_help(name) if kind == "pin" else _help(section, name)
+        fields.append(FormField(key, label, kind, group, help_text, step))
     return fields
 
 
