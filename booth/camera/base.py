@@ -34,7 +34,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -360,6 +360,9 @@ class Camera(ABC):
         self._resting_frame = resting
         try:
             grab = self._grab(self.settings.stall_seconds)
+            if grab is not None and grab.convert is not None and not resting:
+                # Here, inside the guard: a conversion that fails is the source's fault, as a grab's is.
+                grab = replace(grab, pixels=grab.convert(), convert=None)
         except TimeoutError:
             return self._stall_text()
         except BoothError as err:
@@ -372,13 +375,10 @@ class Camera(ABC):
         return None
 
     def _publish(self, grab: Grab) -> None:
-        pixels, later = grab.pixels, None
-        if pixels is None:
-            assert grab.convert is not None
-            if self._resting_frame:
-                later = functools.partial(self._convert_now, grab.convert)
-            else:
-                pixels = grab.convert()  # here, on the capture thread, inside its conversion measure
+        """Make ``grab`` the latest frame, and keep it in the ring unless at rest; a grab still holding its
+        ``convert`` (at rest) is converted by its first reader, which gets a failure as an exception."""
+        pixels = grab.pixels
+        later = None if grab.convert is None else functools.partial(self._convert_now, grab.convert)
         if pixels is not None:
             pixels.flags.writeable = False
         now = time.monotonic()

@@ -373,3 +373,27 @@ def test_at_rest_a_pi4_converts_only_the_frames_read_and_keeps_no_stills(
         assert after is not None and after.converted and made["main"] > mains
         still = camera.still(after.timestamp)
         assert still is not None and still.pixels.shape[:2] == tuple(reversed(fake_picamera2.WORLD.sensor))
+
+
+def test_a_conversion_that_fails_is_a_fault_and_the_camera_goes_on(
+    fake_picamera2, fast_settings, monkeypatch, caplog
+):
+    """The conversion runs on the capture thread inside the same guard as the grab: a buffer it cannot
+    convert is one fault line naming the error, the source is reopened, and frames flow again."""
+    import booth.camera.picam as picam
+
+    real_to_rgb, failures = picam.to_rgb, [1]
+
+    def once_broken(*args, **kwargs):
+        if failures:
+            failures.pop()
+            raise ValueError("cannot reshape array")
+        return real_to_rgb(*args, **kwargs)
+
+    monkeypatch.setattr(picam, "to_rgb", once_broken)
+    with PicameraCamera(fast_settings) as camera:
+        assert wait_until(lambda: healthy(camera, after_frames=3))
+        assert not failures and camera.running
+        assert camera._thread is not None and camera._thread.is_alive()
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("camera fault:")]
+    assert "lost (ValueError: cannot reshape array)" in line and "retrying" in line
